@@ -1,12 +1,101 @@
-import type { Violation, Warning } from "./violation";
+/**
+ * `validatePipelineRequest`: the whole CreateImagePipeline contract in one call. It reports every
+ * violation at once, each with a pointer, the ECS code and a sentence, and on success returns the
+ * normalized request and any warnings. Pure: the same input always gives the same answer.
+ */
+import * as v from "valibot";
+import { crossFieldViolations, crossFieldWarnings } from "./cross-field-rules";
+import { splitIssueMessage } from "./messages";
+import { normalizePipelineRequest, type PipelineRequest } from "./normalize";
+import { PipelineRequestBodySchema } from "./schema";
+import { lintTemplateContent } from "./template-content";
+import { toPointer, type Violation, type Warning } from "./violation";
 
-/** Placeholder: replaced by the valibot contract in this same module. */
-export type PipelineRequest = Record<string, unknown>;
+export type { PipelineRequest } from "./normalize";
 
 export type ValidationResult =
   | { ok: true; request: PipelineRequest; warnings: Warning[] }
   | { ok: false; violations: Violation[] };
 
-export function validatePipelineRequest(_input: unknown): ValidationResult {
-  throw new Error("not yet implemented");
+/**
+ * Codes for a required key that is absent, where the seed's table names one; any other absent key
+ * is `MissingParameter.<Path>`.
+ */
+const MISSING_KEY_CODES: Record<string, string> = {
+  "Tag.Key": "InvalidTagKey.Malformed",
+  "ImageOptions.ImageTags.Key": "InvalidTagKey.Malformed",
+  "ImportImageOptions.ImportImageTags.Key": "InvalidTagKey.Malformed",
+};
+
+function issueToViolation(issue: v.BaseIssue<unknown>): Violation {
+  const keys = (issue.path ?? []).map((item) => item.key as string | number);
+  const pointer = toPointer(keys);
+  const last = issue.path?.at(-1);
+  const named = keys.filter((key): key is string => typeof key === "string").join(".");
+  if (last?.origin === "key" && issue.received === "undefined") {
+    return {
+      pointer,
+      code: MISSING_KEY_CODES[named] ?? `MissingParameter.${named}`,
+      detail: `${named} is required`,
+    };
+  }
+  const parts = splitIssueMessage(issue.message);
+  if (parts?.code === "InvalidParameter.UnknownKey") {
+    return { pointer, code: parts.code, detail: `${named || "This key"}: ${parts.detail}` };
+  }
+  return parts
+    ? { pointer, code: parts.code, detail: parts.detail }
+    : { pointer, code: `InvalidParameter.${named || "Body"}`, detail: issue.message };
+}
+
+function lintTemplates(body: unknown): { violations: Violation[]; warnings: Warning[] } {
+  const violations: Violation[] = [];
+  const warnings: Warning[] = [];
+  if (typeof body !== "object" || body === null) return { violations, warnings };
+  for (const field of ["BuildContent", "TestContent"] as const) {
+    const content = (body as Record<string, unknown>)[field];
+    if (typeof content !== "string") continue;
+    const pointer = toPointer([field]);
+    const result = lintTemplateContent(content, field);
+    for (const { code, detail } of result.violations) violations.push({ pointer, code, detail });
+    for (const { code, detail } of result.warnings) warnings.push({ pointer, code, detail });
+  }
+  return { violations, warnings };
+}
+
+export function validatePipelineRequest(input: unknown): ValidationResult {
+  // valibot's object schemas take arrays for objects; a request is never an array.
+  if (Array.isArray(input)) {
+    return {
+      ok: false,
+      violations: [
+        {
+          pointer: "#",
+          code: "InvalidParameter.Body",
+          detail: "The request body must be a JSON object, not an array",
+        },
+      ],
+    };
+  }
+  // abortPipeEarly: one violation per field (the first rule it breaks), not a cascade of them.
+  const parsed = v.safeParse(PipelineRequestBodySchema, input, { abortPipeEarly: true });
+  const templates = lintTemplates(input);
+  const violations = [
+    ...(parsed.issues?.map(issueToViolation) ?? []),
+    ...templates.violations,
+    ...crossFieldViolations(input),
+  ];
+  if (!parsed.success || violations.length > 0) return { ok: false, violations: dedupe(violations) };
+  const { request, warnings } = normalizePipelineRequest(parsed.output);
+  return { ok: true, request, warnings: [...warnings, ...templates.warnings, ...crossFieldWarnings(input)] };
+}
+
+function dedupe(violations: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return violations.filter((violation) => {
+    const key = `${violation.pointer} ${violation.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
