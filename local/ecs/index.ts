@@ -1,6 +1,350 @@
+/**
+ * The ECS + STS simulator: one HTTP port that answers the RPC calls `@alicloud/ecs20140526` and
+ * `@alicloud/sts20150401` make, so the unmodified SDKs cannot tell it from the real endpoints
+ * (spec/local-cloud.md; protocol facts in reference/ecs.md).
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
+import {
+  type ActionContext,
+  type ActionResult,
+  assumeRole,
+  createImagePipeline,
+  deleteImagePipeline,
+  describeImagePipelines,
+} from "./actions";
+import { FAULTS, type RpcFault } from "./errors";
+import {
+  type EcsFaults,
+  type ForcedFaultKind,
+  mergeFaults,
+  NO_FAULTS,
+  PerAccountRateLimiter,
+  parseEcsFlags,
+  seededRandom,
+} from "./faults";
+import { IdentityDirectory } from "./identity";
+import { dispatchOf, parseRpcRequest, readSignature } from "./protocol";
+import { PipelineStore, readSnapshot, type StoredPipeline, writeSnapshot } from "./store";
 
-/** Placeholder until the ecs emulator lands. */
-export async function start(_options: EmulatorOptions): Promise<RunningEmulator> {
-  throw new Error("the ecs emulator is not built yet");
+export type { EcsFaults, ForcedFaultKind } from "./faults";
+export { FaultSettingsError } from "./faults";
+
+export const ECS_API_VERSION = "2014-05-26";
+export const STS_API_VERSION = "2015-04-01";
+
+type Service = "Ecs" | "Sts";
+
+interface ActionSpec {
+  service: Service;
+  counter: CounterName;
+  run: (ctx: ActionContext) => Promise<ActionResult>;
+  /** Whether the ECS fault settings apply (STS is left alone so credentials can always be had). */
+  faultable: boolean;
+}
+
+export type CounterName =
+  | "createImagePipeline"
+  | "describeImagePipelines"
+  | "deleteImagePipeline"
+  | "assumeRole";
+
+const ACTIONS: Record<string, Record<string, ActionSpec>> = {
+  [ECS_API_VERSION]: {
+    CreateImagePipeline: {
+      service: "Ecs",
+      counter: "createImagePipeline",
+      run: createImagePipeline,
+      faultable: true,
+    },
+    DescribeImagePipelines: {
+      service: "Ecs",
+      counter: "describeImagePipelines",
+      run: describeImagePipelines,
+      faultable: true,
+    },
+    DeleteImagePipeline: {
+      service: "Ecs",
+      counter: "deleteImagePipeline",
+      run: deleteImagePipeline,
+      faultable: true,
+    },
+  },
+  [STS_API_VERSION]: {
+    AssumeRole: { service: "Sts", counter: "assumeRole", run: assumeRole, faultable: false },
+  },
+};
+
+export interface ActionCounters {
+  received: number;
+  /** Answers sent, by error code or "OK". */
+  answered: Record<string, number>;
+  throttled: number;
+  /** Calls whose work was done and whose connection was then dropped. */
+  dropped: number;
+}
+
+export type EcsCalls = Record<CounterName, ActionCounters>;
+
+export type EcsPipelineView = Pick<
+  StoredPipeline,
+  "imagePipelineId" | "accountId" | "regionId" | "clientToken" | "name" | "createdAt"
+>;
+
+export interface EcsControl {
+  getFaults(): EcsFaults;
+  /** Validates and applies a partial update; throws `FaultSettingsError` (code `InvalidFaultSettings`). */
+  setFaults(partial: Partial<EcsFaults>): EcsFaults;
+  /**
+   * Forces `kind` onto the next `count` CreateImagePipeline calls (before any rate applies), for tests
+   * that must not depend on dice.
+   */
+  forceNext(kind: ForcedFaultKind, count?: number): void;
+  pipelines(): EcsPipelineView[];
+  calls(): EcsCalls;
+  /** Empties pipelines, tokens, STS sessions, counters and forced faults; fault settings stay. */
+  reset(): void;
+}
+
+export interface EcsEmulatorOptions extends EmulatorOptions {
+  /** Initial fault settings; flags in `args` override them. */
+  faults?: Partial<EcsFaults>;
+  /** Source of the fault dice (default: seeded by `--seed`, else Math.random). */
+  random?: () => number;
+  /** Clock in ms for the QPS window, creation times and STS expiry (signature freshness uses the wall clock). */
+  now?: () => number;
+  /** Write one line per request to stderr. */
+  log?: boolean;
+}
+
+export type RunningEcsEmulator = RunningEmulator & { control: EcsControl };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const SIGNATURE_WINDOW_MS = 15 * 60 * 1000;
+const HOST_IDS: Record<Service, string> = { Ecs: "ecs.aliyuncs.com", Sts: "sts.aliyuncs.com" };
+
+function emptyCounters(): EcsCalls {
+  const make = (): ActionCounters => ({ received: 0, answered: {}, throttled: 0, dropped: 0 });
+  return {
+    createImagePipeline: make(),
+    describeImagePipelines: make(),
+    deleteImagePipeline: make(),
+    assumeRole: make(),
+  };
+}
+
+export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmulator> {
+  const flags = parseEcsFlags(options.args ?? []);
+  let faults = mergeFaults(mergeFaults(NO_FAULTS, options.faults ?? {}), flags.faults);
+  const random = options.random ?? (flags.seed === undefined ? Math.random : seededRandom(flags.seed));
+  const now = options.now ?? Date.now;
+  const log = options.log ?? flags.log;
+  const store = new PipelineStore();
+  const identities = new IdentityDirectory();
+  const limiter = new PerAccountRateLimiter();
+  const usedNonces = new Map<string, number>();
+  let counters = emptyCounters();
+  let forced: ForcedFaultKind[] = [];
+
+  if (options.dataDir) {
+    const text = await readSnapshot(options.dataDir);
+    if (text !== undefined) for (const session of store.loadSnapshot(text)) identities.addSession(session);
+  }
+
+  const roll = (rate: number): boolean => rate > 0 && random() < rate;
+  const takeForced = (kind: ForcedFaultKind): boolean => {
+    const at = forced.indexOf(kind);
+    if (at < 0) return false;
+    forced.splice(at, 1);
+    return true;
+  };
+  const delay = async (): Promise<void> => {
+    const [min, max] = faults.latencyMs;
+    const ms = min + (max - min) * random();
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  };
+
+  /** Remembers a nonce for the signature window; false when it was already used. */
+  const firstUse = (accessKeyId: string, nonce: string, at: number): boolean => {
+    for (const [key, expiry] of usedNonces) {
+      if (expiry > at) break;
+      usedNonces.delete(key);
+    }
+    const key = `${accessKeyId}\n${nonce}`;
+    if (usedNonces.has(key)) return false;
+    usedNonces.set(key, at + SIGNATURE_WINDOW_MS);
+    return true;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const requestId = randomUUID().toUpperCase();
+    const request = parseRpcRequest(req.method ?? "GET", req.url ?? "/", req.headers, body);
+    const { action, version } = dispatchOf(request);
+    let service: Service = version === STS_API_VERSION ? "Sts" : "Ecs";
+    let counter: ActionCounters | undefined;
+    const send = (
+      status: number,
+      payload: Record<string, unknown>,
+      code: string,
+      retryAfterMs?: number,
+    ): void => {
+      if (counter) counter.answered[code] = (counter.answered[code] ?? 0) + 1;
+      const text = JSON.stringify({ RequestId: requestId, ...payload });
+      const headers: Record<string, string> = {
+        "content-type": "application/json;charset=utf-8",
+        "x-acs-request-id": requestId,
+      };
+      if (retryAfterMs !== undefined) headers["x-acs-retry-after"] = String(retryAfterMs);
+      res.writeHead(status, headers).end(text);
+      if (log) process.stderr.write(`ecs ${status} ${action ?? "-"} ${code} ${requestId}\n`);
+    };
+    const fail = (f: RpcFault): void => {
+      if (counter && f.code.includes("Throttling")) counter.throttled++;
+      send(
+        f.status,
+        {
+          HostId: HOST_IDS[service],
+          Code: f.code,
+          Message: f.message,
+          Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(f.code)}&product=${service}`,
+        },
+        f.code,
+        f.retryAfterMs,
+      );
+    };
+
+    if (request.method !== "POST" && request.method !== "GET") return fail(FAULTS.unknownAction);
+    if (!action) return fail(FAULTS.missingAction);
+    if (!version) return fail(FAULTS.missingVersion);
+    const versionActions = ACTIONS[version];
+    if (!versionActions) return fail(FAULTS.unknownVersion(version));
+    const spec = Object.hasOwn(versionActions, action) ? versionActions[action] : undefined;
+    if (!spec) return fail(FAULTS.unknownAction);
+    service = spec.service;
+    counter = counters[spec.counter];
+    counter.received++;
+
+    const claim = readSignature(request);
+    if (!claim.ok) return fail(claim.fault);
+    // Signature freshness is judged by the wall clock the signer used, whatever the simulated clock says.
+    const wallClock = Date.now();
+    if (Math.abs(wallClock - claim.value.signedAt) > SIGNATURE_WINDOW_MS)
+      return fail(FAULTS.timestampExpired);
+    const at = now();
+    const principal = identities.authenticate(claim.value, at);
+    if (!principal.ok) return fail(principal.fault);
+    if (!firstUse(claim.value.accessKeyId, claim.value.nonce, wallClock)) return fail(FAULTS.nonceUsed);
+
+    let dropForced = false;
+    if (spec.faultable) {
+      if (!limiter.admit(principal.value.accountId, faults.qpsPerAccount, at)) return fail(FAULTS.throttled);
+      const isCreate = spec.counter === "createImagePipeline";
+      if ((isCreate && takeForced("throttle")) || roll(faults.throttleRate)) return fail(FAULTS.throttled);
+      if ((isCreate && takeForced("serverError")) || roll(faults.serverErrorRate)) {
+        return fail(FAULTS.serviceUnavailable);
+      }
+      dropForced = isCreate && takeForced("dropAfterCommit");
+    }
+    const ctx: ActionContext = {
+      principal: principal.value,
+      params: request.params,
+      now,
+      store,
+      identities,
+      delay: spec.faultable ? delay : async () => {},
+      shouldDropAfterCommit: () => dropForced || (spec.faultable && roll(faults.dropAfterCommitRate)),
+    };
+    const result = await spec.run(ctx);
+    if (!result.ok) return fail(result.fault);
+    if (result.value.drop) {
+      counter.dropped++;
+      req.socket.destroy();
+      if (log) process.stderr.write(`ecs drop ${action} ${requestId}\n`);
+      return;
+    }
+    send(200, result.value.body, "OK");
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy();
+      else chunks.push(chunk);
+    });
+    req.on("end", () => {
+      handle(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
+        if (log) process.stderr.write(`ecs internal error: ${String(err)}\n`);
+        if (!res.headersSent) {
+          res.writeHead(500, { "content-type": "application/json;charset=utf-8" }).end(
+            JSON.stringify({
+              RequestId: randomUUID().toUpperCase(),
+              HostId: HOST_IDS.Ecs,
+              Code: FAULTS.internalError.code,
+              Message: FAULTS.internalError.message,
+            }),
+          );
+        }
+      });
+    });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const control: EcsControl = {
+    getFaults: () => ({ ...faults, latencyMs: [...faults.latencyMs] }),
+    setFaults: (partial) => {
+      faults = mergeFaults(faults, partial);
+      return control.getFaults();
+    },
+    forceNext: (kind, count = 1) => {
+      if (!["throttle", "serverError", "dropAfterCommit"].includes(kind)) {
+        throw new RangeError(`unknown forced fault "${String(kind)}"`);
+      }
+      if (!Number.isInteger(count) || count < 1) throw new RangeError("count must be a whole number >= 1");
+      for (let i = 0; i < count; i++) forced.push(kind);
+    },
+    pipelines: () =>
+      store.list().map(({ imagePipelineId, accountId, regionId, clientToken, name, createdAt }) => ({
+        imagePipelineId,
+        accountId,
+        regionId,
+        clientToken,
+        name,
+        createdAt,
+      })),
+    calls: () => structuredClone(counters),
+    reset: () => {
+      store.reset();
+      identities.clearSessions();
+      limiter.reset();
+      usedNonces.clear();
+      counters = emptyCounters();
+      forced = [];
+    },
+  };
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    control,
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      if (options.dataDir) await writeSnapshot(options.dataDir, store.toSnapshot(identities.listSessions()));
+    },
+  };
 }

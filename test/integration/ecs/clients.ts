@@ -1,0 +1,102 @@
+/**
+ * The real SDK clients pointed at the simulator, the way a production adapter would build them
+ * with only the endpoint changed.
+ */
+import * as $Ecs from "@alicloud/ecs20140526";
+import OpenApi, { $OpenApiUtil } from "@alicloud/openapi-core";
+import * as $Sts from "@alicloud/sts20150401";
+import * as $dara from "@darabonba/typescript";
+import {
+  LOCAL_ACCESS_KEY_ID,
+  LOCAL_ACCESS_KEY_SECRET,
+  LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+} from "../../../local/identities";
+
+/** CJS packages whose `default` is the client class; unwrap whichever way the loader hands it over. */
+function classOf<T>(mod: unknown): T {
+  const outer = mod as { default?: unknown };
+  const inner = outer.default as { default?: unknown } | undefined;
+  return (typeof outer.default === "function" ? outer.default : inner?.default) as T;
+}
+
+export const EcsClient = classOf<typeof $Ecs.default>($Ecs);
+export const StsClient = classOf<typeof $Sts.default>($Sts);
+export const OpenApiClient = OpenApi;
+export { $dara, $Ecs, $OpenApiUtil, $Sts };
+
+export interface Keys {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+export const SERVICE_KEYS: Keys = {
+  accessKeyId: LOCAL_ACCESS_KEY_ID,
+  accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+};
+
+export function clientConfig(port: number, keys: Keys = SERVICE_KEYS, extra: Record<string, unknown> = {}) {
+  return new $OpenApiUtil.Config({
+    ...keys,
+    endpoint: `127.0.0.1:${port}`,
+    protocol: "http",
+    regionId: "cn-hangzhou",
+    readTimeout: 5000,
+    connectTimeout: 5000,
+    ...extra,
+  });
+}
+
+export function ecsClient(port: number, keys: Keys = SERVICE_KEYS, extra: Record<string, unknown> = {}) {
+  return new EcsClient(clientConfig(port, keys, extra));
+}
+
+export function stsClient(port: number, keys: Keys = SERVICE_KEYS) {
+  return new StsClient(clientConfig(port, keys));
+}
+
+export function roleArn(accountId: string, roleName = LOCAL_CROSS_ACCOUNT_ROLE_NAME): string {
+  return `acs:ram::${accountId}:role/${roleName}`;
+}
+
+export async function assumeInto(port: number, accountId: string): Promise<Keys> {
+  const response = await stsClient(port).assumeRole(
+    new $Sts.AssumeRoleRequest({ roleArn: roleArn(accountId), roleSessionName: "image-pipeline-tests" }),
+  );
+  const credentials = response.body!.credentials!;
+  return {
+    accessKeyId: credentials.accessKeyId!,
+    accessKeySecret: credentials.accessKeySecret!,
+    securityToken: credentials.securityToken!,
+  };
+}
+
+/** A request every validator accepts: an IMAGE base and a build command. */
+export function validCreateRequest(fields: Record<string, unknown> = {}) {
+  return new $Ecs.CreateImagePipelineRequest({
+    regionId: "cn-hangzhou",
+    baseImageType: "IMAGE",
+    baseImage: "m-bp1aaaaaaaaaaaaaaaaa",
+    buildContent: "RUN echo hello",
+    name: "pipeline-a",
+    ...fields,
+  });
+}
+
+/** The error the SDK threw, with the fields the tests look at. */
+export interface SdkError {
+  name?: string;
+  code?: string;
+  statusCode?: number;
+  data?: Record<string, unknown>;
+  message?: string;
+}
+
+export async function failureOf(call: Promise<unknown>): Promise<SdkError> {
+  try {
+    await call;
+  } catch (err: unknown) {
+    return err as SdkError;
+  }
+  throw new Error("expected the call to fail, and it succeeded");
+}
