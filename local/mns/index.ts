@@ -1,6 +1,186 @@
+/**
+ * The MNS emulator: `npm run emulator -- mns --port N [--data DIR] [--duplicate-rate R]
+ * [--send-error-rate R]`. See README.md for what it covers and where it differs from the service.
+ */
+import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
+import { LOCAL_ACCESS_KEYS } from "../identities";
+import type { MnsAccessKey, ResolveAccessKey } from "./auth";
+import { loadSnapshot, snapshotWriter } from "./persistence";
+import { createMnsServer, MNS_OPERATIONS, type MnsFaults, type MnsOperation } from "./server";
+import { MnsStore, type QueueCounts } from "./store";
 
-/** Placeholder until the mns emulator lands. */
-export async function start(_options: EmulatorOptions): Promise<RunningEmulator> {
-  throw new Error("the mns emulator is not built yet");
+export type { MnsAccessKey, ResolveAccessKey } from "./auth";
+export type { MnsFaults, MnsOperation } from "./server";
+export type { QueueCounts } from "./store";
+
+export interface TopicState {
+  accountId: string;
+  name: string;
+  subscriptions: { name: string; endpoint: string; notifyContentFormat: string; filterTag: string }[];
+  /** Notifications dropped because the subscribed queue did not exist. */
+  undeliverable: number;
+}
+
+export interface MnsControl {
+  getFaults(): MnsFaults;
+  /** Merges validated settings; throws {@link InvalidFaultsError} and changes nothing otherwise. */
+  setFaults(partial: Partial<MnsFaults>): MnsFaults;
+  /** Empties every queue, topic and subscription and zeroes the call counters; faults stay. */
+  reset(): void;
+  /** Requests received per operation (authenticated or not), since start or the last reset. */
+  calls(): Record<MnsOperation, number>;
+  queues(): QueueCounts[];
+  topics(): TopicState[];
+  /** Accepts another key from now on, e.g. temporary keys the STS simulator issued. */
+  addAccessKey(key: MnsAccessKey): void;
+}
+
+export interface MnsStartOptions extends EmulatorOptions {
+  /** Consulted after the keys in local/identities.ts and those added with `addAccessKey`. */
+  resolveAccessKey?: ResolveAccessKey;
+  faults?: Partial<MnsFaults>;
+  /** For tests: a predictable source for fault injection. */
+  random?: () => number;
+}
+
+export class InvalidFaultsError extends Error {
+  override readonly name = "InvalidFaultsError";
+  readonly code = "InvalidFaults";
+}
+
+const FAULT_FLAGS: Record<string, keyof MnsFaults> = {
+  "--duplicate-rate": "duplicateRate",
+  "--send-error-rate": "sendErrorRate",
+};
+
+function validFaults(current: MnsFaults, partial: Partial<Record<string, unknown>>): MnsFaults {
+  const next = { ...current };
+  for (const [name, value] of Object.entries(partial)) {
+    if (name !== "duplicateRate" && name !== "sendErrorRate") {
+      throw new InvalidFaultsError(`unknown MNS fault "${name}" (known: duplicateRate, sendErrorRate)`);
+    }
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new InvalidFaultsError(`${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+    }
+    next[name] = value;
+  }
+  return next;
+}
+
+function faultsFromArgs(args: readonly string[]): Partial<MnsFaults> {
+  const result: Partial<MnsFaults> = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const name = FAULT_FLAGS[flag];
+    if (!name)
+      throw new InvalidFaultsError(
+        `unknown mns flag "${flag}" (known: ${Object.keys(FAULT_FLAGS).join(", ")})`,
+      );
+    const text = args[++i];
+    result[name] = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
+  }
+  return result;
+}
+
+function zeroCalls(): Record<MnsOperation, number> {
+  return Object.fromEntries(MNS_OPERATIONS.map((op) => [op, 0])) as Record<MnsOperation, number>;
+}
+
+export async function start(options: MnsStartOptions): Promise<RunningEmulator & { control: MnsControl }> {
+  const now = Date.now;
+  let faults = validFaults(
+    { duplicateRate: 0, sendErrorRate: 0 },
+    { ...faultsFromArgs(options.args ?? []), ...options.faults },
+  );
+  const extraKeys = new Map<string, MnsAccessKey>();
+  const resolveKey: ResolveAccessKey = (id) =>
+    LOCAL_ACCESS_KEYS.find((k) => k.accessKeyId === id) ??
+    extraKeys.get(id) ??
+    options.resolveAccessKey?.(id);
+
+  const store = new MnsStore(now);
+  const saved = options.dataDir ? loadSnapshot(options.dataDir) : undefined;
+  if (saved) store.restore(saved);
+  const writer = options.dataDir ? snapshotWriter(options.dataDir, () => store.snapshot()) : undefined;
+
+  let calls = zeroCalls();
+  const http = createMnsServer({
+    store,
+    resolveKey,
+    faults: () => faults,
+    countCall: (op) => {
+      calls[op]++;
+    },
+    changed: () => writer?.schedule(),
+    now,
+    random: options.random ?? Math.random,
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    http.server.once("error", reject);
+    http.server.listen(options.port, host, () => {
+      http.server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (http.server.address() as AddressInfo).port;
+
+  const control: MnsControl = {
+    getFaults: () => ({ ...faults }),
+    setFaults: (partial) => {
+      faults = validFaults(faults, partial);
+      return { ...faults };
+    },
+    reset: () => {
+      store.reset();
+      calls = zeroCalls();
+      writer?.schedule();
+    },
+    calls: () => ({ ...calls }),
+    queues: () => store.allQueues().map((q) => store.counts(q)),
+    topics: () =>
+      store.allTopics().map((t) => ({
+        accountId: t.accountId,
+        name: t.name,
+        undeliverable: t.undeliverable,
+        subscriptions: store.subscriptions(t).map((s) => ({
+          name: s.name,
+          endpoint: s.endpoint,
+          notifyContentFormat: s.notifyContentFormat,
+          filterTag: s.filterTag,
+        })),
+      })),
+    addAccessKey: (key) => {
+      extraKeys.set(key.accessKeyId, { ...key });
+    },
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    control,
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        http.releaseWaiters();
+        http.server.close((err) => {
+          try {
+            writer?.flush();
+          } catch (flushError) {
+            reject(flushError);
+            return;
+          }
+          if (err) reject(err);
+          else resolve();
+        });
+        // Keep-alive sockets go idle only once their last answer (e.g. a released long poll) is out.
+        const sweep = setInterval(() => http.server.closeIdleConnections(), 20);
+        http.server.once("close", () => clearInterval(sweep));
+        http.server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
 }

@@ -1,0 +1,788 @@
+/**
+ * The MNS HTTP/XML data plane (API version 2015-06-06) over an {@link MnsStore}: routing, request
+ * parsing, authentication, long polling and fault injection. Wire details follow reference/mns.md §1
+ * and §6 (what `@alicloud/mns` needs: `text/xml` replies, exact root names, raw query parsing).
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { authenticate, type ResolveAccessKey } from "./auth";
+import { MnsServiceError } from "./errors";
+import {
+  MAX_BATCH,
+  type MnsStore,
+  NOTIFY_CONTENT_FORMATS,
+  type NotifyContentFormat,
+  QUEUE_ATTRIBUTE_RULES,
+  type QueueRecord,
+  queueAttributesFrom,
+  type ReceivedMessage,
+  type SendInput,
+  type StoredMessage,
+} from "./store";
+import { childText, MalformedXmlError, parseXml, renderXml, type XmlElement, type XmlFields } from "./xml";
+
+export const MNS_OPERATIONS = [
+  "CreateQueue",
+  "SetQueueAttributes",
+  "GetQueueAttributes",
+  "DeleteQueue",
+  "ListQueue",
+  "SendMessage",
+  "BatchSendMessage",
+  "ReceiveMessage",
+  "BatchReceiveMessage",
+  "PeekMessage",
+  "BatchPeekMessage",
+  "DeleteMessage",
+  "BatchDeleteMessage",
+  "ChangeMessageVisibility",
+  "CreateTopic",
+  "SetTopicAttributes",
+  "GetTopicAttributes",
+  "DeleteTopic",
+  "ListTopic",
+  "PublishMessage",
+  "Subscribe",
+  "SetSubscriptionAttributes",
+  "GetSubscriptionAttributes",
+  "Unsubscribe",
+  "ListSubscriptionByTopic",
+] as const;
+export type MnsOperation = (typeof MNS_OPERATIONS)[number];
+
+export interface MnsFaults {
+  /** Read by the local trigger pump: the chance it delivers a message twice. */
+  duplicateRate: number;
+  /** SendMessage, each BatchSendMessage entry and PublishMessage answer `InternalError` (500) at this rate. */
+  sendErrorRate: number;
+}
+
+export interface MnsServerDeps {
+  store: MnsStore;
+  resolveKey: ResolveAccessKey;
+  faults: () => MnsFaults;
+  countCall: (operation: MnsOperation) => void;
+  /** Called after each request that may have changed state. */
+  changed: () => void;
+  now: () => number;
+  random: () => number;
+}
+
+const MAX_REQUEST_BYTES = 1024 * 1024;
+const MAX_WAIT_SECONDS = QUEUE_ATTRIBUTE_RULES.PollingWaitSeconds.max;
+
+interface Reply {
+  status: number;
+  root?: string;
+  fields?: XmlFields;
+  headers?: Record<string, string>;
+}
+
+interface Waiter {
+  queueKey: string;
+  /** Answers if a message is visible or the wait is over; true once answered. */
+  settle: () => boolean;
+  /** Answers as an empty receive now. */
+  release: () => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function requestId(): string {
+  return randomBytes(12).toString("hex").toUpperCase();
+}
+
+/** Query keys case-insensitive, values raw: receipt handles carry unescaped `+ / =`. */
+function parseQuery(search: string): Map<string, string> {
+  const query = new Map<string, string>();
+  for (const part of search.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
+    const raw = eq < 0 ? "" : part.slice(eq + 1);
+    let value = raw;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      throw new MnsServiceError("InvalidQueryString", `The query parameter ${name} is not valid.`);
+    }
+    query.set(name, value);
+  }
+  return query;
+}
+
+function intParam(query: Map<string, string>, name: string, min: number, max: number): number | undefined {
+  const text = query.get(name.toLowerCase());
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text === "" || !Number.isInteger(value) || value < min || value > max) {
+    throw new MnsServiceError("InvalidArgument", `${name} should be an integer between ${min} and ${max}.`);
+  }
+  return value;
+}
+
+function parseBody(body: Buffer, expectedRoots: readonly string[]): XmlElement {
+  let root: XmlElement;
+  try {
+    root = parseXml(body.toString("utf8"));
+  } catch (err) {
+    const reason = err instanceof MalformedXmlError ? err.message : String(err);
+    throw new MnsServiceError("MalformedXML", `The XML you provided was not well-formed: ${reason}.`);
+  }
+  if (!expectedRoots.includes(root.name)) {
+    throw new MnsServiceError(
+      "MalformedXML",
+      `Expected a <${expectedRoots.join("> or <")}> document, got <${root.name}>.`,
+    );
+  }
+  return root;
+}
+
+function optionalInt(element: XmlElement, name: string): number | undefined {
+  const text = childText(element, name);
+  if (text === undefined || text.trim() === "") return undefined;
+  const value = Number(text.trim());
+  if (!Number.isInteger(value)) throw new MnsServiceError("InvalidArgument", `${name} should be an integer.`);
+  return value;
+}
+
+function sendInput(element: XmlElement): SendInput {
+  return {
+    body: childText(element, "MessageBody") ?? "",
+    delaySeconds: optionalInt(element, "DelaySeconds"),
+    priority: optionalInt(element, "Priority"),
+  };
+}
+
+function receivedFields(m: ReceivedMessage): XmlFields {
+  return {
+    MessageId: m.messageId,
+    ReceiptHandle: m.receiptHandle,
+    MessageBodyMD5: m.bodyMd5,
+    MessageBody: m.body,
+    EnqueueTime: m.enqueueTime,
+    NextVisibleTime: m.visibleAt,
+    FirstDequeueTime: m.firstDequeueTime,
+    DequeueCount: m.dequeueCount,
+    Priority: m.priority,
+  };
+}
+
+function peekedFields(m: StoredMessage): XmlFields {
+  return {
+    MessageId: m.messageId,
+    MessageBodyMD5: m.bodyMd5,
+    MessageBody: m.body,
+    EnqueueTime: m.enqueueTime,
+    FirstDequeueTime: m.firstDequeueTime,
+    DequeueCount: m.dequeueCount,
+    Priority: m.priority,
+  };
+}
+
+function textAttributes(element: XmlElement): Record<string, string> {
+  return Object.fromEntries(element.children.map((c) => [c.name, c.text.trim()]));
+}
+
+const noMessage = (): MnsServiceError => new MnsServiceError("MessageNotExist", "Message not exist.");
+
+export interface MnsHttpServer {
+  server: Server;
+  /** Answers every pending long poll (as an empty receive) so the server can close promptly. */
+  releaseWaiters(): void;
+}
+
+export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
+  const { store } = deps;
+  const waiters = new Map<string, Set<Waiter>>();
+
+  const queueKey = (q: QueueRecord): string => `${q.accountId}/${q.name}`;
+
+  function wake(key: string): void {
+    for (const waiter of [...(waiters.get(key) ?? [])]) waiter.settle();
+  }
+  const wakeQueue = (queue: QueueRecord): void => {
+    // After the current request finishes, so a sender's reply is not held up by receivers.
+    setImmediate(() => wake(queueKey(queue)));
+  };
+
+  function removeWaiter(waiter: Waiter): void {
+    if (waiter.timer) clearTimeout(waiter.timer);
+    const set = waiters.get(waiter.queueKey);
+    set?.delete(waiter);
+    if (set?.size === 0) waiters.delete(waiter.queueKey);
+  }
+
+  /**
+   * Receives now, or parks the request until a send (or a delay or visibility timeout running out)
+   * makes a message visible, or until `waitSeconds` pass.
+   */
+  function receiveOrWait(
+    accountId: string,
+    queueName: string,
+    count: number,
+    batch: boolean,
+    waitSeconds: number,
+    res: ServerResponse,
+    answer: (reply: Reply | MnsServiceError) => void,
+  ): void {
+    const shape = (messages: ReceivedMessage[]): Reply =>
+      !batch
+        ? { status: 200, root: "Message", fields: receivedFields(messages[0]!) }
+        : { status: 200, root: "Messages", fields: { Message: messages.map(receivedFields) } };
+    const first = store.receive(store.queue(accountId, queueName), count);
+    if (first.length > 0 || waitSeconds === 0) {
+      answer(first.length > 0 ? shape(first) : noMessage());
+      return;
+    }
+    const deadline = deps.now() + waitSeconds * 1000;
+    let done = false;
+    const waiter: Waiter = {
+      queueKey: `${accountId}/${queueName}`,
+      timer: undefined,
+      settle: () => {
+        if (done) return true;
+        let messages: ReceivedMessage[];
+        try {
+          messages = store.receive(store.queue(accountId, queueName), count);
+        } catch (err) {
+          done = true;
+          removeWaiter(waiter);
+          answer(err instanceof MnsServiceError ? err : new MnsServiceError("InternalError", String(err)));
+          return true;
+        }
+        if (messages.length > 0 || deps.now() >= deadline) {
+          done = true;
+          removeWaiter(waiter);
+          answer(messages.length > 0 ? shape(messages) : noMessage());
+          if (messages.length > 0) deps.changed();
+          return true;
+        }
+        arm();
+        return false;
+      },
+      release: () => {
+        if (done) return;
+        done = true;
+        removeWaiter(waiter);
+        answer(noMessage());
+      },
+    };
+    const arm = (): void => {
+      if (waiter.timer) clearTimeout(waiter.timer);
+      let at = deadline;
+      try {
+        const next = store.nextVisibleAt(store.queue(accountId, queueName));
+        if (next !== undefined && next < at) at = next;
+      } catch {
+        // The queue is gone; the deadline check answers QueueNotExist.
+      }
+      waiter.timer = setTimeout(() => waiter.settle(), Math.max(0, at - deps.now()) + 5);
+    };
+    let set = waiters.get(waiter.queueKey);
+    if (!set) {
+      set = new Set();
+      waiters.set(waiter.queueKey, set);
+    }
+    set.add(waiter);
+    arm();
+    // The response's close, not the request's: Node fires the request's once the body is read.
+    res.on("close", () => {
+      done = true;
+      removeWaiter(waiter);
+    });
+  }
+
+  function faultHits(): boolean {
+    const rate = deps.faults().sendErrorRate;
+    return rate > 0 && deps.random() < rate;
+  }
+  const injectedError = (): MnsServiceError =>
+    new MnsServiceError(
+      "InternalError",
+      "The service has encountered an internal error (injected by sendErrorRate).",
+    );
+
+  /** Returns a reply, or undefined when the request was parked as a long poll. */
+  function handle(
+    operationSeen: (op: MnsOperation) => void,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    answer: (reply: Reply | MnsServiceError) => void,
+  ): Reply | undefined {
+    const method = req.method ?? "GET";
+    const resource = req.url ?? "/";
+    const queryStart = resource.indexOf("?");
+    const path = queryStart < 0 ? resource : resource.slice(0, queryStart);
+    const query = parseQuery(queryStart < 0 ? "" : resource.slice(queryStart + 1));
+    const segments = path.split("/").filter((s) => s !== "");
+    const host = req.headers.host ?? "127.0.0.1";
+
+    // Route first (so calls are counted even when authentication fails), then authenticate.
+    let operation: MnsOperation | undefined;
+    const [collection, name, sub, subName] = segments;
+    if (collection === "queues") {
+      if (name === undefined) operation = method === "GET" ? "ListQueue" : undefined;
+      else if (sub === undefined) {
+        operation =
+          method === "PUT"
+            ? query.get("metaoverride") === "true"
+              ? "SetQueueAttributes"
+              : "CreateQueue"
+            : method === "GET"
+              ? "GetQueueAttributes"
+              : method === "DELETE"
+                ? "DeleteQueue"
+                : undefined;
+      } else if (sub === "messages" && subName === undefined) {
+        const batch = query.has("numofmessages");
+        if (method === "POST")
+          operation = /<Messages[\s>]/.test(body.toString("utf8")) ? "BatchSendMessage" : "SendMessage";
+        else if (method === "GET") {
+          operation =
+            query.get("peekonly") === "true"
+              ? batch
+                ? "BatchPeekMessage"
+                : "PeekMessage"
+              : batch
+                ? "BatchReceiveMessage"
+                : "ReceiveMessage";
+        } else if (method === "DELETE")
+          operation = query.has("receipthandle") ? "DeleteMessage" : "BatchDeleteMessage";
+        else if (method === "PUT") operation = "ChangeMessageVisibility";
+      }
+    } else if (collection === "topics") {
+      if (name === undefined) operation = method === "GET" ? "ListTopic" : undefined;
+      else if (sub === undefined) {
+        operation =
+          method === "PUT"
+            ? query.get("metaoverride") === "true"
+              ? "SetTopicAttributes"
+              : "CreateTopic"
+            : method === "GET"
+              ? "GetTopicAttributes"
+              : method === "DELETE"
+                ? "DeleteTopic"
+                : undefined;
+      } else if (sub === "messages" && subName === undefined && method === "POST")
+        operation = "PublishMessage";
+      else if (sub === "subscriptions" && subName === undefined && method === "GET")
+        operation = "ListSubscriptionByTopic";
+      else if (sub === "subscriptions" && subName !== undefined && segments.length === 4) {
+        operation =
+          method === "PUT"
+            ? query.get("metaoverride") === "true"
+              ? "SetSubscriptionAttributes"
+              : "Subscribe"
+            : method === "GET"
+              ? "GetSubscriptionAttributes"
+              : method === "DELETE"
+                ? "Unsubscribe"
+                : undefined;
+      }
+    }
+    if (!operation)
+      throw new MnsServiceError("InvalidRequestURL", `${method} ${path} is not an MNS operation.`);
+    operationSeen(operation);
+
+    const { accountId } = authenticate(
+      { method, headers: req.headers, resource, body },
+      deps.resolveKey,
+      deps.now(),
+    );
+    const queueName = name!;
+    const created = (location: string, isNew: boolean): Reply =>
+      isNew ? { status: 201, headers: { Location: `http://${host}${location}` } } : { status: 204 };
+
+    switch (operation) {
+      case "ListQueue":
+      case "ListTopic": {
+        const prefix = String(req.headers["x-mns-prefix"] ?? "");
+        const marker = String(req.headers["x-mns-marker"] ?? "");
+        const limit = Math.min(1000, Number(req.headers["x-mns-ret-number"] ?? 1000) || 1000);
+        const isQueue = operation === "ListQueue";
+        const names = (isQueue ? store.listQueues(accountId, prefix) : store.listTopics(accountId, prefix))
+          .map((r) => r.name)
+          .filter((n) => marker === "" || n > marker);
+        const page = names.slice(0, limit);
+        const item = isQueue ? "Queue" : "Topic";
+        return {
+          status: 200,
+          root: isQueue ? "Queues" : "Topics",
+          fields: {
+            [item]: page.map((n) => ({ [`${item}URL`]: `http://${host}/${collection}/${n}` })),
+            NextMarker: names.length > limit ? page[page.length - 1] : undefined,
+          },
+        };
+      }
+      case "CreateQueue":
+        return created(
+          path,
+          store.createQueue(
+            accountId,
+            queueName,
+            queueAttributesFrom(textAttributes(parseBody(body, ["Queue"]))),
+          ),
+        );
+      case "SetQueueAttributes": {
+        const queue = store.queue(accountId, queueName);
+        store.setQueueAttributes(
+          queue,
+          queueAttributesFrom(textAttributes(parseBody(body, ["Queue"])), queue.attributes),
+        );
+        return { status: 204 };
+      }
+      case "GetQueueAttributes": {
+        const queue = store.queue(accountId, queueName);
+        const counts = store.counts(queue);
+        const a = queue.attributes;
+        return {
+          status: 200,
+          root: "Queue",
+          fields: {
+            QueueName: queue.name,
+            CreateTime: Math.floor(queue.createTime / 1000),
+            LastModifyTime: Math.floor(queue.lastModifyTime / 1000),
+            DelaySeconds: a.DelaySeconds,
+            MaximumMessageSize: a.MaximumMessageSize,
+            MessageRetentionPeriod: a.MessageRetentionPeriod,
+            VisibilityTimeout: a.VisibilityTimeout,
+            PollingWaitSeconds: a.PollingWaitSeconds,
+            ActiveMessages: counts.visible,
+            InactiveMessages: counts.inFlight,
+            DelayMessages: counts.delayed,
+            LoggingEnabled: a.LoggingEnabled ? "True" : "False",
+          },
+        };
+      }
+      case "DeleteQueue":
+        store.deleteQueue(accountId, queueName);
+        wake(`${accountId}/${queueName}`);
+        return { status: 204 };
+      case "SendMessage": {
+        const queue = store.queue(accountId, queueName);
+        const input = sendInput(parseBody(body, ["Message"]));
+        store.validateSend(queue, input);
+        if (faultHits()) throw injectedError();
+        const message = store.send(queue, input);
+        return {
+          status: 201,
+          root: "Message",
+          fields: { MessageId: message.messageId, MessageBodyMD5: message.bodyMd5 },
+        };
+      }
+      case "BatchSendMessage": {
+        const queue = store.queue(accountId, queueName);
+        const entries = parseBody(body, ["Messages"]).children.filter((c) => c.name === "Message");
+        if (entries.length === 0 || entries.length > MAX_BATCH) {
+          throw new MnsServiceError(
+            "InvalidArgument",
+            `A batch holds 1 to ${MAX_BATCH} messages, not ${entries.length}.`,
+          );
+        }
+        const inputs = entries.map(sendInput);
+        for (const input of inputs) store.validateSend(queue, input);
+        const total = inputs.reduce((sum, i) => sum + Buffer.byteLength(i.body, "utf8"), 0);
+        if (total > queue.attributes.MaximumMessageSize) {
+          throw new MnsServiceError(
+            "InvalidArgument",
+            `The batch bodies total ${total} bytes, more than MaximumMessageSize.`,
+          );
+        }
+        let failed = false;
+        const results = inputs.map((input): XmlFields => {
+          if (faultHits()) {
+            failed = true;
+            const err = injectedError();
+            return { ErrorCode: err.code, ErrorMessage: err.message };
+          }
+          const message = store.send(queue, input);
+          return { MessageId: message.messageId, MessageBodyMD5: message.bodyMd5 };
+        });
+        // A partly failed batch still answers <Messages>, with error entries in place [I: status 500].
+        return { status: failed ? 500 : 201, root: "Messages", fields: { Message: results } };
+      }
+      case "ReceiveMessage":
+      case "BatchReceiveMessage": {
+        const queue = store.queue(accountId, queueName);
+        const count =
+          operation === "ReceiveMessage" ? 1 : (intParam(query, "numOfMessages", 1, MAX_BATCH) ?? MAX_BATCH);
+        const waitSeconds =
+          intParam(query, "waitseconds", 0, MAX_WAIT_SECONDS) ?? queue.attributes.PollingWaitSeconds;
+        receiveOrWait(
+          accountId,
+          queueName,
+          count,
+          operation === "BatchReceiveMessage",
+          waitSeconds,
+          res,
+          answer,
+        );
+        return undefined;
+      }
+      case "PeekMessage":
+      case "BatchPeekMessage": {
+        const count =
+          operation === "PeekMessage" ? 1 : (intParam(query, "numOfMessages", 1, MAX_BATCH) ?? MAX_BATCH);
+        const messages = store.peek(store.queue(accountId, queueName), count);
+        if (messages.length === 0) throw noMessage();
+        return operation === "PeekMessage"
+          ? { status: 200, root: "Message", fields: peekedFields(messages[0]!) }
+          : { status: 200, root: "Messages", fields: { Message: messages.map(peekedFields) } };
+      }
+      case "DeleteMessage": {
+        const handle = query.get("receipthandle");
+        if (!handle)
+          throw new MnsServiceError("MissingReceiptHandle", "The ReceiptHandle parameter is required.");
+        store.deleteMessage(store.queue(accountId, queueName), handle);
+        return { status: 204 };
+      }
+      case "BatchDeleteMessage": {
+        const queue = store.queue(accountId, queueName);
+        const handles = parseBody(body, ["ReceiptHandles"])
+          .children.filter((c) => c.name === "ReceiptHandle")
+          .map((c) => c.text.trim());
+        if (handles.length === 0 || handles.length > MAX_BATCH) {
+          throw new MnsServiceError("InvalidArgument", `A batch holds 1 to ${MAX_BATCH} receipt handles.`);
+        }
+        const errors: XmlFields[] = [];
+        for (const handle of handles) {
+          try {
+            store.deleteMessage(queue, handle);
+          } catch (err) {
+            if (!(err instanceof MnsServiceError)) throw err;
+            errors.push({ ErrorCode: err.code, ErrorMessage: err.message, ReceiptHandle: handle });
+          }
+        }
+        return errors.length === 0
+          ? { status: 204 }
+          : { status: 404, root: "Errors", fields: { Error: errors } };
+      }
+      case "ChangeMessageVisibility": {
+        const handle = query.get("receipthandle");
+        if (!handle)
+          throw new MnsServiceError("MissingReceiptHandle", "The ReceiptHandle parameter is required.");
+        if (!query.has("visibilitytimeout")) {
+          throw new MnsServiceError(
+            "MissingVisibilityTimeout",
+            "The VisibilityTimeout parameter is required.",
+          );
+        }
+        const timeout = intParam(query, "visibilityTimeout", 1, QUEUE_ATTRIBUTE_RULES.VisibilityTimeout.max)!;
+        const message = store.changeVisibility(store.queue(accountId, queueName), handle, timeout);
+        return {
+          status: 200,
+          root: "ChangeVisibility",
+          fields: { ReceiptHandle: message.receiptHandle, NextVisibleTime: message.visibleAt },
+        };
+      }
+      case "CreateTopic":
+      case "SetTopicAttributes": {
+        const given = textAttributes(parseBody(body, ["Topic"]));
+        const existing = operation === "SetTopicAttributes" ? store.topic(accountId, queueName) : undefined;
+        const rule = QUEUE_ATTRIBUTE_RULES.MaximumMessageSize;
+        const sizeText = given.MaximumMessageSize;
+        const size =
+          sizeText === undefined || sizeText === ""
+            ? (existing?.maximumMessageSize ?? rule.default)
+            : Number(sizeText);
+        if (!Number.isInteger(size) || size < rule.min || size > rule.max) {
+          throw new MnsServiceError(
+            "InvalidArgument",
+            `MaximumMessageSize should be between ${rule.min} and ${rule.max}.`,
+          );
+        }
+        const logging =
+          given.LoggingEnabled === undefined || given.LoggingEnabled === ""
+            ? (existing?.loggingEnabled ?? false)
+            : given.LoggingEnabled.toLowerCase() === "true";
+        if (existing) {
+          existing.maximumMessageSize = size;
+          existing.loggingEnabled = logging;
+          existing.lastModifyTime = deps.now();
+          return { status: 204 };
+        }
+        return created(path, store.createTopic(accountId, queueName, size, logging));
+      }
+      case "GetTopicAttributes": {
+        const topic = store.topic(accountId, queueName);
+        return {
+          status: 200,
+          root: "Topic",
+          fields: {
+            TopicName: topic.name,
+            CreateTime: Math.floor(topic.createTime / 1000),
+            LastModifyTime: Math.floor(topic.lastModifyTime / 1000),
+            MaximumMessageSize: topic.maximumMessageSize,
+            MessageRetentionPeriod: 86400,
+            MessageCount: 0,
+            LoggingEnabled: topic.loggingEnabled ? "True" : "False",
+          },
+        };
+      }
+      case "DeleteTopic":
+        store.deleteTopic(accountId, queueName);
+        return { status: 204 };
+      case "PublishMessage": {
+        const topic = store.topic(accountId, queueName);
+        const element = parseBody(body, ["Message"]);
+        if (faultHits()) throw injectedError();
+        const published = store.publish(
+          topic,
+          childText(element, "MessageBody") ?? "",
+          childText(element, "MessageTag") ?? "",
+        );
+        return {
+          status: 201,
+          root: "Message",
+          fields: { MessageId: published.messageId, MessageBodyMD5: published.bodyMd5 },
+        };
+      }
+      case "ListSubscriptionByTopic": {
+        const topic = store.topic(accountId, queueName);
+        return {
+          status: 200,
+          root: "Subscriptions",
+          fields: {
+            Subscription: store.subscriptions(topic).map((s) => ({
+              SubscriptionURL: `http://${host}/topics/${topic.name}/subscriptions/${s.name}`,
+            })),
+          },
+        };
+      }
+      case "Subscribe":
+      case "SetSubscriptionAttributes": {
+        const topic = store.topic(accountId, queueName);
+        const given = textAttributes(parseBody(body, ["Subscription"]));
+        const existing =
+          operation === "SetSubscriptionAttributes" ? store.subscription(topic, subName!) : undefined;
+        const format = (given.NotifyContentFormat || existing?.notifyContentFormat || "XML").toUpperCase();
+        if (!NOTIFY_CONTENT_FORMATS.includes(format as NotifyContentFormat)) {
+          throw new MnsServiceError(
+            "InvalidArgument",
+            `NotifyContentFormat must be one of ${NOTIFY_CONTENT_FORMATS.join(", ")}.`,
+          );
+        }
+        const notifyStrategy = given.NotifyStrategy || existing?.notifyStrategy || "BACKOFF_RETRY";
+        if (existing) {
+          existing.notifyStrategy = notifyStrategy;
+          existing.notifyContentFormat = format as NotifyContentFormat;
+          existing.lastModifyTime = deps.now();
+          return { status: 204 };
+        }
+        const endpoint = given.Endpoint ?? "";
+        return created(
+          path,
+          store.subscribe(topic, subName!, {
+            endpoint,
+            filterTag: given.FilterTag ?? "",
+            notifyStrategy,
+            notifyContentFormat: format as NotifyContentFormat,
+          }),
+        );
+      }
+      case "GetSubscriptionAttributes": {
+        const topic = store.topic(accountId, queueName);
+        const s = store.subscription(topic, subName!);
+        return {
+          status: 200,
+          root: "Subscription",
+          fields: {
+            SubscriptionName: s.name,
+            Subscriber: s.accountId,
+            TopicOwner: topic.accountId,
+            TopicName: topic.name,
+            Endpoint: s.endpoint,
+            NotifyStrategy: s.notifyStrategy,
+            NotifyContentFormat: s.notifyContentFormat,
+            FilterTag: s.filterTag || undefined,
+            CreateTime: Math.floor(s.createTime / 1000),
+            LastModifyTime: Math.floor(s.lastModifyTime / 1000),
+          },
+        };
+      }
+      case "Unsubscribe":
+        store.unsubscribe(store.topic(accountId, queueName), subName!);
+        return { status: 204 };
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const id = requestId();
+    let answered = false;
+    const answer = (reply: Reply | MnsServiceError): void => {
+      if (answered || res.writableEnded || res.destroyed) return;
+      answered = true;
+      const r: Reply =
+        reply instanceof MnsServiceError
+          ? {
+              status: reply.httpStatus,
+              root: "Error",
+              fields: {
+                Code: reply.code,
+                Message: reply.message,
+                RequestId: id,
+                HostId: `http://${req.headers.host ?? ""}`,
+              },
+            }
+          : reply;
+      const headers: Record<string, string> = {
+        "x-mns-request-id": id,
+        "x-mns-version": "2015-06-06",
+        ...r.headers,
+      };
+      if (r.root) {
+        const text = renderXml(r.root, r.fields ?? {});
+        headers["Content-Type"] = "text/xml;charset=utf-8";
+        headers["Content-Length"] = String(Buffer.byteLength(text));
+        res.writeHead(r.status, headers);
+        res.end(text);
+      } else {
+        headers["Content-Length"] = "0";
+        res.writeHead(r.status, headers);
+        res.end();
+      }
+    };
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size > MAX_REQUEST_BYTES) {
+        answer(new MnsServiceError("InvalidArgument", "The request body is too large."));
+        return;
+      }
+      let mayChange = false;
+      try {
+        const reply = handle(
+          (op) => {
+            deps.countCall(op);
+            mayChange = !/^(Get|List|Peek|BatchPeek)/.test(op);
+          },
+          req,
+          Buffer.concat(chunks),
+          res,
+          answer,
+        );
+        if (reply) answer(reply);
+      } catch (err) {
+        answer(err instanceof MnsServiceError ? err : new MnsServiceError("InternalError", String(err)));
+      }
+      if (mayChange) deps.changed();
+    });
+  });
+
+  store.setListener(wakeQueue);
+
+  return {
+    server,
+    releaseWaiters: () => {
+      for (const set of [...waiters.values()]) {
+        for (const waiter of [...set]) waiter.release();
+      }
+    },
+  };
+}
