@@ -1,0 +1,113 @@
+/**
+ * Resolves s.yaml with the real Serverless Devs CLI (the pinned `@serverless-devs/s`), offline.
+ *
+ * `${vars.x}`, `${env('X', 'default')}` and `${config('AccountID')}` are resolved by `s` before a
+ * component sees `props`, so the props worth validating are the resolved ones, and re-implementing
+ * the resolver in a test would only test the re-implementation. Each resource's component is
+ * swapped for a local probe component that records the props it receives; `s info` is used because,
+ * unlike `deploy`, it runs no `pre-deploy` action and so needs no build.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseDocument } from "yaml";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const S_YAML_PATH = path.join(root, "s.yaml");
+const S_CLI = path.join(root, "node_modules/@serverless-devs/s/bin/s");
+
+const PROBE_COMPONENT = `"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+module.exports = class PropsProbe {
+  async info(inputs) {
+    const file = path.join(process.env.PROPS_PROBE_OUT, inputs.resource.name + ".json");
+    fs.writeFileSync(file, JSON.stringify(inputs.props));
+    return {};
+  }
+};
+`;
+
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  accountId: string;
+}
+
+export type Resolution =
+  | { ok: true; props: Record<string, Record<string, unknown>> }
+  | { ok: false; output: string };
+
+export interface SYamlResolver {
+  resolve(env: Record<string, string>): Promise<Resolution>;
+  close(): Promise<void>;
+}
+
+function run(args: string[], options: { cwd: string; env: Record<string, string> }) {
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(process.execPath, [S_CLI, ...args], { ...options, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/**
+ * Prepares a scratch directory (a private HOME for `s`, the probe component and a copy of s.yaml
+ * that points every resource at it). Only `process.env.PATH` is inherited, so a developer's own
+ * REGION or JWT_* variables cannot change the outcome.
+ */
+export async function createSYamlResolver(credentials: Credentials): Promise<SYamlResolver> {
+  const dir = await mkdtemp(path.join(tmpdir(), "s-yaml-"));
+  const componentDir = path.join(dir, "props-probe");
+  await mkdir(componentDir);
+  await writeFile(
+    path.join(componentDir, "package.json"),
+    JSON.stringify({ name: "props-probe", main: "index.js", type: "commonjs" }),
+  );
+  await writeFile(path.join(componentDir, "index.js"), PROBE_COMPONENT);
+
+  const doc = parseDocument(await readFile(S_YAML_PATH, "utf8"));
+  const resources = doc.get("resources");
+  const names: string[] = [];
+  if (resources && typeof resources === "object" && "items" in resources && Array.isArray(resources.items)) {
+    for (const item of resources.items as { key: unknown }[]) names.push(String(item.key));
+  }
+  for (const name of names) doc.setIn(["resources", name, "component"], componentDir);
+  const yamlPath = path.join(dir, "s.yaml");
+  await writeFile(yamlPath, doc.toString());
+
+  let runs = 0;
+  return {
+    async resolve(env) {
+      runs += 1;
+      const out = path.join(dir, `out-${runs}`);
+      await mkdir(out);
+      const result = await run(["info", "-t", yamlPath], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          // `s` takes a credential from these three variables when no access file exists.
+          AccessKeyID: credentials.accessKeyId,
+          AccessKeySecret: credentials.accessKeySecret,
+          AccountID: credentials.accountId,
+          PROPS_PROBE_OUT: out,
+          ...env,
+        },
+      });
+      if (result.code !== 0) return { ok: false, output: result.output };
+      const props: Record<string, Record<string, unknown>> = {};
+      for (const name of names) {
+        const text = await readFile(path.join(out, `${name}.json`), "utf8").catch(() => undefined);
+        if (text === undefined)
+          return { ok: false, output: `no props recorded for ${name}\n${result.output}` };
+        props[name] = JSON.parse(text) as Record<string, unknown>;
+      }
+      return { ok: true, props };
+    },
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
