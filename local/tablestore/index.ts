@@ -1,6 +1,167 @@
+/**
+ * The local Tablestore emulator: `npm run emulator -- tablestore --port N [--data DIR]
+ * [--server-busy-rate R]`. Speaks the service's protobuf-over-HTTP protocol closely enough for
+ * the unmodified `tablestore` SDK; see README.md for what it covers and where it differs.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
+import { LOCAL_TABLESTORE_INSTANCE } from "../identities";
+import { authenticate, type TemporaryKeyResolver } from "./auth";
+import { OtsFailure, ots } from "./errors";
+import { HANDLERS, isOperation, OPERATIONS, type Operation } from "./operations";
+import { SnapshotFile } from "./persistence";
+import { encode } from "./protocol";
+import { TablestoreState } from "./state";
 
-/** Placeholder until the tablestore emulator lands. */
-export async function start(_options: EmulatorOptions): Promise<RunningEmulator> {
-  throw new Error("the tablestore emulator is not built yet");
+export type { TemporaryKeyResolver } from "./auth";
+export type { Operation } from "./operations";
+
+export interface TablestoreFaults {
+  /** Share of authenticated requests answered with 503 OTSServerBusy without doing the work, 0..1. */
+  serverBusyRate: number;
+}
+
+export interface TablestoreControl {
+  getFaults(): TablestoreFaults;
+  /** Merges `partial` into the settings; throws a RangeError (and changes nothing) if a value is invalid. */
+  setFaults(partial: Partial<TablestoreFaults>): void;
+  /** Drops every table. */
+  reset(): void;
+  /** Authenticated requests received per operation since start (faulted and failed ones included). */
+  calls(): Record<Operation, number>;
+}
+
+export interface TablestoreOptions extends EmulatorOptions {
+  faults?: Partial<TablestoreFaults>;
+  /** Accepts STS temporary keys (header x-ots-ststoken); without it only long-term keys are accepted. */
+  resolveTemporaryKey?: TemporaryKeyResolver;
+  /** Source of randomness for fault injection, in [0, 1). Defaults to Math.random. */
+  random?: () => number;
+  /** How long after a write the `--data` snapshot is written; default 200 ms. */
+  snapshotDelayMs?: number;
+}
+
+export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
+
+function validatedFaults(current: TablestoreFaults, partial: Partial<TablestoreFaults>): TablestoreFaults {
+  const next = { ...current };
+  for (const [key, value] of Object.entries(partial)) {
+    if (key !== "serverBusyRate") throw new RangeError(`unknown Tablestore fault setting "${key}"`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new RangeError("serverBusyRate must be a number from 0 to 1");
+    }
+    next.serverBusyRate = value;
+  }
+  return next;
+}
+
+function parseArgs(args: readonly string[]): Partial<TablestoreFaults> {
+  const faults: Partial<TablestoreFaults> = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    if (flag === "--server-busy-rate") faults.serverBusyRate = Number(args[++i]);
+    else throw new RangeError(`unknown tablestore flag "${flag}" (known: --server-busy-rate R)`);
+  }
+  return faults;
+}
+
+function newRequestId(): string {
+  // Shaped like the service's ids: hex time prefix, then random hex groups.
+  const hex = randomBytes(12).toString("hex");
+  return `${Date.now().toString(16).padStart(16, "0").slice(-16)}-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16)}`;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: Buffer, requestId: string): void {
+  res.writeHead(status, {
+    "content-type": "application/x-protobuf",
+    "content-length": body.length,
+    "x-ots-requestid": requestId,
+    "x-ots-contenttype": "protocol buffer",
+    "x-ots-date": new Date().toISOString(),
+  });
+  res.end(body);
+}
+
+export async function start(options: TablestoreOptions): Promise<RunningTablestore> {
+  let faults = validatedFaults(
+    { serverBusyRate: 0 },
+    { ...parseArgs(options.args ?? []), ...options.faults },
+  );
+  const random = options.random ?? Math.random;
+  const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>;
+
+  const snapshot = options.dataDir
+    ? new SnapshotFile(options.dataDir, options.snapshotDelayMs ?? 200)
+    : undefined;
+  const state = new TablestoreState(() => snapshot?.schedule(() => state.snapshot()));
+  if (snapshot) state.restore(await snapshot.load());
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    try {
+      const body = await readBody(req);
+      if (req.method !== "POST") throw ots.methodNotAllowed();
+      const operation = (req.url ?? "/").split("?")[0]!.slice(1);
+      authenticate(operation, req.headers, body, {
+        instanceName: LOCAL_TABLESTORE_INSTANCE,
+        resolveTemporaryKey: options.resolveTemporaryKey,
+        now: Date.now(),
+      });
+      if (!isOperation(operation)) throw ots.unsupportedOperation(operation);
+      counts[operation]++;
+      if (faults.serverBusyRate > 0 && random() < faults.serverBusyRate) throw ots.serverBusy();
+      send(res, 200, HANDLERS[operation](state, body, Date.now()), requestId);
+    } catch (err) {
+      const failure =
+        err instanceof OtsFailure ? err : ots.internal(err instanceof Error ? err.message : String(err));
+      send(
+        res,
+        failure.httpStatus,
+        encode("Error", { code: failure.code, message: failure.message }),
+        requestId,
+      );
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const control: TablestoreControl = {
+    getFaults: () => ({ ...faults }),
+    setFaults(partial) {
+      faults = validatedFaults(faults, partial);
+    },
+    reset: () => state.reset(),
+    calls: () => ({ ...counts }),
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    control,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      await snapshot?.flush(() => state.snapshot());
+    },
+  };
 }

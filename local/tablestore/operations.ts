@@ -1,0 +1,424 @@
+/**
+ * One function per API operation: decode the `<Op>Request` protobuf, act on the state, encode
+ * the `<Op>Response`. Message and field names are those of lib/protocol/tablestore.proto.
+ */
+import { assertConditionFilter, parseFilter } from "./conditions";
+import { OtsFailure, ots } from "./errors";
+import { readRow } from "./plain-buffer-reader";
+import { decode, encode, encodePrimaryKey, encodeRow, encodeRows, type OutputRow } from "./protocol";
+import type {
+  IndexSchema,
+  ReadOptions,
+  RowExistence,
+  RowWrite,
+  StoredRow,
+  TableSchema,
+  TablestoreState,
+  WriteCondition,
+} from "./state";
+import type { DefinedColumnType, NamedValue, PrimaryKeyType } from "./values";
+
+export const OPERATIONS = [
+  "CreateTable",
+  "ListTable",
+  "DescribeTable",
+  "DeleteTable",
+  "PutRow",
+  "GetRow",
+  "UpdateRow",
+  "DeleteRow",
+  "GetRange",
+  "BatchGetRow",
+  "BatchWriteRow",
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export function isOperation(name: string): name is Operation {
+  return (OPERATIONS as readonly string[]).includes(name);
+}
+
+type Handler = (state: TablestoreState, body: Buffer, now: number) => Buffer;
+
+const PK_TYPES: Record<number, PrimaryKeyType> = { 1: "INTEGER", 2: "STRING", 3: "BINARY" };
+const PK_TYPE_NUMBERS: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
+const DEFINED_TYPES: Record<number, DefinedColumnType> = {
+  1: "INTEGER",
+  2: "DOUBLE",
+  3: "BOOLEAN",
+  4: "STRING",
+  7: "BINARY",
+};
+const DEFINED_TYPE_NUMBERS: Record<DefinedColumnType, number> = {
+  INTEGER: 1,
+  DOUBLE: 2,
+  BOOLEAN: 3,
+  STRING: 4,
+  BINARY: 7,
+};
+const ROW_EXISTENCE: Record<number, RowExistence> = { 0: "IGNORE", 1: "EXPECT_EXIST", 2: "EXPECT_NOT_EXIST" };
+const RT_PK = 1;
+const RT_AFTER_MODIFY = 2;
+const MAX_BATCH_WRITE_ROWS = 200;
+const MAX_BATCH_GET_ROWS = 100;
+const TABLE_ACTIVE = 1;
+const ISP_INCR = 2;
+
+const CONSUMED_READ = { capacityUnit: { read: 1, write: 0 } };
+const CONSUMED_WRITE = { capacityUnit: { read: 0, write: 1 } };
+
+interface ConditionMessage {
+  rowExistence: number;
+  columnCondition?: Uint8Array | null;
+}
+interface ReturnContentMessage {
+  returnType?: number;
+  returnColumnNames?: string[];
+}
+
+/**
+ * Whether an optional proto2 field was on the wire. protobufjs puts the field's default on the
+ * message prototype (for an enum, its first value), so reading an absent field is not "unset".
+ */
+function sent(message: object, field: string): boolean {
+  return Object.hasOwn(message, field);
+}
+
+function toCondition(message: ConditionMessage | null | undefined): WriteCondition {
+  const rowExistence = ROW_EXISTENCE[message?.rowExistence ?? 0];
+  if (!rowExistence) throw ots.parameterInvalid("Invalid row existence expectation.");
+  const column = parseFilter(message?.columnCondition);
+  assertConditionFilter(column);
+  return { rowExistence, column };
+}
+
+function toReadOptions(
+  columnsToGet: string[] | undefined,
+  filter: Uint8Array | null | undefined,
+): ReadOptions {
+  return { columnsToGet: columnsToGet ?? [], filter: parseFilter(filter) };
+}
+
+function outputRow(names: string[], row: StoredRow): OutputRow {
+  return {
+    primaryKey: row.primaryKey.map((value, i) => ({ name: names[i]!, value })),
+    attributes: Object.entries(row.attributes).map(([name, cell]) => ({ name, ...cell })),
+  };
+}
+
+/** The `row` a write response carries for `return_content`, or an empty buffer. */
+function returnedRow(
+  returnContent: ReturnContentMessage | null | undefined,
+  key: NamedValue[],
+  after: StoredRow | undefined,
+): Buffer {
+  const type = returnContent?.returnType ?? 0;
+  if (type === RT_PK) return encodeRow({ primaryKey: key, attributes: [] });
+  if (type === RT_AFTER_MODIFY) {
+    const wanted = returnContent?.returnColumnNames ?? [];
+    const attributes = Object.entries(after?.attributes ?? {})
+      .filter(([name]) => wanted.includes(name))
+      .map(([name, cell]) => ({ name, ...cell }));
+    return encodeRow({ primaryKey: key, attributes });
+  }
+  return Buffer.alloc(0);
+}
+
+function writeOne(
+  state: TablestoreState,
+  tableName: string,
+  write: RowWrite,
+  condition: WriteCondition,
+  returnContent: ReturnContentMessage | null | undefined,
+  now: number,
+): Buffer {
+  const after = state.write(tableName, write, condition, now);
+  // state.write has checked that the key is exact (no INF_MIN/INF_MAX).
+  return returnedRow(returnContent, write.primaryKey as NamedValue[], after);
+}
+
+function toRowWrite(kind: RowWrite["kind"], bytes: Uint8Array): RowWrite {
+  const row = readRow(Buffer.from(bytes));
+  if (kind === "delete") return { kind, primaryKey: row.primaryKey };
+  return { kind, primaryKey: row.primaryKey, cells: row.cells };
+}
+
+function toSchema(
+  message: {
+    tableMeta: {
+      tableName: string;
+      primaryKey: { name: string; type: number; option?: number }[];
+      definedColumn: { name: string; type: number }[];
+    };
+    reservedThroughput: { capacityUnit: { read?: number; write?: number } };
+    tableOptions?: { timeToLive: number; maxVersions: number; allowUpdate: boolean } | null;
+    indexMetas: {
+      name: string;
+      primaryKey: string[];
+      definedColumn: string[];
+      indexUpdateMode: number;
+      indexType: number;
+    }[];
+  },
+  now: number,
+): TableSchema {
+  const meta = message.tableMeta;
+  const options = message.tableOptions;
+  const primaryKey = meta.primaryKey.map((c) => {
+    const type = PK_TYPES[c.type];
+    if (!type) throw ots.parameterInvalid(`Invalid primary key type for '${c.name}'.`);
+    if (sent(c, "option"))
+      throw ots.parameterInvalid("AUTO_INCREMENT primary keys are not supported by the local emulator.");
+    return { name: c.name, type };
+  });
+  const definedColumns = meta.definedColumn.map((c) => {
+    const type = DEFINED_TYPES[c.type];
+    if (!type) throw ots.parameterInvalid(`Invalid defined column type for '${c.name}'.`);
+    return { name: c.name, type };
+  });
+  const basePk = primaryKey.map((c) => c.name);
+  const indexes: IndexSchema[] = message.indexMetas.map((m) => {
+    if (m.indexType !== 0)
+      throw ots.parameterInvalid("Only global secondary indexes are supported by the local emulator.");
+    return {
+      name: m.name,
+      primaryKey: [...m.primaryKey, ...basePk.filter((n) => !m.primaryKey.includes(n))],
+      definedColumns: [...m.definedColumn],
+      indexUpdateMode: m.indexUpdateMode,
+      indexType: m.indexType,
+    };
+  });
+  return {
+    name: meta.tableName,
+    primaryKey,
+    definedColumns,
+    timeToLive: options && sent(options, "timeToLive") ? options.timeToLive : -1,
+    maxVersions: options && sent(options, "maxVersions") ? options.maxVersions : 1,
+    allowUpdate: options && sent(options, "allowUpdate") ? options.allowUpdate : undefined,
+    reservedRead: message.reservedThroughput.capacityUnit.read ?? 0,
+    reservedWrite: message.reservedThroughput.capacityUnit.write ?? 0,
+    createdAt: Math.floor(now / 1000),
+    indexes,
+  };
+}
+
+function describeIndex(index: IndexSchema): object {
+  return {
+    name: index.name,
+    primaryKey: index.primaryKey,
+    definedColumn: index.definedColumns,
+    indexUpdateMode: index.indexUpdateMode,
+    indexType: index.indexType,
+    indexSyncPhase: ISP_INCR,
+  };
+}
+
+function rowError(err: unknown): { isOk: false; error: { code: string; message: string } } {
+  const failure = err instanceof OtsFailure ? err : ots.internal(String(err));
+  return { isOk: false, error: { code: failure.code, message: failure.message } };
+}
+
+export const HANDLERS: Record<Operation, Handler> = {
+  CreateTable(state, body, now) {
+    state.createTable(toSchema(decode("CreateTableRequest", body), now));
+    return encode("CreateTableResponse", {});
+  },
+
+  ListTable(state) {
+    return encode("ListTableResponse", { tableNames: state.listTables() });
+  },
+
+  DescribeTable(state, body) {
+    const { tableName } = decode<{ tableName: string }>("DescribeTableRequest", body);
+    const schema = state.describeTable(tableName);
+    return encode("DescribeTableResponse", {
+      tableMeta: {
+        tableName: schema.name,
+        primaryKey: schema.primaryKey.map((c) => ({ name: c.name, type: PK_TYPE_NUMBERS[c.type] })),
+        definedColumn: schema.definedColumns.map((c) => ({
+          name: c.name,
+          type: DEFINED_TYPE_NUMBERS[c.type],
+        })),
+      },
+      reservedThroughputDetails: {
+        capacityUnit: { read: schema.reservedRead, write: schema.reservedWrite },
+        lastIncreaseTime: schema.createdAt,
+      },
+      tableOptions: {
+        timeToLive: schema.timeToLive,
+        maxVersions: schema.maxVersions,
+        ...(schema.allowUpdate === undefined ? {} : { allowUpdate: schema.allowUpdate }),
+      },
+      tableStatus: TABLE_ACTIVE,
+      indexMetas: schema.indexes.map(describeIndex),
+    });
+  },
+
+  DeleteTable(state, body) {
+    const { tableName } = decode<{ tableName: string }>("DeleteTableRequest", body);
+    state.deleteTable(tableName);
+    return encode("DeleteTableResponse", {});
+  },
+
+  PutRow(state, body, now) {
+    const req = decode<{
+      tableName: string;
+      row: Uint8Array;
+      condition: ConditionMessage;
+      returnContent?: ReturnContentMessage;
+    }>("PutRowRequest", body);
+    const row = writeOne(
+      state,
+      req.tableName,
+      toRowWrite("put", req.row),
+      toCondition(req.condition),
+      req.returnContent,
+      now,
+    );
+    return encode("PutRowResponse", { consumed: CONSUMED_WRITE, row });
+  },
+
+  UpdateRow(state, body, now) {
+    const req = decode<{
+      tableName: string;
+      rowChange: Uint8Array;
+      condition: ConditionMessage;
+      returnContent?: ReturnContentMessage;
+    }>("UpdateRowRequest", body);
+    const row = writeOne(
+      state,
+      req.tableName,
+      toRowWrite("update", req.rowChange),
+      toCondition(req.condition),
+      req.returnContent,
+      now,
+    );
+    return encode("UpdateRowResponse", { consumed: CONSUMED_WRITE, row });
+  },
+
+  DeleteRow(state, body, now) {
+    const req = decode<{
+      tableName: string;
+      primaryKey: Uint8Array;
+      condition: ConditionMessage;
+      returnContent?: ReturnContentMessage;
+    }>("DeleteRowRequest", body);
+    const row = writeOne(
+      state,
+      req.tableName,
+      toRowWrite("delete", req.primaryKey),
+      toCondition(req.condition),
+      req.returnContent,
+      now,
+    );
+    return encode("DeleteRowResponse", { consumed: CONSUMED_WRITE, row });
+  },
+
+  GetRow(state, body) {
+    const req = decode<{
+      tableName: string;
+      primaryKey: Uint8Array;
+      columnsToGet: string[];
+      filter?: Uint8Array;
+    }>("GetRowRequest", body);
+    const key = readRow(Buffer.from(req.primaryKey)).primaryKey;
+    const found = state.getRow(req.tableName, key, toReadOptions(req.columnsToGet, req.filter));
+    const row = found ? encodeRow(outputRow(state.primaryKeyNames(req.tableName), found)) : Buffer.alloc(0);
+    return encode("GetRowResponse", { consumed: CONSUMED_READ, row });
+  },
+
+  GetRange(state, body) {
+    const req = decode<{
+      tableName: string;
+      direction: number;
+      columnsToGet: string[];
+      limit?: number;
+      inclusiveStartPrimaryKey: Uint8Array;
+      exclusiveEndPrimaryKey: Uint8Array;
+      filter?: Uint8Array;
+    }>("GetRangeRequest", body);
+    const result = state.getRange(req.tableName, {
+      direction: req.direction === 1 ? "BACKWARD" : "FORWARD",
+      start: readRow(Buffer.from(req.inclusiveStartPrimaryKey)).primaryKey,
+      end: readRow(Buffer.from(req.exclusiveEndPrimaryKey)).primaryKey,
+      limit: req.limit ?? 0,
+      read: toReadOptions(req.columnsToGet, req.filter),
+    });
+    const names = result.primaryKeyNames;
+    return encode("GetRangeResponse", {
+      consumed: { capacityUnit: { read: Math.max(1, result.rows.length), write: 0 } },
+      rows: encodeRows(result.rows.map((r) => outputRow(names, r))),
+      ...(result.nextStart
+        ? {
+            nextStartPrimaryKey: encodePrimaryKey(
+              result.nextStart.map((value, i) => ({ name: names[i]!, value })),
+            ),
+          }
+        : {}),
+    });
+  },
+
+  BatchGetRow(state, body) {
+    const req = decode<{
+      tables: { tableName: string; primaryKey: Uint8Array[]; columnsToGet: string[]; filter?: Uint8Array }[];
+    }>("BatchGetRowRequest", body);
+    const total = req.tables.reduce((n, t) => n + t.primaryKey.length, 0);
+    if (total > MAX_BATCH_GET_ROWS)
+      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${MAX_BATCH_GET_ROWS}.`);
+    const tables = req.tables.map((t) => ({
+      tableName: t.tableName,
+      rows: t.primaryKey.map((bytes) => {
+        try {
+          const key = readRow(Buffer.from(bytes)).primaryKey;
+          const found = state.getRow(t.tableName, key, toReadOptions(t.columnsToGet, t.filter));
+          const row = found
+            ? encodeRow(outputRow(state.primaryKeyNames(t.tableName), found))
+            : Buffer.alloc(0);
+          return { isOk: true, consumed: CONSUMED_READ, row };
+        } catch (err) {
+          return rowError(err);
+        }
+      }),
+    }));
+    return encode("BatchGetRowResponse", { tables });
+  },
+
+  BatchWriteRow(state, body, now) {
+    const req = decode<{
+      tables: {
+        tableName: string;
+        rows: {
+          type: number;
+          rowChange: Uint8Array;
+          condition: ConditionMessage;
+          returnContent?: ReturnContentMessage;
+        }[];
+      }[];
+    }>("BatchWriteRowRequest", body);
+    const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
+    if (total === 0) throw ots.parameterInvalid("No row in the batch.");
+    if (total > MAX_BATCH_WRITE_ROWS)
+      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${MAX_BATCH_WRITE_ROWS}.`);
+    // Each row succeeds or fails on its own: the batch is not atomic.
+    const tables = req.tables.map((t) => ({
+      tableName: t.tableName,
+      rows: t.rows.map((r) => {
+        try {
+          const kind = r.type === 1 ? "put" : r.type === 2 ? "update" : r.type === 3 ? "delete" : undefined;
+          if (!kind) throw ots.parameterInvalid(`Invalid operation type ${r.type}.`);
+          const row = writeOne(
+            state,
+            t.tableName,
+            toRowWrite(kind, r.rowChange),
+            toCondition(r.condition),
+            r.returnContent,
+            now,
+          );
+          return { isOk: true, consumed: CONSUMED_WRITE, ...(row.length > 0 ? { row } : {}) };
+        } catch (err) {
+          return rowError(err);
+        }
+      }),
+    }));
+    return encode("BatchWriteRowResponse", { tables });
+  },
+};

@@ -1,0 +1,487 @@
+/**
+ * Tables, rows and global secondary indexes, independent of the wire format. Every write keeps
+ * the indexes in step synchronously (the real service updates them asynchronously, within
+ * milliseconds; see README "Fidelity gaps").
+ */
+import { type ColumnFilter, matches } from "./conditions";
+import { ots } from "./errors";
+import type { ParsedCell } from "./plain-buffer-reader";
+import {
+  type CellValue,
+  comparePrimaryKeys,
+  type DefinedColumnType,
+  type KeyValue,
+  type NamedValue,
+  type PrimaryKeyType,
+  primaryKeyId,
+} from "./values";
+
+export interface IndexSchema {
+  name: string;
+  /** The declared index columns followed by the base primary-key columns not already among them. */
+  primaryKey: string[];
+  definedColumns: string[];
+  indexUpdateMode: number;
+  indexType: number;
+}
+
+export interface TableSchema {
+  name: string;
+  primaryKey: { name: string; type: PrimaryKeyType }[];
+  definedColumns: { name: string; type: DefinedColumnType }[];
+  timeToLive: number;
+  maxVersions: number;
+  allowUpdate: boolean | undefined;
+  reservedRead: number;
+  reservedWrite: number;
+  /** Seconds since the epoch. */
+  createdAt: number;
+  indexes: IndexSchema[];
+}
+
+export interface StoredCell {
+  value: CellValue;
+  /** Version, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface StoredRow {
+  primaryKey: CellValue[];
+  attributes: Record<string, StoredCell>;
+}
+
+export type RowExistence = "IGNORE" | "EXPECT_EXIST" | "EXPECT_NOT_EXIST";
+
+export interface WriteCondition {
+  rowExistence: RowExistence;
+  column: ColumnFilter | undefined;
+}
+
+export type RowWrite =
+  | { kind: "put"; primaryKey: NamedValue<KeyValue>[]; cells: ParsedCell[] }
+  | { kind: "update"; primaryKey: NamedValue<KeyValue>[]; cells: ParsedCell[] }
+  | { kind: "delete"; primaryKey: NamedValue<KeyValue>[] };
+
+export interface ReadOptions {
+  columnsToGet: string[];
+  filter: ColumnFilter | undefined;
+}
+
+/** A table as reads see it: a base table or an index table. */
+interface Readable {
+  primaryKey: { name: string; type: PrimaryKeyType }[];
+  rows: Map<string, StoredRow>;
+}
+
+interface TableData {
+  schema: TableSchema;
+  rows: Map<string, StoredRow>;
+  indexRows: Map<string, Map<string, StoredRow>>;
+}
+
+export interface RangeRequest {
+  direction: "FORWARD" | "BACKWARD";
+  start: NamedValue<KeyValue>[];
+  end: NamedValue<KeyValue>[];
+  limit: number;
+  read: ReadOptions;
+}
+
+export interface RangeResult {
+  rows: StoredRow[];
+  primaryKeyNames: string[];
+  nextStart: CellValue[] | undefined;
+}
+
+const MAX_RANGE_ROWS = 5000;
+const MAX_INDEXES = 5;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+const DEFINED_TYPE_OF: Record<DefinedColumnType, CellValue["type"]> = {
+  INTEGER: "INTEGER",
+  DOUBLE: "DOUBLE",
+  BOOLEAN: "BOOLEAN",
+  STRING: "STRING",
+  BINARY: "BINARY",
+};
+
+export class TablestoreState {
+  private readonly tables = new Map<string, TableData>();
+
+  /** Called after every change, so persistence can schedule a snapshot. */
+  constructor(private readonly onChange: () => void = () => {}) {}
+
+  reset(): void {
+    this.tables.clear();
+    this.onChange();
+  }
+
+  // --- tables -------------------------------------------------------------------------------
+
+  createTable(schema: TableSchema): void {
+    validateSchema(schema);
+    if (this.tables.has(schema.name) || this.findIndex(schema.name)) throw ots.tableAlreadyExist();
+    for (const index of schema.indexes) {
+      if (this.tables.has(index.name) || this.findIndex(index.name)) throw ots.tableAlreadyExist();
+    }
+    this.tables.set(schema.name, {
+      schema,
+      rows: new Map(),
+      indexRows: new Map(schema.indexes.map((i) => [i.name, new Map()])),
+    });
+    this.onChange();
+  }
+
+  deleteTable(name: string): void {
+    if (!this.tables.delete(name)) throw ots.tableNotExist();
+    this.onChange();
+  }
+
+  describeTable(name: string): TableSchema {
+    return this.table(name).schema;
+  }
+
+  listTables(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  // --- snapshot -------------------------------------------------------------------------------
+
+  snapshot(): { schema: TableSchema; rows: StoredRow[] }[] {
+    return [...this.tables.values()].map((t) => ({ schema: t.schema, rows: [...t.rows.values()] }));
+  }
+
+  restore(tables: { schema: TableSchema; rows: StoredRow[] }[]): void {
+    this.tables.clear();
+    for (const { schema, rows } of tables) {
+      const data: TableData = {
+        schema,
+        rows: new Map(),
+        indexRows: new Map(schema.indexes.map((i) => [i.name, new Map()])),
+      };
+      for (const row of rows) {
+        data.rows.set(primaryKeyId(row.primaryKey), row);
+        this.reindex(data, undefined, row);
+      }
+      this.tables.set(schema.name, data);
+    }
+  }
+
+  // --- rows -----------------------------------------------------------------------------------
+
+  getRow(tableName: string, primaryKey: NamedValue<KeyValue>[], read: ReadOptions): StoredRow | undefined {
+    const readable = this.readable(tableName);
+    const key = exactKey(readable.primaryKey, primaryKey);
+    const row = readable.rows.get(primaryKeyId(key));
+    if (!row || (read.filter && !matches(read.filter, row.attributes))) return undefined;
+    return project(row, read);
+  }
+
+  /**
+   * Applies one write atomically: the condition is checked against the current row and the
+   * change is applied only if it holds. Returns the row after the change (undefined if deleted).
+   */
+  write(tableName: string, write: RowWrite, condition: WriteCondition, now: number): StoredRow | undefined {
+    const table = this.table(tableName);
+    const schema = table.schema;
+    const key = exactKey(schema.primaryKey, write.primaryKey);
+    const id = primaryKeyId(key);
+    const current = table.rows.get(id);
+
+    if (condition.rowExistence === "EXPECT_EXIST" && !current) throw ots.conditionCheckFail();
+    if (condition.rowExistence === "EXPECT_NOT_EXIST" && current) throw ots.conditionCheckFail();
+    if (condition.column && !matches(condition.column, current?.attributes ?? {}))
+      throw ots.conditionCheckFail();
+
+    let next: StoredRow | undefined;
+    if (write.kind === "delete") {
+      next = undefined;
+    } else if (write.kind === "put") {
+      if (write.cells.some((c) => c.operation !== "PUT")) {
+        throw ots.parameterInvalid("PutRow cells cannot carry a delete or increment operation.");
+      }
+      next = { primaryKey: key, attributes: {} };
+      for (const cell of write.cells) next.attributes[cell.name] = this.putCell(schema, cell, now);
+    } else {
+      if (schema.allowUpdate === false) {
+        throw ots.parameterInvalid("UpdateRow is not allowed on a table with allow_update set to false.");
+      }
+      next = { primaryKey: key, attributes: { ...current?.attributes } };
+      for (const cell of write.cells) applyUpdate(schema, next, cell, now);
+      if (!current && Object.keys(next.attributes).length === 0) next = undefined;
+    }
+
+    if (next) table.rows.set(id, next);
+    else table.rows.delete(id);
+    this.reindex(table, current, next);
+    this.onChange();
+    return next;
+  }
+
+  getRange(tableName: string, request: RangeRequest): RangeResult {
+    const readable = this.readable(tableName);
+    const names = readable.primaryKey.map((c) => c.name);
+    const start = rangeKey(readable.primaryKey, request.start, "inclusive_start_primary_key");
+    const end = rangeKey(readable.primaryKey, request.end, "exclusive_end_primary_key");
+    const forward = request.direction === "FORWARD";
+    const order = comparePrimaryKeys(start, end);
+    if (forward ? order >= 0 : order <= 0) {
+      throw ots.parameterInvalid(
+        forward
+          ? "Begin key must less than end key in FORWARD"
+          : "Begin key must more than end key in BACKWARD",
+      );
+    }
+    const inRange = [...readable.rows.values()].filter((row) => {
+      const fromStart = comparePrimaryKeys(row.primaryKey, start);
+      const toEnd = comparePrimaryKeys(row.primaryKey, end);
+      return forward ? fromStart >= 0 && toEnd < 0 : fromStart <= 0 && toEnd > 0;
+    });
+    inRange.sort((a, b) => (forward ? 1 : -1) * comparePrimaryKeys(a.primaryKey, b.primaryKey));
+
+    const limit = request.limit > 0 ? Math.min(request.limit, MAX_RANGE_ROWS) : MAX_RANGE_ROWS;
+    const rows: StoredRow[] = [];
+    let scanned = 0;
+    for (const row of inRange) {
+      if (rows.length >= limit) break;
+      scanned++;
+      if (request.read.filter && !matches(request.read.filter, row.attributes)) continue;
+      rows.push(project(row, request.read));
+    }
+    return { rows, primaryKeyNames: names, nextStart: inRange[scanned]?.primaryKey };
+  }
+
+  primaryKeyNames(tableName: string): string[] {
+    return this.readable(tableName).primaryKey.map((c) => c.name);
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private table(name: string): TableData {
+    const table = this.tables.get(name);
+    if (!table) {
+      if (this.findIndex(name)) throw ots.parameterInvalid("Index table is read-only.");
+      throw ots.tableNotExist();
+    }
+    return table;
+  }
+
+  private findIndex(name: string): { table: TableData; index: IndexSchema } | undefined {
+    for (const table of this.tables.values()) {
+      const index = table.schema.indexes.find((i) => i.name === name);
+      if (index) return { table, index };
+    }
+    return undefined;
+  }
+
+  private readable(name: string): Readable {
+    const table = this.tables.get(name);
+    if (table) return { primaryKey: table.schema.primaryKey, rows: table.rows };
+    const found = this.findIndex(name);
+    if (!found) throw ots.tableNotExist();
+    return {
+      primaryKey: indexPrimaryKeySchema(found.table.schema, found.index),
+      rows: found.table.indexRows.get(found.index.name)!,
+    };
+  }
+
+  private putCell(schema: TableSchema, cell: ParsedCell, now: number): StoredCell {
+    if (!cell.value) throw ots.parameterInvalid(`Column '${cell.name}' has no value.`);
+    checkDefinedType(schema, cell.name, cell.value);
+    return { value: cell.value, timestamp: cell.timestamp ?? now };
+  }
+
+  private reindex(table: TableData, before: StoredRow | undefined, after: StoredRow | undefined): void {
+    for (const index of table.schema.indexes) {
+      const rows = table.indexRows.get(index.name)!;
+      const old = before && indexRowOf(table.schema, index, before);
+      if (old) rows.delete(primaryKeyId(old.primaryKey));
+      const fresh = after && indexRowOf(table.schema, index, after);
+      if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
+    }
+  }
+}
+
+function applyUpdate(schema: TableSchema, row: StoredRow, cell: ParsedCell, now: number): void {
+  switch (cell.operation) {
+    case "PUT":
+      if (!cell.value) throw ots.parameterInvalid(`Column '${cell.name}' has no value.`);
+      checkDefinedType(schema, cell.name, cell.value);
+      row.attributes[cell.name] = { value: cell.value, timestamp: cell.timestamp ?? now };
+      return;
+    case "DELETE_ALL_VERSIONS":
+      delete row.attributes[cell.name];
+      return;
+    case "DELETE_ONE_VERSION": {
+      // One version is kept per column (max_versions 1), so deleting it deletes the column.
+      const existing = row.attributes[cell.name];
+      if (existing && (cell.timestamp === undefined || existing.timestamp === cell.timestamp)) {
+        delete row.attributes[cell.name];
+      }
+      return;
+    }
+    case "INCREMENT": {
+      if (cell.value?.type !== "INTEGER") {
+        throw ots.parameterInvalid(`Increment of column '${cell.name}' needs an INTEGER value.`);
+      }
+      const existing = row.attributes[cell.name];
+      if (existing && existing.value.type !== "INTEGER") {
+        throw ots.parameterInvalid(`Column '${cell.name}' is not an INTEGER and cannot be incremented.`);
+      }
+      const sum = BigInt(existing?.value.value ?? 0) + BigInt(cell.value.value);
+      if (sum < INT64_MIN || sum > INT64_MAX) throw ots.parameterInvalid("Increment overflows int64.");
+      row.attributes[cell.name] = { value: { type: "INTEGER", value: sum.toString() }, timestamp: now };
+      return;
+    }
+  }
+}
+
+function checkDefinedType(schema: TableSchema, column: string, value: CellValue): void {
+  if (schema.primaryKey.some((c) => c.name === column)) {
+    throw ots.parameterInvalid(`Attribute column '${column}' has the name of a primary key column.`);
+  }
+  const defined = schema.definedColumns.find((c) => c.name === column);
+  if (defined && DEFINED_TYPE_OF[defined.type] !== value.type) {
+    throw ots.parameterInvalid(
+      `Column '${column}' is a predefined ${defined.type} column, got a ${value.type} value.`,
+    );
+  }
+}
+
+function indexPrimaryKeySchema(
+  schema: TableSchema,
+  index: IndexSchema,
+): { name: string; type: PrimaryKeyType }[] {
+  return index.primaryKey.map((name) => {
+    const pk = schema.primaryKey.find((c) => c.name === name);
+    if (pk) return pk;
+    const defined = schema.definedColumns.find((c) => c.name === name)!;
+    return { name, type: defined.type as PrimaryKeyType };
+  });
+}
+
+/** The index row for a base row, or undefined when an index column is missing (indexes are sparse). */
+function indexRowOf(schema: TableSchema, index: IndexSchema, row: StoredRow): StoredRow | undefined {
+  const primaryKey: CellValue[] = [];
+  for (const name of index.primaryKey) {
+    const at = schema.primaryKey.findIndex((c) => c.name === name);
+    const value = at >= 0 ? row.primaryKey[at] : row.attributes[name]?.value;
+    if (!value) return undefined;
+    primaryKey.push(value);
+  }
+  const attributes: Record<string, StoredCell> = {};
+  for (const name of index.definedColumns) {
+    const cell = row.attributes[name];
+    if (cell) attributes[name] = cell;
+  }
+  return { primaryKey, attributes };
+}
+
+function project(row: StoredRow, read: ReadOptions): StoredRow {
+  let names = Object.keys(row.attributes).sort();
+  if (read.columnsToGet.length > 0) names = names.filter((n) => read.columnsToGet.includes(n));
+  const page = findPagination(read.filter);
+  if (page) names = names.slice(page.offset, page.offset + page.limit);
+  const attributes: Record<string, StoredCell> = {};
+  for (const name of names) attributes[name] = row.attributes[name]!;
+  return { primaryKey: row.primaryKey, attributes };
+}
+
+function findPagination(filter: ColumnFilter | undefined): { offset: number; limit: number } | undefined {
+  if (!filter) return undefined;
+  if (filter.kind === "pagination") return filter;
+  if (filter.kind === "composite") {
+    for (const child of filter.children) {
+      const found = findPagination(child);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function checkKeyNames(schema: readonly { name: string }[], given: readonly NamedValue<KeyValue>[]): void {
+  if (given.length !== schema.length || given.some((c, i) => c.name !== schema[i]!.name)) {
+    throw ots.parameterInvalid(
+      `Validate PK name fail. Expected [${schema.map((c) => c.name).join(", ")}], got [${given.map((c) => c.name).join(", ")}].`,
+    );
+  }
+}
+
+/** A fully specified key (no INF_MIN/INF_MAX) that matches the schema's names, order and types. */
+function exactKey(
+  schema: readonly { name: string; type: PrimaryKeyType }[],
+  given: NamedValue<KeyValue>[],
+): CellValue[] {
+  checkKeyNames(schema, given);
+  return given.map(({ name, value }, i) => {
+    if (value.type !== schema[i]!.type) {
+      throw ots.parameterInvalid(
+        `Validate PK type fail. Column '${name}' is ${schema[i]!.type}, got ${value.type}.`,
+      );
+    }
+    return value as CellValue;
+  });
+}
+
+function rangeKey(
+  schema: readonly { name: string; type: PrimaryKeyType }[],
+  given: NamedValue<KeyValue>[],
+  field: string,
+): KeyValue[] {
+  checkKeyNames(schema, given);
+  return given.map(({ name, value }, i) => {
+    if (value.type !== "INF_MIN" && value.type !== "INF_MAX" && value.type !== schema[i]!.type) {
+      throw ots.parameterInvalid(
+        `Validate PK type fail in ${field}. Column '${name}' is ${schema[i]!.type}.`,
+      );
+    }
+    return value;
+  });
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+
+function validateSchema(schema: TableSchema): void {
+  const names = [
+    schema.name,
+    ...schema.primaryKey.map((c) => c.name),
+    ...schema.definedColumns.map((c) => c.name),
+  ];
+  for (const name of names) {
+    if (!NAME.test(name)) throw ots.parameterInvalid(`Invalid name: '${name}'.`);
+  }
+  if (schema.primaryKey.length < 1 || schema.primaryKey.length > 4) {
+    throw ots.parameterInvalid("The number of primary key columns must be in range: [1, 4].");
+  }
+  if (new Set(names.slice(1)).size !== names.length - 1)
+    throw ots.parameterInvalid("Duplicated column name.");
+  if (schema.indexes.length === 0) return;
+  if (schema.indexes.length > MAX_INDEXES) throw ots.parameterInvalid("Too many indexes on one table.");
+  if (schema.maxVersions !== 1) throw ots.parameterInvalid("The table with index can only have one version.");
+  if (schema.timeToLive !== -1 && schema.allowUpdate !== false) {
+    throw ots.parameterInvalid("Don't support allow update operation on table with index and ttl");
+  }
+  for (const index of schema.indexes) {
+    if (!NAME.test(index.name)) throw ots.parameterInvalid(`Invalid index name: '${index.name}'.`);
+    for (const column of index.primaryKey) {
+      const isPk = schema.primaryKey.some((c) => c.name === column);
+      const defined = schema.definedColumns.find((c) => c.name === column);
+      if (!isPk && !defined) {
+        throw ots.parameterInvalid(
+          `Index '${index.name}' key column '${column}' is neither a primary key nor a predefined column.`,
+        );
+      }
+      if (defined && !["INTEGER", "STRING", "BINARY"].includes(defined.type)) {
+        throw ots.parameterInvalid(`Index key column '${column}' must be INTEGER, STRING or BINARY.`);
+      }
+    }
+    for (const column of index.definedColumns) {
+      if (!schema.definedColumns.some((c) => c.name === column) || index.primaryKey.includes(column)) {
+        throw ots.parameterInvalid(
+          `Index '${index.name}' attribute column '${column}' must be a predefined column not in its key.`,
+        );
+      }
+    }
+  }
+}
