@@ -58,18 +58,9 @@ function fingerprintOf(params: Readonly<Record<string, string>>): string {
   return JSON.stringify(kept);
 }
 
-/**
- * Runs the shared request contract. Until the contract module exists its placeholder throws "not
- * yet implemented"; that one case is treated as acceptance so the protocol can be exercised.
- */
+/** The shared request contract decides; ECS answers the first violation with that code's status. */
 function violationOf(input: Record<string, unknown>): RpcFault | undefined {
-  let result: ReturnType<typeof validatePipelineRequest>;
-  try {
-    result = validatePipelineRequest(input);
-  } catch (err: unknown) {
-    if (err instanceof Error && err.message === "not yet implemented") return undefined;
-    throw err;
-  }
+  const result = validatePipelineRequest(input);
   if (result.ok) return undefined;
   const first = result.violations[0];
   if (!first) return FAULTS.internalError;

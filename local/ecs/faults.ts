@@ -16,6 +16,11 @@ export interface EcsFaults {
   qpsPerAccount: number;
 }
 
+/** What `setFaults` and the start options take: any subset; `latencyMs` may be one number. */
+export type EcsFaultsUpdate = Partial<Omit<EcsFaults, "latencyMs">> & {
+  latencyMs?: number | [number, number];
+};
+
 /** A fault forced onto the next calls regardless of rates, so tests need no luck. */
 export type ForcedFaultKind = "throttle" | "serverError" | "dropAfterCommit";
 
@@ -89,7 +94,7 @@ function latencyRange(value: unknown): [number, number] | string {
 }
 
 export interface EcsFlags {
-  faults: Partial<EcsFaults>;
+  faults: EcsFaultsUpdate;
   /** Seed for the fault dice, so a run can be replayed. */
   seed?: number;
   /** Write one line per request to stderr. */

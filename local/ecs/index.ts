@@ -18,6 +18,7 @@ import {
 import { FAULTS, type RpcFault } from "./errors";
 import {
   type EcsFaults,
+  type EcsFaultsUpdate,
   type ForcedFaultKind,
   mergeFaults,
   NO_FAULTS,
@@ -29,7 +30,7 @@ import { IdentityDirectory } from "./identity";
 import { dispatchOf, parseRpcRequest, readSignature } from "./protocol";
 import { PipelineStore, readSnapshot, type StoredPipeline, writeSnapshot } from "./store";
 
-export type { EcsFaults, ForcedFaultKind } from "./faults";
+export type { EcsFaults, EcsFaultsUpdate, ForcedFaultKind } from "./faults";
 export { FaultSettingsError } from "./faults";
 
 export const ECS_API_VERSION = "2014-05-26";
@@ -96,7 +97,7 @@ export type EcsPipelineView = Pick<
 export interface EcsControl {
   getFaults(): EcsFaults;
   /** Validates and applies a partial update; throws `FaultSettingsError` (code `InvalidFaultSettings`). */
-  setFaults(partial: Partial<EcsFaults>): EcsFaults;
+  setFaults(partial: EcsFaultsUpdate): EcsFaults;
   /**
    * Forces `kind` onto the next `count` CreateImagePipeline calls (before any rate applies), for tests
    * that must not depend on dice.
@@ -110,7 +111,7 @@ export interface EcsControl {
 
 export interface EcsEmulatorOptions extends EmulatorOptions {
   /** Initial fault settings; flags in `args` override them. */
-  faults?: Partial<EcsFaults>;
+  faults?: EcsFaultsUpdate;
   /** Source of the fault dice (default: seeded by `--seed`, else Math.random). */
   random?: () => number;
   /** Clock in ms for the QPS window, creation times and STS expiry (signature freshness uses the wall clock). */

@@ -194,6 +194,31 @@ describe("CreateImagePipeline", () => {
     expect(ecs.control.pipelines()).toEqual([expect.objectContaining({ name: "from-form" })]);
   });
 
+  it.each([
+    [{ systemDiskSize: 10 }, "InvalidSystemDiskSize.NotSupportedValue", 400],
+    [{ description: "http://example.com/about" }, "InvalidDescription.Malformed", 400],
+    [{ baseImageType: "OSS", baseImage: undefined }, "MissingParameter.ImportImageOptions", 404],
+  ])("answers the contract's first violation for %j: %s (%i)", async (fields, code, status) => {
+    const error = await failureOf(ecsClient(ecs.port).createImagePipeline(validCreateRequest(fields)));
+    expect(error).toMatchObject({ name: "ClientError", code, statusCode: status });
+    expect(error.data).toMatchObject({
+      Code: code,
+      HostId: "ecs.aliyuncs.com",
+      RequestId: expect.any(String),
+    });
+    expect(ecs.control.pipelines()).toEqual([]);
+  });
+
+  it("leaves no trace of a refused request: its ClientToken works once the request is fixed", async () => {
+    const client = ecsClient(ecs.port);
+    const clientToken = "fix-and-retry";
+    await failureOf(client.createImagePipeline(validCreateRequest({ clientToken, systemDiskSize: 10 })));
+    const fixed = await client.createImagePipeline(validCreateRequest({ clientToken, systemDiskSize: 40 }));
+    expect(ecs.control.pipelines()).toEqual([
+      expect.objectContaining({ imagePipelineId: fixed.body?.imagePipelineId, clientToken }),
+    ]);
+  });
+
   it("refuses a parameter name the action does not have", async () => {
     const error = await failureOf(
       callRpc("CreateImagePipeline", "2014-05-26", {
