@@ -57,7 +57,7 @@ function run(args: string[], options: { cwd: string; env: Record<string, string>
 /**
  * Prepares a scratch directory (a private HOME for `s`, the probe component and a copy of s.yaml
  * that points every resource at it). Only `process.env.PATH` is inherited, so a developer's own
- * REGION or JWT_* variables cannot change the outcome.
+ * REGION or JWT_* variables cannot change the outcome. Nothing leaves the machine.
  */
 export async function createSYamlResolver(credentials: Credentials): Promise<SYamlResolver> {
   const dir = await mkdtemp(path.join(tmpdir(), "s-yaml-"));
@@ -68,6 +68,10 @@ export async function createSYamlResolver(credentials: Credentials): Promise<SYa
     JSON.stringify({ name: "props-probe", main: "index.js", type: "commonjs" }),
   );
   await writeFile(path.join(componentDir, "index.js"), PROBE_COMPONENT);
+  // `s` otherwise spawns detached daemons that report each command to its vendor and check for
+  // updates; NODE_ENV=test (below) skips them all, and this opts out of the report on its own.
+  await mkdir(path.join(dir, ".s"));
+  await writeFile(path.join(dir, ".s", "set-config.yml"), "analysis: disable\n");
 
   const doc = parseDocument(await readFile(S_YAML_PATH, "utf8"));
   const resources = doc.get("resources");
@@ -90,6 +94,7 @@ export async function createSYamlResolver(credentials: Credentials): Promise<SYa
         env: {
           PATH: process.env.PATH ?? "",
           HOME: dir,
+          NODE_ENV: "test",
           // `s` takes a credential from these three variables when no access file exists.
           AccessKeyID: credentials.accessKeyId,
           AccessKeySecret: credentials.accessKeySecret,
