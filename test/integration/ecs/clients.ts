@@ -3,7 +3,7 @@
  * with only the endpoint changed.
  */
 import * as $Ecs from "@alicloud/ecs20140526";
-import OpenApi, { $OpenApiUtil } from "@alicloud/openapi-core";
+import * as $OpenApi from "@alicloud/openapi-core";
 import * as $Sts from "@alicloud/sts20150401";
 import * as $dara from "@darabonba/typescript";
 import {
@@ -12,7 +12,11 @@ import {
   LOCAL_CROSS_ACCOUNT_ROLE_NAME,
 } from "../../../local/identities";
 
-/** CJS packages whose `default` is the client class; unwrap whichever way the loader hands it over. */
+/**
+ * The SDKs are CommonJS with `exports.default = Client`. Node's ESM loader (tsx, plain node) hands
+ * the whole `exports` over as the default import, so the class is at `.default.default`; vitest
+ * and bundlers unwrap it to `.default`. Take whichever is the class.
+ */
 function classOf<T>(mod: unknown): T {
   const outer = mod as { default?: unknown };
   const inner = outer.default as { default?: unknown } | undefined;
@@ -21,7 +25,9 @@ function classOf<T>(mod: unknown): T {
 
 export const EcsClient = classOf<typeof $Ecs.default>($Ecs);
 export const StsClient = classOf<typeof $Sts.default>($Sts);
-export const OpenApiClient = OpenApi;
+export const OpenApiClient = classOf<typeof $OpenApi.default>($OpenApi);
+const { $OpenApiUtil } = $OpenApi;
+
 export { $dara, $Ecs, $OpenApiUtil, $Sts };
 
 export interface Keys {
