@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BundleReport, buildFunctions, ECS_SDK_MARKERS, verifyBundles } from "../../../scripts/build";
+
+describe("npm run build", () => {
+  let outRoot: string;
+  let reports: BundleReport[];
+
+  beforeAll(async () => {
+    outRoot = await mkdtemp(path.join(tmpdir(), "bundles-"));
+    reports = await buildFunctions(outRoot);
+  }, 120_000);
+  afterAll(() => rm(outRoot, { recursive: true, force: true }));
+
+  it("bundles each function into dist/<function>/index.js", () => {
+    expect(reports.map((r) => r.name)).toEqual(expect.arrayContaining(["status", "submit", "worker"]));
+    for (const r of reports) expect(r.file).toBe(path.join(outRoot, r.name, "index.js"));
+  });
+
+  it("keeps the ECS SDK out of the submit and status bundles", () => {
+    for (const name of ["submit", "status"]) {
+      const report = reports.find((r) => r.name === name)!;
+      expect(report.inputs.filter((i) => ECS_SDK_MARKERS.some((m) => i.includes(m)))).toEqual([]);
+    }
+    expect(verifyBundles(reports)).toEqual([]);
+  });
+
+  it("would notice an ECS SDK file in a bundle that must not have one", () => {
+    const poisoned = reports.map((r) =>
+      r.name === "submit"
+        ? { ...r, inputs: [...r.inputs, "node_modules/@alicloud/ecs20140526/dist/client.js"] }
+        : r,
+    );
+    expect(verifyBundles(poisoned)).toEqual([expect.stringContaining("submit bundle contains ECS SDK code")]);
+  });
+
+  it("produces CommonJS files that export a handler function", () => {
+    const require = createRequire(import.meta.url);
+    for (const r of reports.filter((r) => r.name !== "worker")) {
+      const loaded = require(r.file) as { handler?: unknown };
+      expect(typeof loaded.handler, r.name).toBe("function");
+    }
+  });
+});
