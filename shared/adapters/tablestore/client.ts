@@ -118,17 +118,24 @@ export function createTablestoreClient(options: TablestoreClientOptions): TableS
       if (response.error) response.error.retryable = false;
     });
   };
-  client.makeRequest = async function makeRequest(operation, params, callback) {
-    if (callback) throw new TypeError("the Tablestore adapter client is promise-only; omit the callback");
+  const withRetries = async (
+    self: TableStore.Client,
+    operation: string,
+    params: unknown,
+  ): Promise<unknown> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await stockMakeRequest.call(this, operation, params);
+        return await stockMakeRequest.call(self, operation, params);
       } catch (err) {
         const error = toTablestoreError(err);
         if (attempt >= policy.maxRetries || !shouldRetry(operation, error)) throw error;
         await sleep(backoffMs(policy, attempt));
       }
     }
+  };
+  client.makeRequest = function makeRequest(operation, params, callback) {
+    if (callback) throw new TypeError("the Tablestore adapter client is promise-only; omit the callback");
+    return withRetries(this, operation, params);
   };
   return client;
 }
