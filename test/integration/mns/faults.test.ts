@@ -116,4 +116,14 @@ describe("control", () => {
       await counted.close();
     }
   });
+
+  it("close answers a pending long poll as an empty receive instead of waiting it out", async () => {
+    const closing = await startMns();
+    const client = clientFor(closing);
+    await client.createQueue("idle");
+    const polling = failure(client.receiveMessage("idle", 25));
+    while (closing.control.calls().ReceiveMessage < 1) await new Promise((r) => setTimeout(r, 5));
+    await closing.close();
+    expect(await polling).toMatchObject({ code: "MessageNotExist" });
+  });
 });
