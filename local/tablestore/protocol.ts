@@ -72,7 +72,7 @@ export interface OutputRow {
 export function encodeRow(row: OutputRow): Buffer {
   const attributes = row.attributes.map(({ name, value, timestamp }) => ({
     [name]: toSdkValue(value),
-    timestamp: timestamp as unknown as TableStore.ColumnValue,
+    timestamp,
   }));
   return TableStore.PlainBufferBuilder.serializeForPutRow(toSdkKey(row.primaryKey), attributes);
 }

@@ -190,7 +190,13 @@ describe("row operations", () => {
     ],
     [
       "a predefined column written with the wrong type",
-      () => putRequest(client, "r1", { status: 1.5 } as unknown as { status: string }),
+      () =>
+        client.putRow({
+          tableName: REQUESTS_TABLE,
+          primaryKey: [{ request_id: "r1" }],
+          attributeColumns: [{ status: 1.5 }],
+          condition: ignore(),
+        }),
     ],
     [
       "a write to an index table",
