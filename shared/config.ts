@@ -1,0 +1,106 @@
+/**
+ * Environment -> typed configuration, validated once at cold start: a function with a missing or
+ * malformed variable fails its first invocation with every problem named, instead of failing
+ * later in the middle of a request. The variable names are the ones s.yaml sets (docs/deploy.md).
+ * An empty string means "not set": s.yaml deploys optional variables as "".
+ */
+import * as v from "valibot";
+
+const optionalText = v.pipe(
+  v.optional(v.string(), ""),
+  v.transform((s) => (s.trim() === "" ? undefined : s.trim())),
+);
+const requiredText = (name: string) =>
+  v.pipe(v.string(`${name} is required`), v.trim(), v.nonEmpty(`${name} is required`));
+const url = (name: string) => v.pipe(requiredText(name), v.url(`${name} must be a URL`));
+const positiveInteger = (name: string, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => (s.trim() === "" ? fallback : Number(s))),
+    v.number(`${name} must be a number`),
+    v.integer(`${name} must be a whole number`),
+    v.minValue(1, `${name} must be at least 1`),
+  );
+
+const ConfigSchema = v.object({
+  SERVICE_ACCOUNT_ID: v.pipe(
+    requiredText("SERVICE_ACCOUNT_ID"),
+    v.regex(/^\d+$/, "SERVICE_ACCOUNT_ID must be digits"),
+  ),
+  TABLESTORE_ENDPOINT: url("TABLESTORE_ENDPOINT"),
+  TABLESTORE_INSTANCE: requiredText("TABLESTORE_INSTANCE"),
+  RECORDS_TABLE: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "image_pipeline_records"),
+  ),
+  MNS_ENDPOINT: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || undefined),
+  ),
+  QUEUE_NAME: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "image-pipeline-requests"),
+  ),
+  EVENTS_TOPIC: optionalText,
+  ECS_ENDPOINT: optionalText,
+  STS_ENDPOINT: optionalText,
+  CROSS_ACCOUNT_ROLE_NAME: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "ImagePipelineRequestRole"),
+  ),
+  CROSS_ACCOUNT_EXTERNAL_ID: optionalText,
+  JWT_JWKS_URL: optionalText,
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+  WORKER_MAX_ATTEMPTS: positiveInteger("WORKER_MAX_ATTEMPTS", 5),
+  LOG_LEVEL: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "info"),
+    v.picklist(["debug", "info", "warn", "error"], "LOG_LEVEL must be debug, info, warn or error"),
+  ),
+});
+
+export interface Config {
+  serviceAccountId: string;
+  tablestore: { endpoint: string; instance: string; table: string };
+  mns: { endpoint?: string; queue: string; eventsTopic?: string };
+  ecsEndpoint?: string;
+  stsEndpoint?: string;
+  crossAccount: { roleName: string; externalId?: string };
+  jwt: { jwksUrl?: string; issuer?: string; audience?: string };
+  worker: { maxAttempts: number };
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export class ConfigError extends Error {
+  readonly code = "InvalidConfiguration";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+  }
+}
+
+/** Reads and checks the environment; throws ConfigError naming every problem. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = v.safeParse(ConfigSchema, env);
+  if (!parsed.success) throw new ConfigError(parsed.issues.map((issue) => issue.message));
+  const e = parsed.output;
+  return {
+    serviceAccountId: e.SERVICE_ACCOUNT_ID,
+    tablestore: { endpoint: e.TABLESTORE_ENDPOINT, instance: e.TABLESTORE_INSTANCE, table: e.RECORDS_TABLE },
+    mns: { endpoint: e.MNS_ENDPOINT, queue: e.QUEUE_NAME, eventsTopic: e.EVENTS_TOPIC },
+    ecsEndpoint: e.ECS_ENDPOINT,
+    stsEndpoint: e.STS_ENDPOINT,
+    crossAccount: { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID },
+    jwt: { jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    worker: { maxAttempts: e.WORKER_MAX_ATTEMPTS },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The configuration of this process, read on first use (cold start) and kept. */
+export function config(): Config {
+  cached ??= readConfig();
+  return cached;
+}

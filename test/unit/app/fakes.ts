@@ -1,0 +1,219 @@
+/**
+ * In-memory fakes of the ports in shared/app/ports.ts, for unit tests of the use cases. They keep
+ * the ports' promises (conditional writes, newest-first order, paging) so a use case that relies
+ * on them is tested against the same rules the real adapters follow.
+ */
+import type {
+  Clock,
+  CompletionEvent,
+  CreatePipelineOutcome,
+  EventPublisher,
+  IdempotencyEntry,
+  ListOptions,
+  Logger,
+  Page,
+  PipelineClient,
+  PipelineTarget,
+  RecordMessage,
+  RecordStore,
+  RecordWrite,
+  RequestQueue,
+} from "../../../shared/app/ports";
+import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
+import type { PipelineRequest } from "../../../shared/domain/request/normalize";
+
+export class FakeClock implements Clock {
+  constructor(private current = new Date("2026-11-27T16:00:00.000Z")) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  /** Sleeping advances the clock at once, so backoff is tested without waiting. */
+  async sleep(ms: number): Promise<void> {
+    this.advance(ms);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+function paginate<T>(sorted: T[], options: ListOptions): Page<T> {
+  const start = options.cursor ? Number(Buffer.from(options.cursor, "base64url").toString()) : 0;
+  const items = sorted.slice(start, start + options.limit);
+  const next = start + options.limit;
+  return next < sorted.length
+    ? { items, nextCursor: Buffer.from(String(next)).toString("base64url") }
+    : { items };
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class InMemoryRecordStore implements RecordStore {
+  readonly records = new Map<string, PipelineRecord>();
+  readonly idempotency = new Map<string, IdempotencyEntry>();
+  /** Calls per method, for tests that count store round trips. */
+  readonly calls: Record<string, number> = {};
+
+  private count(method: string): void {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+  }
+
+  async create(record: PipelineRecord): Promise<RecordWrite> {
+    this.count("create");
+    if (this.records.has(record.id)) return "conflict";
+    this.records.set(record.id, clone(record));
+    return "applied";
+  }
+
+  async createMany(records: PipelineRecord[]): Promise<void> {
+    this.count("createMany");
+    for (const record of records) {
+      if (this.records.has(record.id)) throw new Error(`record ${record.id} exists`);
+    }
+    for (const record of records) this.records.set(record.id, clone(record));
+  }
+
+  async get(id: string): Promise<PipelineRecord | undefined> {
+    this.count("get");
+    const record = this.records.get(id);
+    return record && clone(record);
+  }
+
+  async update(
+    next: PipelineRecord,
+    condition: { from: RecordStatus; expectedLeaseUntil?: string },
+  ): Promise<RecordWrite> {
+    this.count("update");
+    const stored = this.records.get(next.id);
+    if (!stored || stored.status !== condition.from) return "conflict";
+    if (condition.expectedLeaseUntil !== undefined && stored.leaseUntil !== condition.expectedLeaseUntil)
+      return "conflict";
+    this.records.set(next.id, clone(next));
+    return "applied";
+  }
+
+  private filtered(predicate: (r: PipelineRecord) => boolean, options: ListOptions): PipelineRecord[] {
+    return [...this.records.values()]
+      .filter((r) => predicate(r) && (!options.status || r.status === options.status))
+      .map(clone);
+  }
+
+  private newestFirst(records: PipelineRecord[]): PipelineRecord[] {
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
+  async listBySubmitter(submittedBy: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    this.count("listBySubmitter");
+    return paginate(this.newestFirst(this.filtered((r) => r.submittedBy === submittedBy, options)), options);
+  }
+
+  async listAll(options: ListOptions): Promise<Page<PipelineRecord>> {
+    this.count("listAll");
+    return paginate(this.newestFirst(this.filtered(() => true, options)), options);
+  }
+
+  async listByBatch(batchId: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    this.count("listByBatch");
+    const records = this.filtered((r) => r.batchId === batchId, options).sort((a, b) =>
+      a.id.localeCompare(b.id),
+    );
+    return paginate(records, options);
+  }
+
+  async listByStatus(status: "pending" | "running", options: ListOptions): Promise<Page<PipelineRecord>> {
+    this.count("listByStatus");
+    const records = this.filtered((r) => r.status === status, options).sort((a, b) =>
+      a.updatedAt.localeCompare(b.updatedAt),
+    );
+    return paginate(records, options);
+  }
+
+  async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {
+    this.count("putIdempotency");
+    if (this.idempotency.has(entry.scope)) return "conflict";
+    this.idempotency.set(entry.scope, clone(entry));
+    return "applied";
+  }
+
+  async getIdempotency(scope: string): Promise<IdempotencyEntry | undefined> {
+    this.count("getIdempotency");
+    const entry = this.idempotency.get(scope);
+    return entry && clone(entry);
+  }
+}
+
+export class InMemoryQueue implements RequestQueue {
+  readonly sent: RecordMessage[] = [];
+  /** Set to make the next sends fail, as a broken queue would. */
+  failSends = false;
+  async send(messages: RecordMessage[]): Promise<void> {
+    if (this.failSends) throw Object.assign(new Error("queue unavailable"), { code: "InternalError" });
+    this.sent.push(...messages.map(clone));
+  }
+}
+
+export interface PipelineCall {
+  target: PipelineTarget;
+  request: PipelineRequest;
+  clientToken: string;
+  timeoutMs: number;
+}
+
+/**
+ * Answers CreateImagePipeline from a script of outcomes, then with success; remembers every call,
+ * and like ECS returns the first pipeline again for a token it has seen succeed.
+ */
+export class ScriptedPipelineClient implements PipelineClient {
+  readonly calls: PipelineCall[] = [];
+  private readonly byToken = new Map<string, string>();
+  constructor(
+    private readonly script: CreatePipelineOutcome[] = [],
+    private readonly clock?: FakeClock,
+    private readonly callDurationMs = 0,
+  ) {}
+
+  async createImagePipeline(
+    target: PipelineTarget,
+    request: PipelineRequest,
+    clientToken: string,
+    options: { timeoutMs: number },
+  ): Promise<CreatePipelineOutcome> {
+    this.calls.push({ target, request: clone(request), clientToken, timeoutMs: options.timeoutMs });
+    this.clock?.advance(this.callDurationMs);
+    const scripted = this.script.shift();
+    if (scripted && !scripted.ok) return scripted;
+    const existing = this.byToken.get(clientToken);
+    const imagePipelineId =
+      existing ??
+      (scripted?.ok ? scripted.imagePipelineId : `ip-${String(this.byToken.size).padStart(20, "0")}`);
+    this.byToken.set(clientToken, imagePipelineId);
+    return { ok: true, imagePipelineId, requestId: `req-${this.calls.length}` };
+  }
+
+  /** Distinct pipelines created, as ECS would count them. */
+  get pipelines(): number {
+    return this.byToken.size;
+  }
+}
+
+export class CapturingPublisher implements EventPublisher {
+  readonly events: CompletionEvent[] = [];
+  async publish(event: CompletionEvent): Promise<void> {
+    this.events.push(clone(event));
+  }
+}
+
+export class CapturingLogger implements Logger {
+  readonly lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "debug", message, fields });
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "info", message, fields });
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "warn", message, fields });
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "error", message, fields });
+  }
+}
