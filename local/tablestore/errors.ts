@@ -24,5 +24,6 @@ export const ots = {
   unsupportedOperation: (operation: string) =>
     new OtsFailure("OTSUnsupportOperation", `Unsupported operation: '${operation}'.`, 400),
   methodNotAllowed: () => new OtsFailure("OTSMethodNotAllowed", "Only POST is supported.", 405),
+  bodyTooLarge: () => new OtsFailure("OTSRequestBodyTooLarge", "The request body is too large.", 413),
   internal: (message: string) => new OtsFailure("OTSInternalServerError", message, 500),
 };

@@ -45,6 +45,9 @@ export interface TablestoreOptions extends EmulatorOptions {
 
 export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
 
+/** The service's HTTP body limit (reference/tablestore.md §5.2). */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
 function validatedFaults(current: TablestoreFaults, partial: Partial<TablestoreFaults>): TablestoreFaults {
   const next = { ...current };
   for (const [key, value] of Object.entries(partial)) {
@@ -112,6 +115,7 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
     try {
       const body = await readBody(req);
       if (req.method !== "POST") throw ots.methodNotAllowed();
+      if (body.length > MAX_BODY_BYTES) throw ots.bodyTooLarge();
       const operation = (req.url ?? "/").split("?")[0]!.slice(1);
       authenticate(operation, req.headers, body, {
         instanceName: LOCAL_TABLESTORE_INSTANCE,

@@ -183,6 +183,7 @@ export class TablestoreState {
    * change is applied only if it holds. Returns the row after the change (undefined if deleted).
    */
   write(tableName: string, write: RowWrite, condition: WriteCondition, now: number): StoredRow | undefined {
+    if (this.findIndex(tableName)) throw ots.parameterInvalid("Index table is read-only.");
     const table = this.table(tableName);
     const schema = table.schema;
     const key = exactKey(schema.primaryKey, write.primaryKey);
@@ -260,10 +261,7 @@ export class TablestoreState {
 
   private table(name: string): TableData {
     const table = this.tables.get(name);
-    if (!table) {
-      if (this.findIndex(name)) throw ots.parameterInvalid("Index table is read-only.");
-      throw ots.tableNotExist();
-    }
+    if (!table) throw ots.tableNotExist();
     return table;
   }
 

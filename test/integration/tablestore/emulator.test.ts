@@ -129,6 +129,29 @@ describe("row operations", () => {
     });
   });
 
+  it("replaces the whole row on PutRow", async () => {
+    await putRequest(client, "r1", { status: "pending", note: "old" });
+    await putRequest(client, "r1", { status: "running" });
+    const { row } = await client.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r1" }] });
+    expect(attributesOf(row)).toEqual({ status: "running" });
+  });
+
+  it("creates a missing row on UpdateRow with IGNORE", async () => {
+    await client.updateRow({
+      tableName: REQUESTS_TABLE,
+      primaryKey: [{ request_id: "r1" }],
+      updateOfAttributeColumns: [{ PUT: [{ status: "pending" }] }],
+      condition: ignore(),
+    });
+    const { row } = await client.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r1" }] });
+    expect(attributesOf(row)).toEqual({ status: "pending" });
+  });
+
+  it("describes an index name as a missing table", async () => {
+    const err = await failure(client.describeTable({ tableName: BY_BATCH_INDEX }));
+    expect(err.code).toBe("OTSObjectNotExist");
+  });
+
   it("answers a missing row with an empty row", async () => {
     const { row } = await client.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "none" }] });
     expect(row).toEqual({});
@@ -458,6 +481,46 @@ describe("GetRange", () => {
       columnFilter: new SingleColumnCondition("status", "running", ComparatorType.EQUAL, false),
     });
     expect(result.rows.map((r) => keyOf(r)[0])).toEqual(["b", "d"]);
+  });
+
+  it("orders a composite key with integers numerically, negatives and beyond 2^53 included", async () => {
+    await client.createTable({
+      tableMeta: {
+        tableName: "events",
+        primaryKey: [
+          { name: "stream", type: "STRING" },
+          { name: "seq", type: "INTEGER" },
+        ],
+      },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    for (const [stream, seq] of [
+      ["s", "10"],
+      ["s", "-5"],
+      ["s", "1152921504606846977"],
+      ["s", "3"],
+      ["t", "0"],
+    ]) {
+      await client.putRow({
+        tableName: "events",
+        primaryKey: [{ stream: stream! }, { seq: Long.fromString(seq!) }],
+        attributeColumns: [],
+        condition: ignore(),
+      });
+    }
+    const result = await client.getRange({
+      tableName: "events",
+      direction: "FORWARD",
+      inclusiveStartPrimaryKey: [{ stream: "s" }, { seq: TableStore.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ stream: "s" }, { seq: TableStore.INF_MAX }],
+    });
+    expect(result.rows.map((r) => String(r.primaryKey?.[1]?.value))).toEqual([
+      "-5",
+      "3",
+      "10",
+      "1152921504606846977",
+    ]);
   });
 
   it("rejects a FORWARD range whose start is after its end", async () => {
