@@ -1,0 +1,302 @@
+/**
+ * What the worker does with one queued record id (spec/processing.md, "Flow", step 3): claim the
+ * record with a lease, call CreateImagePipeline with the record's own ClientToken, retry transient
+ * failures in place with full-jitter backoff while the invocation has time, and settle the record
+ * with one conditional write. Every way this can go - duplicate and concurrent deliveries, lost
+ * writes, running out of time - ends in an acknowledged message or one the platform redelivers.
+ */
+import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record";
+import { claim, fail, isTerminal, type Move, release, succeed } from "../domain/record";
+import type { PipelineRequest } from "../domain/request/normalize";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import type { InvocationBudget } from "./invocation-budget";
+import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
+
+export interface WorkerTiming {
+  backoff: BackoffPolicy;
+  /** The longest one ECS call may take. */
+  callTimeoutMs: number;
+  /** A call with less time than this is not worth starting: release the record instead. */
+  minCallTimeoutMs: number;
+  /** Kept back at the end of the invocation for the final conditional write and the event. */
+  finalWriteReserveMs: number;
+}
+
+export const DEFAULT_WORKER_TIMING: WorkerTiming = {
+  backoff: DEFAULT_BACKOFF,
+  callTimeoutMs: 10_000,
+  minCallTimeoutMs: 1_000,
+  finalWriteReserveMs: 2_000,
+};
+
+export interface ProcessMessageDeps {
+  store: RecordStore;
+  pipelines: PipelineClient;
+  clock: Clock;
+  /** [0, 1), like Math.random; injected so tests can replay the jitter. */
+  random: () => number;
+  logger: Logger;
+  /** Completion events (optional); a failure to publish never undoes or blocks the state change. */
+  publisher?: EventPublisher;
+  /** ECS calls a record may have across all invocations (WORKER_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  timing?: Partial<WorkerTiming>;
+}
+
+/** Why a message needs nothing more from the platform. */
+export type AckReason =
+  | "missing"
+  | "terminal"
+  | "lease-held"
+  | "claim-lost"
+  | "settled"
+  /** A conditional write after the ECS call lost: another worker owns the record now. */
+  | "superseded";
+
+export type MessageOutcome =
+  | { action: "ack"; recordId: string; reason: AckReason; status?: RecordStatus }
+  | { action: "redeliver"; recordId: string; reason: "out-of-time" | "store-unavailable" };
+
+/** Tries of one conditional write whose store call threw (not lost: threw). */
+const WRITE_TRIES = 3;
+const WRITE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 1_000 };
+
+/** The parameters ECS gets: the stored request without our own field and without a caller token. */
+export function ecsParameters(record: PipelineRecord): PipelineRequest {
+  const { AccountId: _ownField, ClientToken: _sentSeparately, ...parameters } = record.request;
+  return parameters;
+}
+
+function recordError(failure: EcsFailure, retryable: boolean): RecordError {
+  return {
+    code: failure.code,
+    message: failure.message,
+    ...(failure.requestId ? { requestId: failure.requestId } : {}),
+    retryable,
+  };
+}
+
+const ATTEMPTS_EXHAUSTED = (attempts: number): RecordError => ({
+  code: "MaxAttemptsExceeded",
+  message: `The record used all ${attempts} attempts without an answer from ECS.`,
+  retryable: true,
+});
+
+export async function processMessage(
+  recordId: string,
+  deps: ProcessMessageDeps,
+  budget: InvocationBudget,
+): Promise<MessageOutcome> {
+  return new MessageRun(recordId, deps, budget).run();
+}
+
+class MessageRun {
+  private readonly timing: WorkerTiming;
+
+  constructor(
+    private readonly recordId: string,
+    private readonly deps: ProcessMessageDeps,
+    private readonly budget: InvocationBudget,
+  ) {
+    this.timing = { ...DEFAULT_WORKER_TIMING, ...deps.timing };
+  }
+
+  async run(): Promise<MessageOutcome> {
+    const loaded = await this.deps.store.get(this.recordId);
+    if (!loaded) return this.ack("missing");
+    if (isTerminal(loaded.status)) return this.ack("terminal", loaded.status);
+    if (this.callTimeoutMs() < this.timing.minCallTimeoutMs) {
+      // Not even one call fits: leave the record as it is for a fresh invocation.
+      return this.redeliver("out-of-time");
+    }
+
+    const now = this.deps.clock.now();
+    const claimed = claim(loaded, now, this.budget.deadline - now.getTime());
+    if (!claimed.ok) {
+      return claimed.refusal.reason === "lease-held"
+        ? this.ack("lease-held", loaded.status)
+        : this.ack("terminal", loaded.status);
+    }
+    const won = await this.deps.store.update(claimed.record, {
+      from: claimed.from,
+      ...(loaded.status === "running" && loaded.leaseUntil ? { expectedLeaseUntil: loaded.leaseUntil } : {}),
+    });
+    if (won === "conflict") return this.ack("claim-lost");
+
+    if (loaded.attempts >= this.deps.maxAttempts) {
+      // A record that used every attempt (the last invocation died after its call): fail it
+      // without another call, keeping the count of calls actually made.
+      const spent = { ...claimed.record, attempts: loaded.attempts };
+      const error = loaded.error ? { ...loaded.error, retryable: true } : ATTEMPTS_EXHAUSTED(loaded.attempts);
+      return this.settle(fail(spent, this.deps.clock.now(), error), claimed.record);
+    }
+    return this.callUntilSettled(claimed.record);
+  }
+
+  /** `current` is claimed, and its `attempts` already counts the call about to be made. */
+  private async callUntilSettled(claimedRecord: PipelineRecord): Promise<MessageOutcome> {
+    const { pipelines, clock, random, maxAttempts } = this.deps;
+    let current = claimedRecord;
+    let lastError: RecordError | undefined;
+    for (let retry = 0; ; retry++) {
+      const timeoutMs = this.callTimeoutMs();
+      if (timeoutMs < this.timing.minCallTimeoutMs) {
+        // The call counted in `attempts` is not made after all.
+        return this.releaseForRedelivery({ ...current, attempts: current.attempts - 1 }, current, lastError);
+      }
+      const outcome = await pipelines.createImagePipeline(
+        { accountId: current.accountId, regionId: current.regionId },
+        ecsParameters(current),
+        current.clientToken,
+        { timeoutMs },
+      );
+      if (outcome.ok) return this.settle(succeed(current, clock.now(), outcome), current);
+
+      const { failure } = outcome;
+      if (!failure.transient) {
+        this.log("warn", "ECS refused the request", { code: failure.code, requestId: failure.requestId });
+        return this.settle(fail(current, clock.now(), recordError(failure, false)), current);
+      }
+      lastError = recordError(failure, true);
+      this.log("warn", "transient ECS failure", {
+        code: failure.code,
+        requestId: failure.requestId,
+        attempts: current.attempts,
+      });
+      if (current.attempts >= maxAttempts) {
+        return this.settle(fail(current, clock.now(), lastError), current);
+      }
+
+      const delay = backoffDelay(retry, random, this.timing.backoff);
+      if (
+        this.budget.remainingMs() - delay <
+        this.timing.minCallTimeoutMs + this.timing.finalWriteReserveMs
+      ) {
+        return this.releaseForRedelivery(current, current, lastError);
+      }
+      await clock.sleep(delay);
+
+      // Count the next call before making it, so a crash during it still counts.
+      const next: PipelineRecord = {
+        ...current,
+        attempts: current.attempts + 1,
+        error: lastError,
+        updatedAt: clock.now().toISOString(),
+      };
+      let counted: "applied" | "conflict";
+      try {
+        counted = await this.deps.store.update(next, {
+          from: "running",
+          ...(current.leaseUntil ? { expectedLeaseUntil: current.leaseUntil } : {}),
+        });
+      } catch (err) {
+        // Give the record back rather than hold a lease nobody will use until it expires.
+        this.log("warn", "could not count the next attempt", { error: describe(err) });
+        return this.releaseForRedelivery(current, current, lastError);
+      }
+      if (counted === "conflict") return this.afterLostWrite(current);
+      current = next;
+    }
+  }
+
+  private async releaseForRedelivery(
+    toRelease: PipelineRecord,
+    held: PipelineRecord,
+    lastError: RecordError | undefined,
+  ): Promise<MessageOutcome> {
+    const outcome = await this.settle(release(toRelease, this.deps.clock.now(), lastError), held);
+    return outcome.action === "ack" && outcome.reason === "settled" ? this.redeliver("out-of-time") : outcome;
+  }
+
+  /**
+   * Writes a move out of `running` on the condition that `held`'s lease is still ours. A store call
+   * that throws is retried (the condition makes a repeat harmless); a lost condition is decided by
+   * reading the record again, never by calling ECS again.
+   */
+  private async settle(move: Move, held: PipelineRecord): Promise<MessageOutcome> {
+    if (!move.ok) {
+      // The state machine refused a move out of `running`: a bug, not a race. Keep the message.
+      this.log("error", "state machine refused the worker's move", { refusal: move.refusal });
+      return this.redeliver("store-unavailable");
+    }
+    const condition = {
+      from: move.from,
+      ...(held.leaseUntil ? { expectedLeaseUntil: held.leaseUntil } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const written = await this.deps.store.update(move.record, condition);
+        if (written === "conflict") return this.afterLostWrite(held);
+        await this.publish(move.record);
+        this.log("info", "record settled", {
+          status: move.record.status,
+          attempts: move.record.attempts,
+          imagePipelineId: move.record.imagePipelineId,
+          code: move.record.error?.code,
+        });
+        return this.ack("settled", move.record.status);
+      } catch (err) {
+        this.log("warn", "record write failed", { attempt, error: describe(err) });
+        if (attempt >= WRITE_TRIES) return this.redeliver("store-unavailable");
+        await this.deps.clock.sleep(backoffDelay(attempt - 1, this.deps.random, WRITE_RETRY_BACKOFF));
+      }
+    }
+  }
+
+  /** Our conditional write lost: whoever changed the record owns its outcome now. */
+  private async afterLostWrite(held: PipelineRecord): Promise<MessageOutcome> {
+    const seen = await this.deps.store.get(this.recordId);
+    this.log("info", "record changed under this worker; leaving it to its new owner", {
+      status: seen?.status,
+      ourLeaseUntil: held.leaseUntil,
+      leaseUntil: seen?.leaseUntil,
+    });
+    return this.ack("superseded", seen?.status);
+  }
+
+  private async publish(record: PipelineRecord): Promise<void> {
+    const { publisher } = this.deps;
+    const { status } = record;
+    if (!publisher || (status !== "succeeded" && status !== "failed" && status !== "cancelled")) return;
+    try {
+      await publisher.publish({
+        id: record.id,
+        batchId: record.batchId,
+        status,
+        ...(record.imagePipelineId ? { imagePipelineId: record.imagePipelineId } : {}),
+        ...(record.error ? { error: record.error } : {}),
+        accountId: record.accountId,
+        regionId: record.regionId,
+        completedAt: record.completedAt ?? record.updatedAt,
+      });
+    } catch (err) {
+      this.log("error", "completion event not published", { error: describe(err) });
+    }
+  }
+
+  private callTimeoutMs(): number {
+    return Math.min(this.timing.callTimeoutMs, this.budget.remainingMs() - this.timing.finalWriteReserveMs);
+  }
+
+  private ack(reason: AckReason, status?: RecordStatus): MessageOutcome {
+    if (reason !== "settled") this.log("info", "message acknowledged without work", { reason, status });
+    return { action: "ack", recordId: this.recordId, reason, ...(status ? { status } : {}) };
+  }
+
+  private redeliver(reason: "out-of-time" | "store-unavailable"): MessageOutcome {
+    this.log("warn", "message left for redelivery", { reason });
+    return { action: "redeliver", recordId: this.recordId, reason };
+  }
+
+  private log(level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>): void {
+    this.deps.logger[level](message, { recordId: this.recordId, ...fields });
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
