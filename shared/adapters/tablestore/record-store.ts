@@ -1,0 +1,358 @@
+/**
+ * The RecordStore port over Tablestore (shared/app/ports.ts). Table layout: ./table-schema and
+ * ./README.md. Every state change is one conditional write, so the row-level check-and-set of the
+ * service decides races between workers, the API and the reconciler:
+ *
+ * - create: PutRow, row must not exist.
+ * - update: PutRow of the whole next record (so fields the move removed, like `leaseUntil`, go
+ *   away), row must exist with `status = from` and, when given, `leaseUntil = expectedLeaseUntil`;
+ *   both column conditions fail on a missing column (`passIfMissing` false).
+ * - OTSConditionCheckFail is `conflict`; every other failure is thrown as a TablestoreError. A write
+ *   whose outcome is unknown is not retried by the client (./client), so `conflict` can also mean
+ *   "our own earlier attempt won": callers re-read and decide (spec/processing.md).
+ *
+ * Lists read a global secondary index for keys, then the rows from the base table (strongly
+ * consistent), so an item's fields are never older than the index entry that found it. Indexes lag
+ * the table by milliseconds in the service: a record just written may be missing from a list for a
+ * moment, and a record whose status just changed may be dropped from a status-filtered page (its
+ * current status is checked against the filter again), so a page can be shorter than `limit` while
+ * more pages follow.
+ */
+import TableStore from "tablestore";
+import type { IdempotencyEntry, ListOptions, Page, RecordStore, RecordWrite } from "../../app/ports";
+import type { PipelineRecord, RecordStatus } from "../../domain/record";
+import { createTablestoreClient, type TablestoreClientOptions } from "./client";
+import { TablestoreError, toTablestoreError } from "./errors";
+import {
+  decodeCursor,
+  encodeCursor,
+  idempotencyColumns,
+  idempotencyFromRow,
+  idempotencyKey,
+  recordColumns,
+  recordFromRow,
+  recordKey,
+  requireRecordId,
+} from "./record-codec";
+import {
+  INDEXES,
+  type IndexName,
+  indexTableName,
+  PRIMARY_KEY,
+  RECORD_ID_PATTERN,
+  RECORD_KEY_HIGH,
+  RECORD_KEY_LOW,
+} from "./table-schema";
+
+/** BatchWriteRow takes at most 200 rows (reference/tablestore.md §5.2). */
+export const BATCH_WRITE_MAX_ROWS = 200;
+/** Further BatchWriteRow rounds for rows that failed with a retryable per-row error. */
+const ROW_RETRIES = 3;
+
+export type TablestoreRecordStoreOptions = {
+  table: string;
+  /** Delay before a retry round of failed batch rows, doubled each round, with full jitter. */
+  rowRetryBaseDelayMs?: number;
+} & ({ client: TableStore.Client } | { connection: TablestoreClientOptions });
+
+const CONDITION_FAILED = "OTSConditionCheckFail";
+
+function isConditionFailure(err: unknown): boolean {
+  return toTablestoreError(err).code === CONDITION_FAILED;
+}
+
+function equals(column: string, value: string): TableStore.SingleColumnCondition {
+  return new TableStore.SingleColumnCondition(column, value, TableStore.ComparatorType.EQUAL, false);
+}
+
+const notExisting = () => new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_NOT_EXIST, null);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How one list walks a key range: which table, the fixed leading key, and the varying tail. */
+interface RangeScan {
+  table: string;
+  direction: "FORWARD" | "BACKWARD";
+  /** Leading key columns the caller fixes (submitter, batch, status); empty for the base table. */
+  partition: TableStore.PrimaryKeyInput;
+  /** Names of the remaining key columns, in key order; the cursor holds their values. */
+  tail: readonly string[];
+  /** Start and end of the tail when no cursor is given. */
+  openStart: TableStore.PrimaryKeyValue[];
+  end: TableStore.PrimaryKeyValue[];
+  /** Only rows with this status; checked again on the fetched records, which may be newer. */
+  status?: RecordStatus;
+  /** Whether the scanned table has a `status` column to filter on while reading. */
+  filterWhileReading: boolean;
+  /** Index rows hold keys only: fetch the records from the base table. */
+  fromIndex: boolean;
+}
+
+export class TablestoreRecordStore implements RecordStore {
+  readonly table: string;
+  private readonly client: TableStore.Client;
+  private readonly rowRetryBaseDelayMs: number;
+
+  constructor(options: TablestoreRecordStoreOptions) {
+    this.table = options.table;
+    this.client = "client" in options ? options.client : createTablestoreClient(options.connection);
+    this.rowRetryBaseDelayMs = options.rowRetryBaseDelayMs ?? 50;
+  }
+
+  async create(record: PipelineRecord): Promise<RecordWrite> {
+    const row = {
+      primaryKey: recordKey(requireRecordId(record.id)),
+      attributeColumns: recordColumns(record),
+    };
+    try {
+      await this.client.putRow({ tableName: this.table, ...row, condition: notExisting() });
+      return "applied";
+    } catch (err) {
+      if (isConditionFailure(err)) return "conflict";
+      throw toTablestoreError(err);
+    }
+  }
+
+  async update(
+    next: PipelineRecord,
+    condition: { from: RecordStatus; expectedLeaseUntil?: string },
+  ): Promise<RecordWrite> {
+    let columnCondition: TableStore.ColumnCondition = equals("status", condition.from);
+    if (condition.expectedLeaseUntil !== undefined) {
+      const both = new TableStore.CompositeCondition(TableStore.LogicalOperator.AND);
+      both.addSubCondition(columnCondition);
+      both.addSubCondition(equals("leaseUntil", condition.expectedLeaseUntil));
+      columnCondition = both;
+    }
+    const row = { primaryKey: recordKey(requireRecordId(next.id)), attributeColumns: recordColumns(next) };
+    try {
+      await this.client.putRow({
+        tableName: this.table,
+        ...row,
+        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, columnCondition),
+      });
+      return "applied";
+    } catch (err) {
+      if (isConditionFailure(err)) return "conflict";
+      throw toTablestoreError(err);
+    }
+  }
+
+  async get(id: string): Promise<PipelineRecord | undefined> {
+    // Anything outside the ULID key space is not a record (and may be an idempotency row).
+    if (!RECORD_ID_PATTERN.test(id)) return undefined;
+    const { row } = await this.client.getRow({ tableName: this.table, primaryKey: recordKey(id) });
+    return recordFromRow(row);
+  }
+
+  /**
+   * BatchWriteRow in chunks of {@link BATCH_WRITE_MAX_ROWS}. The batch is not atomic: rows that
+   * failed with a retryable error are sent again (alone) a few times; a row that already exists,
+   * or any row still failing, makes this throw a TablestoreError naming how many rows failed.
+   */
+  async createMany(records: PipelineRecord[]): Promise<void> {
+    for (const record of records) requireRecordId(record.id);
+    for (let start = 0; start < records.length; start += BATCH_WRITE_MAX_ROWS) {
+      await this.writeChunk(records.slice(start, start + BATCH_WRITE_MAX_ROWS));
+    }
+  }
+
+  private async writeChunk(chunk: PipelineRecord[]): Promise<void> {
+    let pending = chunk;
+    for (let round = 0; ; round++) {
+      const response = await this.client.batchWriteRow({
+        tables: [
+          {
+            tableName: this.table,
+            rows: pending.map((record) => ({
+              type: "PUT" as const,
+              primaryKey: recordKey(record.id),
+              attributeColumns: recordColumns(record),
+              condition: notExisting(),
+            })),
+          },
+        ],
+      });
+      const failed: { record: PipelineRecord; error: TablestoreError }[] = [];
+      pending.forEach((record, i) => {
+        const result = response.tables[i];
+        if (result?.isOk) return;
+        const code = result?.errorCode ?? "MissingRowResult";
+        const message = result?.errorMessage ?? `no result for row ${record.id}`;
+        failed.push({ record, error: new TablestoreError(code, message, 200, response.RequestId) });
+      });
+      if (failed.length === 0) return;
+      // A row that exists after an earlier round failed with an unknown outcome is ours if it
+      // carries our client token; a row that existed before we started is a real conflict.
+      const stillFailing: typeof failed = [];
+      for (const failure of failed) {
+        if (round > 0 && failure.error.code === CONDITION_FAILED) {
+          const stored = await this.get(failure.record.id);
+          if (stored?.clientToken === failure.record.clientToken) continue;
+        }
+        stillFailing.push(failure);
+      }
+      if (stillFailing.length === 0) return;
+      const first = stillFailing[0]!.error;
+      if (round >= ROW_RETRIES || stillFailing.some((f) => !f.error.retryable)) {
+        throw new TablestoreError(
+          first.code,
+          `${stillFailing.length} of ${chunk.length} rows were not written (first: ${stillFailing[0]!.record.id}: ${first.message})`,
+          first.httpStatus,
+          first.requestId,
+        );
+      }
+      await sleep(Math.random() * this.rowRetryBaseDelayMs * 2 ** round);
+      pending = stillFailing.map((f) => f.record);
+    }
+  }
+
+  async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {
+    const row = { primaryKey: idempotencyKey(entry.scope), attributeColumns: idempotencyColumns(entry) };
+    try {
+      await this.client.putRow({ tableName: this.table, ...row, condition: notExisting() });
+      return "applied";
+    } catch (err) {
+      if (isConditionFailure(err)) return "conflict";
+      throw toTablestoreError(err);
+    }
+  }
+
+  async getIdempotency(scope: string): Promise<IdempotencyEntry | undefined> {
+    const { row } = await this.client.getRow({ tableName: this.table, primaryKey: idempotencyKey(scope) });
+    return idempotencyFromRow(row, scope);
+  }
+
+  listBySubmitter(submittedBy: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    return this.list(options, this.indexScan("bySubmitter", [submittedBy], "BACKWARD", options.status));
+  }
+
+  listByBatch(batchId: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    return this.list(options, this.indexScan("byBatch", [batchId], "FORWARD", options.status));
+  }
+
+  async listByStatus(status: "pending" | "running", options: ListOptions): Promise<Page<PipelineRecord>> {
+    if (options.status !== undefined && options.status !== status) return { items: [] };
+    return this.list(options, this.indexScan("byStatus", [status], "FORWARD", status));
+  }
+
+  /** The base table read newest id first: ULIDs sort by creation time. */
+  listAll(options: ListOptions): Promise<Page<PipelineRecord>> {
+    return this.list(options, {
+      table: this.table,
+      direction: "BACKWARD",
+      partition: [],
+      tail: [PRIMARY_KEY],
+      // Inclusive start RECORD_KEY_HIGH is above every ULID; both bounds keep idempotency rows out.
+      openStart: [RECORD_KEY_HIGH],
+      end: [RECORD_KEY_LOW],
+      status: options.status,
+      filterWhileReading: true,
+      fromIndex: false,
+    });
+  }
+
+  private indexScan(
+    index: IndexName,
+    partitionValues: string[],
+    direction: "FORWARD" | "BACKWARD",
+    status: RecordStatus | undefined,
+  ): RangeScan {
+    const [first, ...rest] = INDEXES[index].key;
+    const keyColumns: string[] = [first, ...rest];
+    const partitionNames = keyColumns.slice(0, partitionValues.length);
+    const tail = [...keyColumns.slice(partitionValues.length), PRIMARY_KEY];
+    const low = tail.map(() => TableStore.INF_MIN);
+    const high = tail.map(() => TableStore.INF_MAX);
+    return {
+      table: indexTableName(this.table, index),
+      direction,
+      partition: partitionNames.map((name, i) => ({ [name]: partitionValues[i]! })),
+      tail,
+      openStart: direction === "BACKWARD" ? high : low,
+      end: direction === "BACKWARD" ? low : high,
+      status,
+      // by_status has the status in its key; the others cover it as a column.
+      filterWhileReading: (INDEXES[index].covered as readonly string[]).includes("status"),
+      fromIndex: true,
+    };
+  }
+
+  private key(
+    scan: RangeScan,
+    tailValues: readonly TableStore.PrimaryKeyValue[],
+  ): TableStore.PrimaryKeyInput {
+    return [...scan.partition, ...scan.tail.map((name, i) => ({ [name]: tailValues[i]! }))];
+  }
+
+  /**
+   * One page: reads up to limit + 1 matching rows; the extra row, if any, starts the next page, so
+   * the last page has no cursor. A filtered GetRange may stop early with a next key: keep going.
+   */
+  private async list(options: ListOptions, scan: RangeScan): Promise<Page<PipelineRecord>> {
+    const wanted = options.limit + 1;
+    const start = options.cursor ? decodeCursor(options.cursor, scan.tail.length) : scan.openStart;
+    let next: TableStore.PrimaryKeyInput | null = this.key(scan, start);
+    const rows: TableStore.Row[] = [];
+    while (next && rows.length < wanted) {
+      const page: TableStore.GetRangeResult = await this.client.getRange({
+        tableName: scan.table,
+        direction: scan.direction,
+        inclusiveStartPrimaryKey: next,
+        exclusiveEndPrimaryKey: this.key(scan, scan.end),
+        limit: wanted - rows.length,
+        ...(scan.status && scan.filterWhileReading ? { columnFilter: equals("status", scan.status) } : {}),
+      });
+      rows.push(...page.rows);
+      next = page.nextStartPrimaryKey?.map((c) => ({ [c.name]: c.value })) ?? null;
+    }
+    const pageRows = rows.slice(0, options.limit);
+    const following = rows[options.limit];
+    const nextCursor = following ? encodeCursor(this.tailOf(scan, following)) : undefined;
+    const items = scan.fromIndex
+      ? await this.fetch(
+          pageRows.map((row) => this.tailOf(scan, row).at(-1)!),
+          scan.status,
+        )
+      : pageRows.map((row) => recordFromRow(row)).filter((r): r is PipelineRecord => r !== undefined);
+    return nextCursor ? { items, nextCursor } : { items };
+  }
+
+  private tailOf(scan: RangeScan, row: TableStore.Row): string[] {
+    return scan.tail.map((name) => {
+      const value = row.primaryKey?.find((c) => c.name === name)?.value;
+      if (typeof value !== "string")
+        throw new TablestoreError("CorruptIndexRow", `index row without ${name}`, 200, "");
+      return value;
+    });
+  }
+
+  /** The records behind index entries, in the entries' order, as the base table has them now. */
+  private async fetch(ids: string[], status: RecordStatus | undefined): Promise<PipelineRecord[]> {
+    if (ids.length === 0) return [];
+    const response = await this.client.batchGetRow({
+      tables: [{ tableName: this.table, primaryKey: ids.map(recordKey) }],
+    });
+    const byId = new Map<string, PipelineRecord>();
+    for (const result of response.tables[0] ?? []) {
+      if (!result.isOk) {
+        throw new TablestoreError(
+          result.errorCode ?? "BatchGetRowFailed",
+          result.errorMessage ?? "",
+          200,
+          response.RequestId,
+        );
+      }
+      const record = recordFromRow({
+        primaryKey: result.primaryKey ?? [],
+        attributes: result.attributes ?? [],
+      });
+      if (record) byId.set(record.id, record);
+    }
+    return ids
+      .map((id) => byId.get(id))
+      .filter((r): r is PipelineRecord => r !== undefined && (status === undefined || r.status === status));
+  }
+}

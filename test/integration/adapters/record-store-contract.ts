@@ -1,0 +1,245 @@
+/**
+ * The RecordStore port's behaviour as one suite, run against the Tablestore adapter (through the
+ * real SDK and the emulator) and against the in-memory fake the unit tests use, so the two cannot
+ * drift apart.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ListOptions, Page, RecordStore } from "../../../shared/app/ports";
+import { claim, type PipelineRecord } from "../../../shared/domain/record";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A ULID for time `ms` whose random part is `seq`, so ids made in a test sort as made. */
+export function ulidAt(ms: number, seq: number): string {
+  let time = "";
+  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  let tail = "";
+  for (let s = seq, i = 0; i < 16; i++, s = Math.floor(s / 32)) tail = CROCKFORD[s % 32] + tail;
+  return time + tail;
+}
+
+const BASE_MS = Date.parse("2026-11-27T10:00:00.000Z");
+let sequence = 0;
+
+/** A pending record created `offsetMs` after a fixed base time, with an id that matches it. */
+export function makeRecord(offsetMs: number, fields: Partial<PipelineRecord> = {}): PipelineRecord {
+  sequence++;
+  const at = new Date(BASE_MS + offsetMs).toISOString();
+  return {
+    id: ulidAt(BASE_MS + offsetMs, sequence),
+    status: "pending",
+    accountId: "1000000000000001",
+    regionId: "cn-hangzhou",
+    batchId: null,
+    submittedBy: "alice",
+    clientToken: `token-${sequence}`,
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    request: { RegionId: "cn-hangzhou", BaseImageType: "IMAGE", BaseImage: "m-abc" },
+    ...fields,
+  };
+}
+
+/** Every page of a list, following cursors; checks that only the last page lacks one. */
+export async function allPages(
+  list: (options: ListOptions) => Promise<Page<PipelineRecord>>,
+  options: Omit<ListOptions, "cursor">,
+): Promise<{ pages: PipelineRecord[][]; ids: string[] }> {
+  const pages: PipelineRecord[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list({ ...options, ...(cursor ? { cursor } : {}) });
+    pages.push(page.items);
+    cursor = page.nextCursor;
+    if (pages.length > 50) throw new Error("paging does not end");
+  } while (cursor);
+  return { pages, ids: pages.flat().map((r) => r.id) };
+}
+
+export function recordStoreContract(name: string, makeStore: () => Promise<RecordStore>): void {
+  describe(`RecordStore contract: ${name}`, () => {
+    let store: RecordStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    it("creates a record once and reads it back as written", async () => {
+      const record = makeRecord(0, {
+        batchId: ulidAt(BASE_MS, 999),
+        error: { code: "Throttling", message: "slow down", requestId: "r-1", retryable: true },
+        request: { RegionId: "cn-beijing", BaseImageType: "IMAGE", BaseImage: "m-x", Name: 'n<&>"é' },
+      });
+      expect(await store.create(record)).toBe("applied");
+      expect(await store.get(record.id)).toEqual(record);
+      expect(await store.create({ ...record, submittedBy: "mallory" })).toBe("conflict");
+      expect((await store.get(record.id))?.submittedBy).toBe("alice");
+    });
+
+    it("answers undefined for an unknown id", async () => {
+      expect(await store.get(makeRecord(0).id)).toBeUndefined();
+    });
+
+    it("applies a move only from the state it started in", async () => {
+      const record = makeRecord(0);
+      await store.create(record);
+      const move = claim(record, new Date(BASE_MS + 1000), 60_000);
+      if (!move.ok) throw new Error("claim refused");
+      expect(await store.update(move.record, { from: "running" })).toBe("conflict");
+      expect(await store.update(move.record, { from: "pending" })).toBe("applied");
+      expect(await store.get(record.id)).toEqual(move.record);
+      // The same move again: the record is no longer pending.
+      expect(await store.update(move.record, { from: "pending" })).toBe("conflict");
+    });
+
+    it("refuses an update of a record that does not exist", async () => {
+      const record = makeRecord(0);
+      expect(await store.update(record, { from: "pending" })).toBe("conflict");
+      expect(await store.get(record.id)).toBeUndefined();
+    });
+
+    it("checks the lease when one is expected, and removes fields the next state drops", async () => {
+      const leaseUntil = new Date(BASE_MS + 60_000).toISOString();
+      const running = makeRecord(0, { status: "running", attempts: 1, leaseUntil });
+      await store.create(running);
+      const released: PipelineRecord = { ...running, status: "pending" };
+      delete released.leaseUntil;
+      const otherLease = new Date(BASE_MS + 1).toISOString();
+      expect(await store.update(released, { from: "running", expectedLeaseUntil: otherLease })).toBe(
+        "conflict",
+      );
+      expect(await store.update(released, { from: "running", expectedLeaseUntil: leaseUntil })).toBe(
+        "applied",
+      );
+      const stored = await store.get(running.id);
+      expect(stored).toEqual(released);
+      expect(stored).not.toHaveProperty("leaseUntil");
+    });
+
+    it("treats an expected lease on a record without one as a conflict", async () => {
+      const running = makeRecord(0, { status: "running", attempts: 1 });
+      await store.create(running);
+      const next = { ...running, attempts: 2, leaseUntil: new Date(BASE_MS + 5000).toISOString() };
+      expect(
+        await store.update(next, { from: "running", expectedLeaseUntil: new Date(BASE_MS).toISOString() }),
+      ).toBe("conflict");
+      // Without an expected lease only the status is checked.
+      expect(await store.update(next, { from: "running" })).toBe("applied");
+      expect((await store.get(running.id))?.leaseUntil).toBe(next.leaseUntil);
+    });
+
+    it("lists a submitter's records newest first, paged, with the status filter", async () => {
+      const mine = Array.from({ length: 7 }, (_, i) =>
+        makeRecord(i * 1000, { submittedBy: "bob", status: i % 2 === 0 ? "pending" : "cancelled" }),
+      );
+      const theirs = [makeRecord(500, { submittedBy: "bobby" }), makeRecord(600, { submittedBy: "bo" })];
+      for (const record of [...mine, ...theirs]) await store.create(record);
+
+      const all = await allPages((o) => store.listBySubmitter("bob", o), { limit: 3 });
+      expect(all.pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(all.ids).toEqual(mine.map((r) => r.id).reverse());
+
+      const exact = await allPages((o) => store.listBySubmitter("bob", o), { limit: 7 });
+      expect(exact.pages.length).toBe(1);
+
+      const cancelled = await allPages((o) => store.listBySubmitter("bob", o), {
+        limit: 2,
+        status: "cancelled",
+      });
+      expect(cancelled.ids).toEqual(
+        mine
+          .filter((r) => r.status === "cancelled")
+          .map((r) => r.id)
+          .reverse(),
+      );
+      expect(cancelled.pages.map((p) => p.length)).toEqual([2, 1]);
+      expect(await store.listBySubmitter("nobody", { limit: 5 })).toEqual({ items: [] });
+    });
+
+    it("lists a batch in submission order, paged, with the status filter", async () => {
+      const batchId = ulidAt(BASE_MS, 123_456);
+      const batch = Array.from({ length: 5 }, () => makeRecord(0, { batchId, submittedBy: "carol" }));
+      const other = makeRecord(0, { batchId: ulidAt(BASE_MS, 123_457) });
+      await store.createMany([...batch, other]);
+      await store.update({ ...batch[3]!, status: "cancelled" }, { from: "pending" });
+
+      const all = await allPages((o) => store.listByBatch(batchId, o), { limit: 2 });
+      expect(all.pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(all.ids).toEqual(batch.map((r) => r.id));
+      expect(all.pages.flat()[3]?.status).toBe("cancelled");
+
+      const pending = await allPages((o) => store.listByBatch(batchId, o), { limit: 10, status: "pending" });
+      expect(pending.ids).toEqual(batch.filter((_, i) => i !== 3).map((r) => r.id));
+    });
+
+    it("lists every record newest first, and never an idempotency entry", async () => {
+      const records = [
+        makeRecord(3000, { submittedBy: "x" }),
+        makeRecord(1000, { submittedBy: "y" }),
+        makeRecord(2000, { submittedBy: "z", status: "failed" }),
+      ];
+      for (const record of records) await store.create(record);
+      await store.putIdempotency({
+        scope: "key:x:abc",
+        targetId: records[0]!.id,
+        fingerprint: "f",
+        createdAt: records[0]!.createdAt,
+      });
+      const all = await allPages((o) => store.listAll(o), { limit: 2 });
+      expect(all.ids).toEqual([records[0]!.id, records[2]!.id, records[1]!.id]);
+      const failed = await allPages((o) => store.listAll(o), { limit: 2, status: "failed" });
+      expect(failed.ids).toEqual([records[2]!.id]);
+    });
+
+    it("lists records in a status oldest update first", async () => {
+      const at = (ms: number) => new Date(BASE_MS + ms).toISOString();
+      const a = makeRecord(0, { updatedAt: at(5000) });
+      const b = makeRecord(1, { updatedAt: at(2000) });
+      const c = makeRecord(2, { updatedAt: at(9000) });
+      const running = makeRecord(3, { status: "running", attempts: 1, leaseUntil: at(1), updatedAt: at(1) });
+      for (const record of [a, b, c, running]) await store.create(record);
+
+      const pending = await allPages((o) => store.listByStatus("pending", o), { limit: 2 });
+      expect(pending.ids).toEqual([b.id, a.id, c.id]);
+      expect(pending.pages.map((p) => p.length)).toEqual([2, 1]);
+      expect((await store.listByStatus("running", { limit: 10 })).items.map((r) => r.id)).toEqual([
+        running.id,
+      ]);
+
+      // A state change moves the record to the other status's list.
+      await store.update({ ...a, status: "cancelled", updatedAt: at(10_000) }, { from: "pending" });
+      expect((await allPages((o) => store.listByStatus("pending", o), { limit: 5 })).ids).toEqual([
+        b.id,
+        c.id,
+      ]);
+    });
+
+    it("creates many records at once and refuses a batch holding an existing one", async () => {
+      const records = Array.from({ length: 450 }, (_, i) => makeRecord(i, { submittedBy: "dave" }));
+      await store.createMany(records);
+      for (const record of [records[0]!, records[199]!, records[200]!, records[449]!]) {
+        expect(await store.get(record.id)).toEqual(record);
+      }
+      const listed = await allPages((o) => store.listBySubmitter("dave", o), { limit: 100 });
+      expect(listed.ids).toEqual(records.map((r) => r.id).reverse());
+
+      await expect(store.createMany([makeRecord(0), records[10]!])).rejects.toThrow();
+    });
+
+    it("keeps one idempotency entry per scope", async () => {
+      const entry = {
+        scope: "key:alice:k-1",
+        targetId: makeRecord(0).id,
+        fingerprint: "abc",
+        createdAt: "t",
+      };
+      expect(await store.getIdempotency(entry.scope)).toBeUndefined();
+      expect(await store.putIdempotency(entry)).toBe("applied");
+      expect(await store.putIdempotency({ ...entry, targetId: "other", fingerprint: "def" })).toBe(
+        "conflict",
+      );
+      expect(await store.getIdempotency(entry.scope)).toEqual(entry);
+      expect(await store.getIdempotency("key:bob:k-1")).toBeUndefined();
+    });
+  });
+}

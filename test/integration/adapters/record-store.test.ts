@@ -1,0 +1,146 @@
+/** The Tablestore record store through the real SDK against the emulator. */
+import TableStore from "tablestore";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
+import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
+import {
+  INDEXES,
+  type IndexName,
+  indexTableName,
+  recordsTableDefinition,
+} from "../../../shared/adapters/tablestore/table-schema";
+import { startTablestoreEmulator, tablestoreClient } from "./harness";
+import { makeRecord, recordStoreContract } from "./record-store-contract";
+
+const TABLE = "records";
+let emulator: RunningTablestore;
+let client: TableStore.Client;
+
+beforeAll(async () => {
+  emulator = await startTablestoreEmulator();
+  client = tablestoreClient(emulator);
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+async function freshStore(): Promise<TablestoreRecordStore> {
+  emulator.control.reset();
+  await client.createTable(recordsTableDefinition(TABLE));
+  return new TablestoreRecordStore({ client, table: TABLE, rowRetryBaseDelayMs: 1 });
+}
+
+recordStoreContract("Tablestore adapter", freshStore);
+
+describe("TablestoreRecordStore on the wire", () => {
+  it("writes 450 records in three BatchWriteRow calls and lists them through the index and BatchGetRow", async () => {
+    const store = await freshStore();
+    const before = emulator.control.calls();
+    await store.createMany(Array.from({ length: 450 }, (_, i) => makeRecord(i, { submittedBy: "erin" })));
+    const afterWrite = emulator.control.calls();
+    expect(afterWrite.BatchWriteRow - before.BatchWriteRow).toBe(3);
+
+    const page = await store.listBySubmitter("erin", { limit: 100 });
+    expect(page.items).toHaveLength(100);
+    const afterList = emulator.control.calls();
+    expect(afterList.BatchGetRow - afterWrite.BatchGetRow).toBe(1);
+  });
+
+  it("gets a batch through while the service is busy every other request", async () => {
+    // A second emulator whose fault draws alternate: every other request answers OTSServerBusy.
+    let draw = 0;
+    const busy = await startTablestore({
+      port: 0,
+      faults: { serverBusyRate: 0.5 },
+      random: () => (draw++ % 2 === 0 ? 0.1 : 0.9),
+    });
+    try {
+      const busyClient = tablestoreClient(busy);
+      busy.control.setFaults({ serverBusyRate: 0 });
+      await busyClient.createTable(recordsTableDefinition(TABLE));
+      busy.control.setFaults({ serverBusyRate: 0.5 });
+      const store = new TablestoreRecordStore({ client: busyClient, table: TABLE });
+      const records = Array.from({ length: 250 }, (_, i) => makeRecord(i, { submittedBy: "faye" }));
+      await store.createMany(records);
+      busy.control.setFaults({ serverBusyRate: 0 });
+      // Two chunks, each refused once and then written by the client's retry.
+      expect(busy.control.calls().BatchWriteRow).toBe(4);
+      const listed = await store.listBySubmitter("faye", { limit: 100 });
+      expect(listed.items).toEqual(records.slice(-100).reverse());
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it("stores times as text, attempts as an integer and the request as JSON", async () => {
+    const store = await freshStore();
+    const record = makeRecord(0, { attempts: 3 });
+    await store.create(record);
+    const { row } = await client.getRow({ tableName: TABLE, primaryKey: [{ id: record.id }] });
+    const cells = new Map((row.attributes ?? []).map((a) => [a.columnName, a.columnValue]));
+    expect(cells.get("createdAt")).toBe(record.createdAt);
+    const attempts = cells.get("attempts");
+    expect(typeof attempts === "object" && !Buffer.isBuffer(attempts) ? attempts.toString() : attempts).toBe(
+      "3",
+    );
+    expect(JSON.parse(String(cells.get("request")))).toEqual(record.request);
+    expect(cells.has("batchId")).toBe(false);
+  });
+
+  it.each(Object.keys(INDEXES) as IndexName[])("keeps idempotency entries out of index %s", async (index) => {
+    const store = await freshStore();
+    const record = makeRecord(0, { batchId: makeRecord(0).id });
+    await store.create(record);
+    await store.putIdempotency({
+      scope: "key:alice:1",
+      targetId: record.id,
+      fingerprint: "f",
+      createdAt: "t",
+    });
+    const keyColumns = [...INDEXES[index].key, "id"];
+    const range = await client.getRange({
+      tableName: indexTableName(TABLE, index),
+      direction: "FORWARD",
+      inclusiveStartPrimaryKey: keyColumns.map((name) => ({ [name]: TableStore.INF_MIN })),
+      exclusiveEndPrimaryKey: keyColumns.map((name) => ({ [name]: TableStore.INF_MAX })),
+    });
+    expect(range.rows.map((row) => row.primaryKey?.at(-1)?.value)).toEqual([record.id]);
+  });
+
+  it.each([
+    ["not base64url JSON", "%%%"],
+    ["another shape", Buffer.from(JSON.stringify({ v: 1, k: [1, 2] })).toString("base64url")],
+    ["too few key parts", Buffer.from(JSON.stringify({ v: 1, k: ["x"] })).toString("base64url")],
+  ])("refuses a cursor that is %s", async (_, cursor) => {
+    const store = await freshStore();
+    await expect(store.listBySubmitter("alice", { limit: 5, cursor })).rejects.toMatchObject({
+      code: "InvalidCursor",
+    });
+  });
+
+  it("never reads another submitter's records through a cursor", async () => {
+    const store = await freshStore();
+    const theirs = makeRecord(5000, { submittedBy: "zed" });
+    const mine = makeRecord(1000, { submittedBy: "amy" });
+    await store.create(theirs);
+    await store.create(mine);
+    // A cursor pointing above zed's record: the partition comes from the caller, not the cursor.
+    const crafted = Buffer.from(JSON.stringify({ v: 1, k: ["9999", "ZZZZ"] })).toString("base64url");
+    const page = await store.listBySubmitter("amy", { limit: 10, cursor: crafted });
+    expect(page.items.map((r) => r.submittedBy)).toEqual(["amy"]);
+  });
+
+  it("refuses a record id outside the ULID key space", async () => {
+    const store = await freshStore();
+    await expect(store.create(makeRecord(0, { id: "idem:abc" }))).rejects.toMatchObject({
+      code: "InvalidRecord",
+    });
+    expect(await store.get("idem:abc")).toBeUndefined();
+  });
+
+  it("throws the service's error for a missing table", async () => {
+    emulator.control.reset();
+    const store = new TablestoreRecordStore({ client, table: "missing" });
+    await expect(store.create(makeRecord(0))).rejects.toMatchObject({ code: "OTSObjectNotExist" });
+  });
+});
