@@ -1,0 +1,69 @@
+/**
+ * Which keys an SDK call for an account uses. The function's own keys come from the FC context
+ * (the role's temporary keys in the cloud; locally the service account's long-term keys with an
+ * empty token). A record in another account will use keys from STS AssumeRole on that account's
+ * role (spec/processing.md, "Cross-account"); until that lands such a record gets a permanent
+ * failure, behind the same {@link AccountCredentialsProvider} interface an AssumeRole provider
+ * with a per-account cache will implement.
+ */
+import type { EcsFailure } from "../../app/ports";
+import type { FcContext } from "../../fc/context";
+
+export interface AccessKeyCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** Absent for long-term keys. */
+  securityToken?: string;
+}
+
+export type AccountCredentials =
+  | { ok: true; credentials: AccessKeyCredentials }
+  | { ok: false; failure: EcsFailure };
+
+export interface AccountCredentialsProvider {
+  /** Never throws: a failure to get keys is a failure of the record's call, with a code. */
+  forAccount(accountId: string): Promise<AccountCredentials>;
+}
+
+export class CredentialsError extends Error {
+  override readonly name = "CredentialsError";
+  readonly code = "MissingCredentials";
+}
+
+export const CROSS_ACCOUNT_NOT_SUPPORTED = "CrossAccountNotSupported";
+
+/**
+ * The function's own keys. FC passes `{}` when the function has no role: that is a deployment
+ * error, reported as one instead of as a signature failure from every service.
+ */
+export function credentialsFromContext(context: Pick<FcContext, "credentials">): AccessKeyCredentials {
+  const { accessKeyId, accessKeySecret, securityToken } = (context.credentials ?? {}) as Partial<
+    FcContext["credentials"]
+  >;
+  if (!accessKeyId || !accessKeySecret) {
+    throw new CredentialsError(
+      "The FC context carries no credentials: give the function a role (s.yaml `role`) so FC passes its keys",
+    );
+  }
+  return { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
+}
+
+/** The service account's own keys for its own account; other accounts are not served yet. */
+export function serviceAccountCredentials(
+  serviceAccountId: string,
+  own: AccessKeyCredentials,
+): AccountCredentialsProvider {
+  return {
+    async forAccount(accountId) {
+      if (accountId === serviceAccountId) return { ok: true, credentials: own };
+      return {
+        ok: false,
+        failure: {
+          code: CROSS_ACCOUNT_NOT_SUPPORTED,
+          message: `Records for account ${accountId} need STS AssumeRole into it, which this deployment does not do yet; only account ${serviceAccountId} is served.`,
+          transient: false,
+        },
+      };
+    },
+  };
+}
