@@ -1,0 +1,257 @@
+/**
+ * The local FC runtime's function invoker: runs a built bundle (`dist/<fn>/index.js`, what `s deploy`
+ * uploads) as FC would, one instance per concurrent invocation, each instance a worker thread with
+ * the function's own environment. Threads (not `require` in this process) keep every instance's
+ * `process.env`, module cache and globals apart, so several stacks can run in one test process and a
+ * timed-out or crashed instance can be thrown away like a killed FC instance.
+ */
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+
+export interface FcCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+}
+
+export interface FunctionDefinition {
+  /** The deployed function name, e.g. `image-pipeline-worker`. */
+  name: string;
+  /** Absolute path of the bundle; its `handler` export is `index.handler`. */
+  bundle: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutSeconds: number;
+  region: string;
+  accountId: string;
+  credentials: FcCredentials;
+  /** Most instances at once; further invocations wait for a free one. */
+  maxInstances?: number;
+  /** Where the instances' stdout/stderr go: forwarded to this process, or dropped. */
+  output?: "inherit" | "silent";
+  /**
+   * Called before each new instance starts: extra environment for it and a disposer run when the
+   * instance is gone. `kill` ends the instance's current invocation as a crash (the stack uses it
+   * for `worker.crashAfterCallRate`).
+   */
+  prepareInstance?: (kill: () => void) => Promise<PreparedInstance>;
+}
+
+export interface PreparedInstance {
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/** The FC-shaped context the handler receives (reference/fc3.md §1.4); nothing local is added. */
+export interface InvocationContext {
+  requestId: string;
+  credentials: FcCredentials;
+  function: { name: string; handler: string; memory: number; timeout: number };
+  region: string;
+  accountId: string;
+}
+
+export type InvocationFailureKind = "error" | "timeout" | "crash";
+
+export type InvocationResult =
+  | { ok: true; value: unknown; requestId: string }
+  | { ok: false; kind: InvocationFailureKind; message: string; requestId: string };
+
+export interface FunctionRuntime {
+  readonly name: string;
+  /** `requestId` lets a trigger put the same id into its event and the context. */
+  invoke(event: Buffer, options?: { requestId?: string }): Promise<InvocationResult>;
+  /** Instances alive now (busy or idle). */
+  instances(): number;
+  /** Ends every instance; running invocations end as crashes. */
+  close(): Promise<void>;
+}
+
+/**
+ * The code each instance runs. CommonJS because FC's nodejs20 runtime loads the bundle with
+ * `require`; a failure to load the bundle is reported instead of killing the thread silently.
+ */
+const INSTANCE_HOST = `
+const { parentPort, workerData } = require("node:worker_threads");
+let handler;
+try {
+  handler = require(workerData.bundle).handler;
+  if (typeof handler !== "function") throw new TypeError(workerData.bundle + " exports no handler function");
+  parentPort.postMessage({ type: "ready" });
+} catch (err) {
+  parentPort.postMessage({ type: "loadError", message: String(err && err.stack || err) });
+}
+parentPort.on("message", async (msg) => {
+  try {
+    const value = await handler(Buffer.from(msg.event), msg.context);
+    parentPort.postMessage({ type: "result", ok: true, value: Buffer.isBuffer(value) ? new Uint8Array(value) : value });
+  } catch (err) {
+    parentPort.postMessage({ type: "result", ok: false, message: String(err && err.stack || err) });
+  }
+});
+`;
+
+interface HostMessage {
+  type: "ready" | "loadError" | "result";
+  ok?: boolean;
+  value?: unknown;
+  message?: string;
+}
+
+interface Instance {
+  thread: Worker;
+  busy: boolean;
+  dead: boolean;
+  prepared?: PreparedInstance;
+  /** Settles the invocation in progress, if any. */
+  settle?: (result: InvocationResult) => void;
+}
+
+export function createFunctionRuntime(definition: FunctionDefinition): FunctionRuntime {
+  const maxInstances = definition.maxInstances ?? 10;
+  const live = new Set<Instance>();
+  const waiting: ((instance: Instance) => void)[] = [];
+  let closed = false;
+
+  async function spawn(): Promise<Instance> {
+    const instance: Instance = { busy: true, dead: false } as Instance;
+    const kill = (): void => {
+      end(instance, "crash", "the instance was killed");
+    };
+    instance.prepared = await definition.prepareInstance?.(kill);
+    const silent = definition.output !== "inherit";
+    instance.thread = new Worker(INSTANCE_HOST, {
+      eval: true,
+      workerData: { bundle: definition.bundle },
+      env: { ...definition.env, ...instance.prepared?.env },
+      stdout: silent,
+      stderr: silent,
+    });
+    if (silent) {
+      instance.thread.stdout.resume();
+      instance.thread.stderr.resume();
+    }
+    live.add(instance);
+    instance.thread.on("error", (err) => end(instance, "crash", String(err)));
+    instance.thread.on("exit", () => end(instance, "crash", "the instance exited"));
+    await new Promise<void>((resolve, reject) => {
+      instance.thread.once("message", (msg: HostMessage) => {
+        if (msg.type === "ready") resolve();
+        else {
+          end(instance, "crash", msg.message ?? "load error");
+          reject(new Error(`${definition.name}: cannot load ${definition.bundle}: ${msg.message}`));
+        }
+      });
+      instance.thread.once("exit", () => reject(new Error(`${definition.name}: instance exited on start`)));
+    });
+    return instance;
+  }
+
+  /** Throws an instance away, as FC does with one that timed out or crashed. */
+  function end(instance: Instance, kind: InvocationFailureKind, message: string): void {
+    if (instance.dead) return;
+    instance.dead = true;
+    live.delete(instance);
+    const settle = instance.settle;
+    instance.settle = undefined;
+    settle?.({ ok: false, kind, message, requestId: "" });
+    void instance.thread?.terminate();
+    void instance.prepared?.dispose();
+    // A waiter may now get a fresh instance in its place.
+    const next = waiting.shift();
+    if (next && !closed) {
+      spawn().then(next, () => {
+        waiting.unshift(next);
+      });
+    }
+  }
+
+  async function acquire(): Promise<Instance> {
+    for (const instance of live) {
+      if (!instance.busy && !instance.dead) {
+        instance.busy = true;
+        return instance;
+      }
+    }
+    if (live.size < maxInstances) return spawn();
+    return new Promise((resolve) => waiting.push(resolve));
+  }
+
+  function release(instance: Instance): void {
+    if (instance.dead) return;
+    const next = waiting.shift();
+    if (next) next(instance);
+    else instance.busy = false;
+  }
+
+  async function invoke(event: Buffer, options?: { requestId?: string }): Promise<InvocationResult> {
+    const requestId = options?.requestId ?? newInvocationId();
+    if (closed) return { ok: false, kind: "crash", message: "the runtime is closed", requestId };
+    let instance: Instance;
+    try {
+      instance = await acquire();
+    } catch (err) {
+      return { ok: false, kind: "crash", message: String(err), requestId };
+    }
+    const context: InvocationContext = {
+      requestId,
+      credentials: { ...definition.credentials },
+      function: {
+        name: definition.name,
+        handler: "index.handler",
+        memory: definition.memoryMb,
+        timeout: definition.timeoutSeconds,
+      },
+      region: definition.region,
+      accountId: definition.accountId,
+    };
+    const result = await new Promise<InvocationResult>((resolve) => {
+      const timer = setTimeout(
+        () => end(instance, "timeout", `Function timed out after ${definition.timeoutSeconds} seconds`),
+        definition.timeoutSeconds * 1000,
+      );
+      const onMessage = (msg: HostMessage): void => {
+        if (msg.type !== "result") return;
+        finish(
+          msg.ok
+            ? { ok: true, value: toValue(msg.value), requestId }
+            : { ok: false, kind: "error", message: msg.message ?? "", requestId },
+        );
+      };
+      const finish = (r: InvocationResult): void => {
+        clearTimeout(timer);
+        instance.thread.off("message", onMessage);
+        instance.settle = undefined;
+        resolve({ ...r, requestId });
+      };
+      instance.settle = finish;
+      instance.thread.on("message", onMessage);
+      instance.thread.postMessage({ event: new Uint8Array(event), context });
+    });
+    release(instance);
+    return result;
+  }
+
+  return {
+    name: definition.name,
+    invoke,
+    instances: () => live.size,
+    close: async () => {
+      closed = true;
+      const all = [...live];
+      for (const instance of all) end(instance, "crash", "the runtime is closing");
+      await Promise.all(all.map((i) => i.thread.terminate().catch(() => 0)));
+    },
+  };
+}
+
+/** FC's request id shape: `1-<8 hex>-<8 hex>-<12 hex>`. */
+export function newInvocationId(): string {
+  const hex = randomUUID().replaceAll("-", "");
+  return `1-${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 28)}`;
+}
+
+/** Structured clone turns a returned Buffer into a Uint8Array; FC passes Buffers through as they are. */
+function toValue(value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value) : value;
+}
