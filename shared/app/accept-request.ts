@@ -1,0 +1,203 @@
+/**
+ * Accepting one pipeline request (spec/http-api.md "Idempotency", spec/processing.md "Flow" step 1).
+ *
+ * Write order, chosen so that no accepted request is lost and none is duplicated:
+ *  1. the idempotency entries (Idempotency-Key, caller's ClientToken), conditional puts pointing at
+ *     the new record id. Whoever puts an entry first owns the key; a concurrent twin finds it.
+ *  2. the record, `pending`, conditional put (the row must not exist).
+ *  3. the queue message `{id}`.
+ * If the process dies between 1 and 2, the entry points at a record that does not exist; the next
+ * replay with the same key and body finds that and writes the record under the id the entry names,
+ * so the key still leads to exactly one record. If the send in 3 fails, the record is durable and
+ * `pending`: the reconciler re-enqueues it, so the answer is still 202 (with a warning logged).
+ * A replay (same key, same body) answers with the record the key points at and sends nothing.
+ */
+import type { PipelineRecord } from "../domain/record";
+import { type PipelineRequest, validatePipelineRequest } from "../domain/request/validate";
+import type { Violation, Warning } from "../domain/request/violation";
+import { fingerprint } from "./fingerprint";
+import { newRecordId } from "./ids";
+import type { Clock, IdempotencyEntry, Logger, RecordStore, RequestQueue } from "./ports";
+import type { Requester } from "./requester";
+
+export interface AcceptDependencies {
+  store: RecordStore;
+  queue: RequestQueue;
+  clock: Clock;
+  logger: Logger;
+  /** The account pipelines are created in when the request names none. */
+  serviceAccountId: string;
+  newId?: () => string;
+}
+
+export interface AcceptInput {
+  requester: Requester;
+  body: unknown;
+  /** The Idempotency-Key header, already checked by isIdempotencyKey. */
+  idempotencyKey?: string;
+}
+
+export type IdempotencySource = "Idempotency-Key" | "ClientToken";
+
+export type AcceptOutcome =
+  | {
+      kind: "accepted";
+      record: PipelineRecord;
+      warnings: Warning[];
+      /** True when an earlier request with the same key made the record. */
+      replayed: boolean;
+    }
+  | { kind: "invalid"; violations: Violation[] }
+  | { kind: "account-not-supported"; accountId: string }
+  | { kind: "idempotency-key-reused"; source: IdempotencySource };
+
+/** 1..64 printable ASCII characters (spec/http-api.md, "Idempotency"). */
+export const isIdempotencyKey = (key: string): boolean => /^[\x20-\x7e]{1,64}$/.test(key);
+
+interface KeyScope {
+  source: IdempotencySource;
+  scope: string;
+}
+
+/** Keys are scoped to the caller: two callers may use the same key without meeting. */
+export function idempotencyScope(source: IdempotencySource, sub: string, key: string): string {
+  return `${source === "Idempotency-Key" ? "key" : "token"}:${encodeURIComponent(sub)}:${key}`;
+}
+
+export async function acceptPipelineRequest(
+  deps: AcceptDependencies,
+  input: AcceptInput,
+): Promise<AcceptOutcome> {
+  const validation = validatePipelineRequest(input.body);
+  if (!validation.ok) return { kind: "invalid", violations: validation.violations };
+  const { AccountId, ...request } = validation.request;
+  const accountId = AccountId ?? deps.serviceAccountId;
+  // Cross-account requests need STS AssumeRole in the worker: the next issue.
+  if (accountId !== deps.serviceAccountId) return { kind: "account-not-supported", accountId };
+
+  const print = fingerprint({ accountId, request });
+  const scopes: KeyScope[] = [];
+  if (input.idempotencyKey !== undefined)
+    scopes.push({
+      source: "Idempotency-Key",
+      scope: idempotencyScope("Idempotency-Key", input.requester.sub, input.idempotencyKey),
+    });
+  if (request.ClientToken !== undefined)
+    scopes.push({
+      source: "ClientToken",
+      scope: idempotencyScope("ClientToken", input.requester.sub, request.ClientToken),
+    });
+
+  const accepted = (record: PipelineRecord, replayed: boolean): AcceptOutcome => ({
+    kind: "accepted",
+    record,
+    warnings: validation.warnings,
+    replayed,
+  });
+
+  const prior = await findPriorRequest(deps.store, scopes, print);
+  if (prior.kind === "reused") return { kind: "idempotency-key-reused", source: prior.source };
+  let id: string;
+  if (prior.kind === "found") {
+    const existing = await deps.store.get(prior.targetId);
+    if (existing) return accepted(existing, true);
+    id = prior.targetId;
+  } else {
+    id = deps.newId?.() ?? newRecordId(deps.clock);
+    const claimed = await claimKeys(deps.store, scopes, id, print, deps.clock);
+    if (claimed.kind === "reused") return { kind: "idempotency-key-reused", source: claimed.source };
+    if (claimed.kind === "found") {
+      const existing = await deps.store.get(claimed.targetId);
+      if (existing) return accepted(existing, true);
+      id = claimed.targetId;
+    }
+  }
+
+  const record = newPendingRecord(id, accountId, request, input.requester.sub, deps.clock.now());
+  if ((await deps.store.create(record)) === "conflict") {
+    // A twin request with the same key wrote it a moment ago: it also sends the message.
+    const existing = await deps.store.get(id);
+    if (existing) return accepted(existing, true);
+    throw new Error(`record ${id} conflicted on create but cannot be read`);
+  }
+  try {
+    await deps.queue.send([{ id }]);
+  } catch (error) {
+    deps.logger.warn("record stored but not enqueued; the reconciler will enqueue it", {
+      recordId: id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  deps.logger.info("request accepted", { recordId: id, accountId, regionId: record.regionId });
+  return accepted(record, false);
+}
+
+function newPendingRecord(
+  id: string,
+  accountId: string,
+  request: PipelineRequest,
+  submittedBy: string,
+  now: Date,
+): PipelineRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    status: "pending",
+    accountId,
+    regionId: request.RegionId,
+    batchId: null,
+    submittedBy,
+    // Generated once here when the caller gave none; every attempt reuses it. The record id is
+    // unique and already stored, so a record rebuilt after a crash gets the same token.
+    clientToken: request.ClientToken ?? id,
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    request,
+  };
+}
+
+type Prior =
+  | { kind: "none" }
+  | { kind: "found"; targetId: string }
+  | { kind: "reused"; source: IdempotencySource };
+
+function judge(entry: IdempotencyEntry, scope: KeyScope, print: string): Prior {
+  return entry.fingerprint === print
+    ? { kind: "found", targetId: entry.targetId }
+    : { kind: "reused", source: scope.source };
+}
+
+async function findPriorRequest(store: RecordStore, scopes: KeyScope[], print: string): Promise<Prior> {
+  let found: Prior = { kind: "none" };
+  for (const scope of scopes) {
+    const entry = await store.getIdempotency(scope.scope);
+    if (!entry) continue;
+    const verdict = judge(entry, scope, print);
+    if (verdict.kind === "reused") return verdict;
+    if (found.kind === "none") found = verdict;
+  }
+  return found;
+}
+
+async function claimKeys(
+  store: RecordStore,
+  scopes: KeyScope[],
+  targetId: string,
+  print: string,
+  clock: Clock,
+): Promise<Prior> {
+  for (const scope of scopes) {
+    const entry: IdempotencyEntry = {
+      scope: scope.scope,
+      targetId,
+      fingerprint: print,
+      createdAt: clock.now().toISOString(),
+    };
+    if ((await store.putIdempotency(entry)) === "applied") continue;
+    // A concurrent request with the same key won the put between our read and our write.
+    const winner = await store.getIdempotency(scope.scope);
+    if (winner) return judge(winner, scope, print);
+  }
+  return { kind: "none" };
+}

@@ -1,0 +1,37 @@
+/**
+ * Cancelling a request (spec/http-api.md, "Cancellation"): `pending -> cancelled` as a conditional
+ * write on `pending`, so a worker that claims the record at the same moment and the cancel cannot
+ * both win. Losing that race answers like any other non-pending record: a conflict with the state
+ * the record is in now.
+ */
+import { cancel, type PipelineRecord } from "../domain/record";
+import type { Clock, Logger, RecordStore } from "./ports";
+import { canSee, type Requester } from "./requester";
+
+export interface CancelDependencies {
+  store: RecordStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type CancelOutcome =
+  | { kind: "cancelled"; record: PipelineRecord }
+  | { kind: "not-found" }
+  | { kind: "conflict"; record: PipelineRecord };
+
+export async function cancelRequest(
+  deps: CancelDependencies,
+  requester: Requester,
+  id: string,
+): Promise<CancelOutcome> {
+  const record = await deps.store.get(id);
+  if (!record || !canSee(requester, record)) return { kind: "not-found" };
+  const move = cancel(record, deps.clock.now());
+  if (!move.ok) return { kind: "conflict", record };
+  if ((await deps.store.update(move.record, { from: move.from })) === "applied") {
+    deps.logger.info("request cancelled", { recordId: id, by: requester.sub });
+    return { kind: "cancelled", record: move.record };
+  }
+  const current = await deps.store.get(id);
+  return current ? { kind: "conflict", record: current } : { kind: "not-found" };
+}

@@ -1,0 +1,40 @@
+/**
+ * Record and batch ids: ULIDs (26 characters of Crockford base32; 48 bits of milliseconds, then 80
+ * random bits). They sort by creation time as strings, which the "newest first" listings rely on,
+ * and carry no meaning a caller could guess from.
+ */
+import { randomBytes } from "node:crypto";
+import type { Clock } from "./ports";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+export const RECORD_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+export const isRecordId = (value: string): boolean => RECORD_ID_PATTERN.test(value);
+
+export function newRecordId(clock: Clock, random: (bytes: number) => Uint8Array = randomBytes): string {
+  let time = clock.now().getTime();
+  if (!Number.isSafeInteger(time) || time < 0 || time >= 2 ** 48)
+    throw new RangeError(`time ${time} out of ULID range`);
+  let timePart = "";
+  for (let i = 0; i < 10; i++) {
+    timePart = (CROCKFORD[time % 32] as string) + timePart;
+    time = Math.floor(time / 32);
+  }
+  // 80 random bits = 16 characters of 5 bits each.
+  const bytes = random(10);
+  let bits = 0n;
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let randomPart = "";
+  for (let i = 0; i < 16; i++) {
+    randomPart = (CROCKFORD[Number(bits & 31n)] as string) + randomPart;
+    bits >>= 5n;
+  }
+  return timePart + randomPart;
+}
+
+/** The creation time encoded in an id. */
+export function recordIdTime(id: string): Date {
+  let ms = 0;
+  for (const char of id.slice(0, 10)) ms = ms * 32 + CROCKFORD.indexOf(char);
+  return new Date(ms);
+}

@@ -1,0 +1,179 @@
+/**
+ * Bearer JWT verification with `jose` (spec/http-api.md, "Authentication and authorization"): the
+ * signature against the configured JWKS, `exp`/`nbf`, issuer and audience, then the route's scopes.
+ * The function checks the token itself even when a trigger-level check sits in front of it.
+ */
+import type { MiddlewareObj } from "@middy/core";
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from "jose";
+import { expectApiRequest, type HttpEvent } from "./api-request";
+import type { HttpResponse } from "./fc-http-event";
+import { HttpProblem } from "./problems";
+import type { Scope } from "./routes";
+
+export interface Caller {
+  /** The JWT `sub`: records are owned by it. */
+  sub: string;
+  scopes: ReadonlySet<string>;
+}
+
+export const ADMIN_SCOPE: Scope = "pipelines:admin";
+export const isAdmin = (caller: Caller): boolean => caller.scopes.has(ADMIN_SCOPE);
+
+export type TokenVerifier = (token: string) => Promise<Caller>;
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  audience: string;
+  /** Where the JWKS is fetched from; ignored when `keys` is given. */
+  jwksUrl?: string;
+  /** A key resolver of one's own (e.g. `createLocalJWKSet`), for tests and the local stack. */
+  keys?: JWTVerifyGetKey;
+  clockToleranceSeconds?: number;
+  /** How long one JWKS fetch may take. */
+  jwksTimeoutMs?: number;
+}
+
+/** Asymmetric algorithms only: a JWKS never holds the secret an HMAC token would need. */
+export const ACCEPTED_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "EdDSA",
+];
+
+export const REALM = "image-pipelines";
+
+/** jose failures that mean "this token is not acceptable"; any other failure is ours (JWKS down). */
+const TOKEN_FAULTS = new Set([
+  "ERR_JWT_EXPIRED",
+  "ERR_JWT_CLAIM_VALIDATION_FAILED",
+  "ERR_JWT_INVALID",
+  "ERR_JWS_INVALID",
+  "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+  "ERR_JWKS_NO_MATCHING_KEY",
+  "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
+  "ERR_JOSE_ALG_NOT_ALLOWED",
+  "ERR_JOSE_NOT_SUPPORTED",
+]);
+
+/** One remote key set per URL for the life of the instance: jose caches the keys and refetches on an unknown `kid`. */
+const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
+function remoteKeySet(url: string, timeoutMs: number): JWTVerifyGetKey {
+  let keySet = remoteKeySets.get(url);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs });
+    remoteKeySets.set(url, keySet);
+  }
+  return keySet;
+}
+
+export function unauthorized(description?: string): HttpProblem {
+  const challenge = description
+    ? `Bearer realm="${REALM}", error="invalid_token", error_description="${description.replaceAll('"', "'")}"`
+    : `Bearer realm="${REALM}"`;
+  return new HttpProblem(
+    "unauthorized",
+    description ?? "The Authorization header with a Bearer token is missing",
+    {},
+    {
+      "www-authenticate": challenge,
+    },
+  );
+}
+
+function tokenFaultDescription(error: InstanceType<typeof joseErrors.JOSEError>): string {
+  if (error instanceof joseErrors.JWTExpired) return "The token has expired";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf") return "The token is not valid yet";
+    return `The token's ${error.claim} claim is not accepted`;
+  }
+  if (
+    error instanceof joseErrors.JWSSignatureVerificationFailed ||
+    error instanceof joseErrors.JWKSNoMatchingKey
+  )
+    return "The token's signature does not verify";
+  return "The token is malformed or uses an unsupported algorithm";
+}
+
+const scopesOf = (payload: JWTPayload): Set<string> => {
+  const scope = payload.scope;
+  return new Set(typeof scope === "string" ? scope.split(" ").filter(Boolean) : []);
+};
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  if (!options.keys && !options.jwksUrl) throw new Error("createTokenVerifier needs jwksUrl or keys");
+  const keys = options.keys ?? remoteKeySet(options.jwksUrl as string, options.jwksTimeoutMs ?? 3000);
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ACCEPTED_ALGORITHMS,
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        requiredClaims: ["exp", "sub"],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError && TOKEN_FAULTS.has(error.code))
+        throw unauthorized(tokenFaultDescription(error));
+      throw new HttpProblem(
+        "service-unavailable",
+        "The token could not be checked: the key set is unavailable",
+        {},
+        {
+          "retry-after": "5",
+        },
+      );
+    }
+    if (typeof payload.sub !== "string" || payload.sub === "") throw unauthorized("The token has no subject");
+    return { sub: payload.sub, scopes: scopesOf(payload) };
+  };
+}
+
+/** The bearer token of an Authorization header, or undefined. The scheme is case-insensitive (RFC 9110 §11.1). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization ?? "");
+  return match?.[1];
+}
+
+export interface JwtAuthOptions {
+  /** Called per request, so the verifier can be built lazily from the configuration at cold start. */
+  verifier: () => TokenVerifier;
+}
+
+/** middy middleware: 401 without a good token, 403 without one of the route's scopes. */
+export function jwtAuth(opts: JwtAuthOptions): MiddlewareObj<HttpEvent, HttpResponse> {
+  return {
+    before: async (request) => {
+      const api = expectApiRequest(request.event);
+      const header = api.headers.authorization;
+      if (header === undefined) throw unauthorized();
+      const token = bearerToken(header);
+      if (!token) throw unauthorized("The Authorization header must be: Bearer <token>");
+      const caller = await opts.verifier()(token);
+      const needed = api.route?.scopes ?? [];
+      if (needed.length > 0 && !needed.some((scope) => caller.scopes.has(scope))) {
+        const wanted = needed.join(" ");
+        throw new HttpProblem(
+          "insufficient-scope",
+          `This operation needs one of these scopes: ${needed.join(", ")}`,
+          { requiredScopes: needed },
+          { "www-authenticate": `Bearer realm="${REALM}", error="insufficient_scope", scope="${wanted}"` },
+        );
+      }
+      api.caller = caller;
+    },
+  };
+}

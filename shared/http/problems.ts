@@ -1,0 +1,111 @@
+/**
+ * Every problem the HTTP API answers with (RFC 9457, `application/problem+json`), in one table: a
+ * stable `type` URI, its title and status, and the `code` a client can switch on. docs/http-api.md
+ * lists the same table; a test checks that each entry has a distinct URI and code.
+ */
+
+export const PROBLEM_TYPE_BASE = "https://image-pipelines.dev/problems/";
+
+export const PROBLEMS = {
+  validation: {
+    status: 400,
+    code: "InvalidRequest",
+    title: "The request is not a valid CreateImagePipeline request",
+  },
+  "malformed-json": { status: 400, code: "MalformedJSON", title: "The request body is not valid JSON" },
+  "account-not-supported": {
+    status: 400,
+    code: "AccountNotSupported",
+    title: "Requests for another account are not accepted yet",
+  },
+  "invalid-query": { status: 400, code: "InvalidQueryParameter", title: "A query parameter is invalid" },
+  "invalid-idempotency-key": {
+    status: 400,
+    code: "InvalidIdempotencyKey",
+    title: "The Idempotency-Key header must be 1 to 64 printable ASCII characters",
+  },
+  unauthorized: { status: 401, code: "Unauthorized", title: "A valid bearer token is required" },
+  "insufficient-scope": {
+    status: 403,
+    code: "InsufficientScope",
+    title: "The token does not carry the scope this operation needs",
+  },
+  "not-found": { status: 404, code: "NotFound", title: "No such resource" },
+  "method-not-allowed": {
+    status: 405,
+    code: "MethodNotAllowed",
+    title: "The method is not allowed on this resource",
+  },
+  "invalid-state": {
+    status: 409,
+    code: "IncorrectRecordStatus",
+    title: "The record is not in a state that allows this operation",
+  },
+  "payload-too-large": { status: 413, code: "PayloadTooLarge", title: "The request body is too large" },
+  "unsupported-media-type": {
+    status: 415,
+    code: "UnsupportedMediaType",
+    title: "The request body must be application/json in UTF-8",
+  },
+  "idempotency-key-reused": {
+    status: 422,
+    code: "IdempotencyKeyReused",
+    title: "The idempotency key was already used with a different request body",
+  },
+  internal: { status: 500, code: "InternalError", title: "The service failed to handle the request" },
+  "not-implemented": { status: 501, code: "NotImplemented", title: "This operation is not available yet" },
+  "service-unavailable": {
+    status: 503,
+    code: "ServiceUnavailable",
+    title: "A service this request depends on is unavailable; retry later",
+  },
+} as const satisfies Record<string, { status: number; code: string; title: string }>;
+
+export type ProblemKind = keyof typeof PROBLEMS;
+
+export const problemTypeUri = (kind: ProblemKind): string => `${PROBLEM_TYPE_BASE}${kind}`;
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/**
+ * A problem as a value that can be thrown through the middy chain; the problem responder turns it
+ * into the response. `headers` carry what the status needs (`Allow`, `WWW-Authenticate`, ...).
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? PROBLEMS[kind].title);
+    this.name = "HttpProblem";
+    this.status = PROBLEMS[kind].status;
+    this.code = PROBLEMS[kind].code;
+  }
+
+  toDetails(instance?: string): ProblemDetails {
+    const { status, code, title } = PROBLEMS[this.kind];
+    return {
+      type: problemTypeUri(this.kind),
+      title,
+      status,
+      code,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+export const isHttpProblem = (error: unknown): error is HttpProblem => error instanceof HttpProblem;

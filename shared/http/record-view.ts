@@ -1,0 +1,46 @@
+/**
+ * Records as the API shows them (spec/http-api.md, "202 Accepted" and "Record"). Worker
+ * bookkeeping (the lease, the ECS request id of the successful call) stays inside.
+ */
+import type { PipelineRecord, RecordStatus } from "../domain/record";
+import type { Warning } from "../domain/request/violation";
+
+/** Seconds a client should wait before polling a record that is not finished. */
+export const RETRY_AFTER_SECONDS = 2;
+
+export const recordPath = (id: string): string => `/v1/pipelines/${id}`;
+
+export const isUnfinished = (status: RecordStatus): boolean => status === "pending" || status === "running";
+
+export function recordView(record: PipelineRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    status: record.status,
+    accountId: record.accountId,
+    regionId: record.regionId,
+    batchId: record.batchId,
+    submittedBy: record.submittedBy,
+    clientToken: record.clientToken,
+    attempts: record.attempts,
+    ...(record.imagePipelineId ? { imagePipelineId: record.imagePipelineId } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    ...(record.completedAt ? { completedAt: record.completedAt } : {}),
+    request: record.request,
+    links: { self: recordPath(record.id) },
+  };
+}
+
+export function acceptedView(record: PipelineRecord, warnings: Warning[]): Record<string, unknown> {
+  return {
+    id: record.id,
+    status: record.status,
+    accountId: record.accountId,
+    regionId: record.regionId,
+    clientToken: record.clientToken,
+    createdAt: record.createdAt,
+    links: { self: recordPath(record.id) },
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The route table (spec/http-api.md, "Routes"): the one list that both functions route with, that
+ * the local gateway dispatches with, and that the OpenAPI document is generated from.
+ */
+
+export type FunctionName = "submit" | "status";
+export type HttpMethod = "GET" | "POST" | "DELETE";
+export type Scope = "pipelines:write" | "pipelines:read" | "pipelines:admin";
+
+export type Operation =
+  | "createPipeline"
+  | "createBatch"
+  | "cancelPipeline"
+  | "getPipeline"
+  | "listPipelines"
+  | "getBatch";
+
+export interface Route {
+  method: HttpMethod;
+  /** `{name}` segments are path parameters. */
+  path: string;
+  function: FunctionName;
+  operation: Operation;
+  /** Any one of these scopes lets the caller in (spec/http-api.md, "Authentication and authorization"). */
+  scopes: readonly Scope[];
+  /** A JSON body is read (and limited to this many bytes) only on routes that take one. */
+  body?: { maxBytes: number };
+  summary: string;
+}
+
+/** 64 KiB for one request (spec/http-api.md, "Validation"). */
+export const SINGLE_REQUEST_MAX_BYTES = 64 * 1024;
+/** One request's limit per item of the largest batch (500 items). */
+export const BATCH_REQUEST_MAX_BYTES = 500 * SINGLE_REQUEST_MAX_BYTES;
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: "POST",
+    path: "/v1/pipelines",
+    function: "submit",
+    operation: "createPipeline",
+    scopes: ["pipelines:write"],
+    body: { maxBytes: SINGLE_REQUEST_MAX_BYTES },
+    summary: "Accept one CreateImagePipeline request: store it pending, enqueue it, answer 202",
+  },
+  {
+    method: "POST",
+    path: "/v1/batches",
+    function: "submit",
+    operation: "createBatch",
+    scopes: ["pipelines:write"],
+    body: { maxBytes: BATCH_REQUEST_MAX_BYTES },
+    summary: "Accept many requests in one call (not available yet: 501)",
+  },
+  {
+    method: "DELETE",
+    path: "/v1/pipelines/{id}",
+    function: "submit",
+    operation: "cancelPipeline",
+    scopes: ["pipelines:write", "pipelines:admin"],
+    summary: "Cancel a request that is still pending",
+  },
+  {
+    method: "GET",
+    path: "/v1/pipelines/{id}",
+    function: "status",
+    operation: "getPipeline",
+    scopes: ["pipelines:read", "pipelines:admin"],
+    summary: "One record's state and outcome",
+  },
+  {
+    method: "GET",
+    path: "/v1/pipelines",
+    function: "status",
+    operation: "listPipelines",
+    scopes: ["pipelines:read", "pipelines:admin"],
+    summary: "The caller's records, newest first, paged",
+  },
+  {
+    method: "GET",
+    path: "/v1/batches/{id}",
+    function: "status",
+    operation: "getBatch",
+    scopes: ["pipelines:read", "pipelines:admin"],
+    summary: "A batch's counts per state and its items (not available yet: 501)",
+  },
+];
+
+export type RouteMatch =
+  | { kind: "found"; route: Route; params: Record<string, string> }
+  | { kind: "method-not-allowed"; allow: HttpMethod[] }
+  | { kind: "not-found" };
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split("/");
+  const got = path.split("/");
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const actual = got[index] ?? "";
+    const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+    if (name) {
+      if (actual === "") return undefined;
+      params[name] = actual;
+    } else if (segment !== actual) return undefined;
+  }
+  return params;
+}
+
+/** Finds the route for a method and a decoded path (a trailing slash is ignored). */
+export function matchRoute(method: string, path: string, routes: readonly Route[] = ROUTES): RouteMatch {
+  const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  const wanted = method.toUpperCase();
+  const onPath = routes
+    .map((route) => ({ route, params: matchPath(route.path, normalized) }))
+    .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== undefined);
+  if (onPath.length === 0) return { kind: "not-found" };
+  const hit = onPath.find((m) => m.route.method === wanted);
+  if (hit) return { kind: "found", route: hit.route, params: hit.params };
+  return { kind: "method-not-allowed", allow: [...new Set(onPath.map((m) => m.route.method))] };
+}
+
+/** The routes one function serves. */
+export const routesOf = (fn: FunctionName): Route[] => ROUTES.filter((route) => route.function === fn);

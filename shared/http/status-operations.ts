@@ -1,0 +1,117 @@
+/**
+ * The operations of the status function: GET /v1/pipelines/{id}, GET /v1/pipelines, and
+ * GET /v1/batches/{id} (501 until batches land). Reads only.
+ */
+import { isRecordId } from "../app/ids";
+import type { RecordStore } from "../app/ports";
+import { LIST_LIMIT, type ListQuery, listRecords, readRecord } from "../app/read-records";
+import { RECORD_STATUSES, type RecordStatus } from "../domain/record";
+import type { HttpInvocationContext, OperationHandler } from "./api-request";
+import { jsonResponse } from "./fc-http-event";
+import { HttpProblem } from "./problems";
+import { isUnfinished, RETRY_AFTER_SECONDS, recordView } from "./record-view";
+import { requesterOf } from "./requester-of";
+import type { Operation } from "./routes";
+
+export interface StatusServices {
+  store: RecordStore;
+}
+
+interface QueryFault {
+  parameter: string;
+  code: string;
+  detail: string;
+}
+
+const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"];
+const MAX_CURSOR_LENGTH = 4096;
+
+/** The list route's query: every fault at once, like the body's validation. */
+export function parseListQuery(query: Record<string, string>): ListQuery {
+  const faults: QueryFault[] = [];
+  for (const name of Object.keys(query)) {
+    if (!LIST_PARAMETERS.includes(name))
+      faults.push({
+        parameter: name,
+        code: "InvalidParameter.UnknownKey",
+        detail: `Unknown query parameter; this route takes ${LIST_PARAMETERS.join(", ")}`,
+      });
+  }
+  let limit: number = LIST_LIMIT.default;
+  if (query.limit !== undefined) {
+    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+    if (!(limit >= LIST_LIMIT.min && limit <= LIST_LIMIT.max))
+      faults.push({
+        parameter: "limit",
+        code: "InvalidParameter.limit",
+        detail: `limit must be a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`,
+      });
+  }
+  const status = query.status;
+  if (status !== undefined && !(RECORD_STATUSES as readonly string[]).includes(status))
+    faults.push({
+      parameter: "status",
+      code: "InvalidParameter.status",
+      detail: `status must be one of ${RECORD_STATUSES.join(", ")}`,
+    });
+  const cursor = query.cursor;
+  if (cursor !== undefined && (cursor === "" || cursor.length > MAX_CURSOR_LENGTH))
+    faults.push({
+      parameter: "cursor",
+      code: "InvalidParameter.cursor",
+      detail: "cursor must be a nextCursor from a previous page",
+    });
+  const batchId = query.batchId;
+  if (batchId !== undefined && !isRecordId(batchId))
+    faults.push({
+      parameter: "batchId",
+      code: "InvalidParameter.batchId",
+      detail: "batchId must be a batch id",
+    });
+  if (faults.length > 0)
+    throw new HttpProblem(
+      "invalid-query",
+      `${faults.length} query parameter${faults.length === 1 ? " is" : "s are"} invalid`,
+      {
+        errors: faults,
+      },
+    );
+  return {
+    limit,
+    ...(cursor !== undefined ? { cursor } : {}),
+    ...(status !== undefined ? { status: status as RecordStatus } : {}),
+    ...(batchId !== undefined ? { batchId } : {}),
+  };
+}
+
+export function statusOperations(
+  services: (context: HttpInvocationContext) => StatusServices,
+): Partial<Record<Operation, OperationHandler>> {
+  return {
+    getPipeline: async (request, context) => {
+      const id = request.params.id ?? "";
+      const record = isRecordId(id)
+        ? await readRecord(services(context).store, requesterOf(request.caller), id)
+        : undefined;
+      if (!record) throw new HttpProblem("not-found", `There is no request ${id}`);
+      return jsonResponse(
+        200,
+        recordView(record),
+        isUnfinished(record.status) ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {},
+      );
+    },
+
+    listPipelines: async (request, context) => {
+      const query = parseListQuery(request.query);
+      const page = await listRecords(services(context).store, requesterOf(request.caller), query);
+      return jsonResponse(200, {
+        items: page.items.map(recordView),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      });
+    },
+
+    getBatch: async () => {
+      throw new HttpProblem("not-implemented", "Batches are not available yet");
+    },
+  };
+}

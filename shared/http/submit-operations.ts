@@ -1,0 +1,107 @@
+/**
+ * The operations of the submit function: POST /v1/pipelines, DELETE /v1/pipelines/{id}, and
+ * POST /v1/batches (501 until batches land). Each turns an authorized request into one use-case
+ * call and the use case's outcome into a response.
+ */
+import { type AcceptDependencies, acceptPipelineRequest, isIdempotencyKey } from "../app/accept-request";
+import { type CancelDependencies, cancelRequest } from "../app/cancel-request";
+import { isRecordId } from "../app/ids";
+import type { AuthorizedRequest, HttpInvocationContext, OperationHandler } from "./api-request";
+import { jsonResponse } from "./fc-http-event";
+import { HttpProblem } from "./problems";
+import { acceptedView, RETRY_AFTER_SECONDS, recordPath, recordView } from "./record-view";
+import { requesterOf } from "./requester-of";
+import type { Operation } from "./routes";
+
+export interface SubmitServices {
+  accept: AcceptDependencies;
+  cancel: CancelDependencies;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** The Idempotency-Key header; a quoted sf-string (the IETF draft's form) counts as its content. */
+export function idempotencyKeyOf(request: AuthorizedRequest): string | undefined {
+  const raw = request.headers["idempotency-key"];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  const key = /^"[^"]*"$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
+  if (!isIdempotencyKey(key)) throw new HttpProblem("invalid-idempotency-key");
+  return key;
+}
+
+export function submitOperations(
+  services: (context: HttpInvocationContext) => SubmitServices,
+): Partial<Record<Operation, OperationHandler>> {
+  return {
+    createPipeline: async (request, context) => {
+      const outcome = await acceptPipelineRequest(services(context).accept, {
+        requester: requesterOf(request.caller),
+        body: request.json,
+        idempotencyKey: idempotencyKeyOf(request),
+      });
+      switch (outcome.kind) {
+        case "invalid":
+          throw new HttpProblem(
+            "validation",
+            `${plural(outcome.violations.length, "parameter is", "parameters are")} invalid`,
+            {
+              errors: outcome.violations,
+            },
+          );
+        case "account-not-supported":
+          throw new HttpProblem(
+            "account-not-supported",
+            `AccountId ${outcome.accountId} is not the service's account; cross-account requests are not accepted yet. Omit AccountId to use the service's account.`,
+            {
+              errors: [
+                {
+                  pointer: "#/AccountId",
+                  code: "AccountNotSupported",
+                  detail: "Only the service's own account is supported",
+                },
+              ],
+            },
+          );
+        case "idempotency-key-reused":
+          throw new HttpProblem(
+            "idempotency-key-reused",
+            `This ${outcome.source} was used before with a different request body; use a new ${outcome.source} for a new request`,
+            { source: outcome.source },
+          );
+        case "accepted":
+          return jsonResponse(202, acceptedView(outcome.record, outcome.warnings), {
+            location: recordPath(outcome.record.id),
+            "retry-after": String(RETRY_AFTER_SECONDS),
+            ...(outcome.replayed ? { "idempotent-replayed": "true" } : {}),
+          });
+      }
+    },
+
+    cancelPipeline: async (request, context) => {
+      const id = request.params.id ?? "";
+      const notFound = new HttpProblem("not-found", `There is no request ${id}`);
+      if (!isRecordId(id)) throw notFound;
+      const outcome = await cancelRequest(services(context).cancel, requesterOf(request.caller), id);
+      switch (outcome.kind) {
+        case "not-found":
+          throw notFound;
+        case "conflict":
+          throw new HttpProblem(
+            "invalid-state",
+            `Only a pending request can be cancelled; this one is ${outcome.record.status}`,
+            { recordStatus: outcome.record.status, record: recordView(outcome.record) },
+          );
+        case "cancelled":
+          return jsonResponse(200, recordView(outcome.record));
+      }
+    },
+
+    createBatch: async () => {
+      throw new HttpProblem(
+        "not-implemented",
+        "Batches are not accepted yet; submit each request with POST /v1/pipelines",
+      );
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { cancelRequest } from "../../../shared/app/cancel-request";
+import type { Requester } from "../../../shared/app/requester";
+import type { RecordStatus } from "../../../shared/domain/record";
+import { CapturingLogger, FakeClock, InMemoryRecordStore } from "./fakes";
+import { recordFixture } from "./read-fixtures";
+
+const ID = "01JD0000000000000000000001";
+const alice: Requester = { sub: "alice", isAdmin: false };
+
+async function setup(status: RecordStatus = "pending") {
+  const store = new InMemoryRecordStore();
+  await store.create(recordFixture({ id: ID, status }));
+  const clock = new FakeClock(new Date("2026-11-27T16:05:00.000Z"));
+  return { store, deps: { store, clock, logger: new CapturingLogger() } };
+}
+
+describe("cancelRequest", () => {
+  it("cancels a pending record with a conditional write", async () => {
+    const { store, deps } = await setup();
+    const outcome = await cancelRequest(deps, alice, ID);
+    expect(outcome.kind).toBe("cancelled");
+    const stored = store.records.get(ID);
+    expect(stored).toMatchObject({ status: "cancelled", completedAt: "2026-11-27T16:05:00.000Z" });
+    if (outcome.kind === "cancelled") expect(outcome.record).toEqual(stored);
+  });
+
+  it.each(["running", "succeeded", "failed", "cancelled"] as const)(
+    "refuses a %s record with its state",
+    async (status) => {
+      const { store, deps } = await setup(status);
+      const outcome = await cancelRequest(deps, alice, ID);
+      expect(outcome).toMatchObject({ kind: "conflict", record: { status } });
+      expect(store.records.get(ID)?.status).toBe(status);
+    },
+  );
+
+  it("hides another caller's record, but lets an admin cancel it", async () => {
+    const { deps } = await setup();
+    expect(await cancelRequest(deps, { sub: "bob", isAdmin: false }, ID)).toEqual({ kind: "not-found" });
+    expect((await cancelRequest(deps, { sub: "ops", isAdmin: true }, ID)).kind).toBe("cancelled");
+  });
+
+  it("answers a conflict with the current state when a worker claims the record first", async () => {
+    const { store, deps } = await setup();
+    const update = store.update.bind(store);
+    store.update = async (next, condition) => {
+      // The worker's claim lands between our read and our write.
+      const current = store.records.get(ID);
+      if (current) store.records.set(ID, { ...current, status: "running" });
+      return update(next, condition);
+    };
+    const outcome = await cancelRequest(deps, alice, ID);
+    expect(outcome).toMatchObject({ kind: "conflict", record: { status: "running" } });
+  });
+
+  it("reads an unknown id as not found", async () => {
+    const { deps } = await setup();
+    expect(await cancelRequest(deps, alice, "01JD0000000000000000000009")).toEqual({ kind: "not-found" });
+  });
+});
