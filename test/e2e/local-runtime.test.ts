@@ -1,0 +1,392 @@
+/**
+ * The local FC runtime and the stack's plumbing, with stand-in bundles instead of the real functions:
+ * what the HTTP trigger event and the context look like, how a response is mapped back, what the
+ * queue trigger delivers and when it deletes or redelivers, timeouts and crashes, and the
+ * /_local control plane. The service's own behaviour is in pipelines.test.ts and chaos.test.ts.
+ */
+
+import { mkdirSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFunctionRuntime } from "../../local/fc/invoker";
+import {
+  LOCAL_ACCESS_KEY_ID,
+  LOCAL_ACCESS_KEY_SECRET,
+  LOCAL_SERVICE_ACCOUNT_ID,
+} from "../../local/identities";
+import { type RunningStack, startStack } from "../../local/stack";
+import { createMnsClient, encodeQueueBody } from "../../shared/adapters/mns";
+
+/** Answers with what it received, so the test can look at the event, the context and the env. */
+const ECHO_BUNDLE = `
+exports.handler = async (event, context) => {
+  const http = JSON.parse(event.toString("utf8"));
+  if (http.rawPath === "/v1/binary") {
+    return { statusCode: 201, headers: { "Content-Type": "image/png", "X-Two": "a,b" }, body: Buffer.from([0, 1, 2, 255]).toString("base64"), isBase64Encoded: true };
+  }
+  if (http.rawPath === "/v1/throw") throw new Error("boom");
+  return {
+    statusCode: 200,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ isBuffer: Buffer.isBuffer(event), event: http, context, env: { JWT_JWKS_URL: process.env.JWT_JWKS_URL, ECS_ENDPOINT: process.env.ECS_ENDPOINT ?? null } }),
+  };
+};
+`;
+
+/**
+ * Appends every event it gets to worker-events.jsonl next to the bundles; throws when a message's id
+ * starts with "fail" (so the batch is redelivered), and hangs when it starts with "hang".
+ */
+const WORKER_BUNDLE = `
+const fs = require("node:fs");
+const path = require("node:path");
+exports.handler = async (event, context) => {
+  const events = JSON.parse(event.toString("utf8"));
+  fs.appendFileSync(path.join(__dirname, "..", "worker-events.jsonl"), JSON.stringify({ events, context, env: { ECS_ENDPOINT: process.env.ECS_ENDPOINT } }) + "\\n");
+  const ids = events.map((e) => JSON.parse(Buffer.from(e.data.messageBody, "base64").toString("utf8")).id);
+  if (ids.some((id) => id.startsWith("hang"))) await new Promise(() => {});
+  if (ids.some((id) => id.startsWith("fail"))) throw new Error("asked to fail");
+  return { ok: ids.length };
+};
+`;
+
+interface WorkerCall {
+  events: {
+    data: { messageBody: string; messageId: string; requestId: string } & Record<string, unknown>;
+  }[] &
+    Record<string, unknown>[];
+  context: Record<string, unknown>;
+  env: { ECS_ENDPOINT: string };
+}
+
+let dist: string;
+let stack: RunningStack;
+
+async function writeBundle(name: string, code: string): Promise<void> {
+  mkdirSync(path.join(dist, name), { recursive: true });
+  await writeFile(path.join(dist, name, "index.js"), code);
+  await writeFile(path.join(dist, name, "package.json"), '{"type":"commonjs"}\n');
+}
+
+async function workerCalls(): Promise<WorkerCall[]> {
+  const text = await readFile(path.join(dist, "worker-events.jsonl"), "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as WorkerCall);
+}
+
+const idsOf = (call: WorkerCall): string[] =>
+  call.events.map(
+    (e) => (JSON.parse(Buffer.from(e.data.messageBody, "base64").toString("utf8")) as { id: string }).id,
+  );
+
+const queueCounts = () => stack.control.mns.queues().find((q) => q.name === stack.info.mns.queue);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  dist = await mkdtemp(path.join(tmpdir(), "local-runtime-"));
+  await writeBundle("submit", ECHO_BUNDLE);
+  await writeBundle("status", ECHO_BUNDLE);
+  await writeBundle("worker", WORKER_BUNDLE);
+  stack = await startStack({
+    distDir: dist,
+    batchWindowMs: 100,
+    retryDelaySeconds: 1,
+    workerTimeoutSeconds: 2,
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dist, { recursive: true, force: true });
+});
+
+describe("HTTP gateway", () => {
+  it("passes the FC3 HTTP trigger event as a Buffer with an FC-shaped context", async () => {
+    const res = await fetch(`${stack.url}/v1/pipelines?limit=2&status=a&status=b`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Custom": "one", "User-Agent": "e2e-test" },
+      body: '{"RegionId":"cn-hangzhou"}',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-fc-request-id")).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{12}$/);
+    const seen = (await res.json()) as {
+      isBuffer: boolean;
+      event: Record<string, unknown> & {
+        headers: Record<string, string>;
+        requestContext: Record<string, unknown>;
+      };
+      context: Record<string, unknown>;
+      env: { JWT_JWKS_URL: string };
+    };
+    expect(seen.isBuffer).toBe(true);
+    expect(seen.event).toMatchObject({
+      version: "v1",
+      rawPath: "/v1/pipelines",
+      body: '{"RegionId":"cn-hangzhou"}',
+      isBase64Encoded: false,
+      queryParameters: { limit: "2", status: "a,b" },
+      headers: { "content-type": "application/json", "x-custom": "one", "user-agent": "e2e-test" },
+    });
+    expect(seen.event.requestContext).toMatchObject({
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      domainPrefix: "image-pipeline-submit",
+      requestId: res.headers.get("x-fc-request-id"),
+      http: {
+        method: "POST",
+        path: "/v1/pipelines",
+        protocol: "HTTP/1.1",
+        sourceIp: "127.0.0.1",
+        userAgent: "e2e-test",
+      },
+    });
+    expect(String(seen.event.requestContext.timeEpoch)).toMatch(/^\d{13}$/);
+    expect(seen.context).toEqual({
+      requestId: res.headers.get("x-fc-request-id"),
+      credentials: {
+        accessKeyId: LOCAL_ACCESS_KEY_ID,
+        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+        securityToken: "",
+      },
+      function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    });
+    expect(seen.env.JWT_JWKS_URL).toBe(`${stack.url}/_local/jwks.json`);
+  });
+
+  it.each([
+    ["GET", "/v1/pipelines", "image-pipeline-status"],
+    ["GET", "/v1/pipelines/01ABC", "image-pipeline-status"],
+    ["DELETE", "/v1/pipelines/01ABC", "image-pipeline-submit"],
+    ["POST", "/v1/batches", "image-pipeline-submit"],
+    ["GET", "/v1/batches/01ABC", "image-pipeline-status"],
+    // A known path with a method no route has, and an unknown path, go to a function too, so the
+    // 405 and 404 answers are the service's own.
+    ["PUT", "/v1/pipelines", "image-pipeline-submit"],
+    ["GET", "/nowhere", "image-pipeline-status"],
+  ])("routes %s %s to %s", async (method, target, fn) => {
+    const res = await fetch(`${stack.url}${target}`, { method });
+    const seen = (await res.json()) as { context: { function: { name: string } } };
+    expect(seen.context.function.name).toBe(fn);
+  });
+
+  it("delivers a binary body base64-encoded and maps a base64 response back to bytes", async () => {
+    const sent = await fetch(`${stack.url}/v1/pipelines`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array([1, 2, 3]),
+    });
+    const seen = (await sent.json()) as { event: { body: string; isBase64Encoded: boolean } };
+    expect(seen.event).toMatchObject({ body: "AQID", isBase64Encoded: true });
+
+    const res = await fetch(`${stack.url}/v1/binary`);
+    expect(res.status).toBe(201);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("x-two")).toBe("a,b");
+    expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([0, 1, 2, 255]);
+  });
+
+  it("answers 502 with the FC error type when the handler throws", async () => {
+    const res = await fetch(`${stack.url}/v1/throw`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-fc-error-type")).toBe("UnhandledInvocationError");
+    expect(await res.json()).toMatchObject({
+      errorType: "UnhandledInvocationError",
+      errorMessage: "Error: boom",
+    });
+  });
+});
+
+describe("function invoker", () => {
+  it("kills an instance at the function timeout and starts a fresh one for the next call", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "invoker-"));
+    const bundle = path.join(dir, "index.js");
+    await writeFile(
+      bundle,
+      "let calls = 0; exports.handler = async (e) => { calls++; if (e.toString() === 'hang') await new Promise(() => {}); return { calls, env: process.env.ONLY_HERE }; };",
+    );
+    await writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    const runtime = createFunctionRuntime({
+      name: "t",
+      bundle,
+      env: { ONLY_HERE: "yes" },
+      memoryMb: 128,
+      timeoutSeconds: 1,
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+    });
+    try {
+      expect(await runtime.invoke(Buffer.from("x"))).toMatchObject({
+        ok: true,
+        value: { calls: 1, env: "yes" },
+      });
+      expect(await runtime.invoke(Buffer.from("x"))).toMatchObject({ ok: true, value: { calls: 2 } });
+      expect(await runtime.invoke(Buffer.from("hang"))).toMatchObject({ ok: false, kind: "timeout" });
+      // A new instance: module state starts over, as after FC replaced a timed-out instance.
+      expect(await runtime.invoke(Buffer.from("x"))).toMatchObject({ ok: true, value: { calls: 1 } });
+      expect(process.env.ONLY_HERE).toBeUndefined();
+    } finally {
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("queue trigger", () => {
+  const mns = () =>
+    createMnsClient({
+      endpoint: stack.info.emulators.mns,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    });
+
+  it("delivers the EventBridge CloudEvents array with the body as sent and deletes acknowledged messages", async () => {
+    const body = encodeQueueBody({ id: "ok-1" });
+    await mns().sendMessage(stack.info.mns.queue, { MessageBody: body });
+    const call = await until("the delivery", async () =>
+      (await workerCalls()).find((c) => idsOf(c).includes("ok-1")),
+    );
+    expect(call.events).toHaveLength(1);
+    expect(call.events[0]).toMatchObject({
+      specversion: "1.0",
+      type: "mns:Queue:SendMessage",
+      datacontenttype: "application/json; charset=utf-8",
+      subject: `acs:mns:cn-hangzhou:${LOCAL_SERVICE_ACCOUNT_ID}:queues/${stack.info.mns.queue}`,
+      aliyunaccountid: LOCAL_SERVICE_ACCOUNT_ID,
+      aliyunregionid: "cn-hangzhou",
+      data: { messageBody: body },
+    });
+    expect(call.events[0]?.data.messageId).toMatch(/\S/);
+    expect(call.context).toMatchObject({
+      function: { name: "image-pipeline-worker", timeout: 2, memory: 1024 },
+    });
+    // The worker's ECS endpoint is its own proxy in front of the simulator (fc/crash-proxy.ts).
+    expect(call.env.ECS_ENDPOINT).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(call.env.ECS_ENDPOINT).not.toBe(new URL(stack.info.emulators.ecs).host);
+    await until("the message to be deleted", async () => {
+      const q = queueCounts();
+      return q && q.visible + q.inFlight === 0 ? true : undefined;
+    });
+  });
+
+  it("batches messages up to the batch size", async () => {
+    await stack.control.pauseTrigger();
+    for (const id of ["b-1", "b-2", "b-3"]) {
+      await mns().sendMessage(stack.info.mns.queue, { MessageBody: encodeQueueBody({ id }) });
+    }
+    stack.control.resumeTrigger();
+    const call = await until("the batch", async () =>
+      (await workerCalls()).find((c) => idsOf(c).includes("b-1")),
+    );
+    expect(idsOf(call).sort()).toEqual(["b-1", "b-2", "b-3"]);
+  });
+
+  it("redelivers the messages of an invocation that threw, and of one that timed out", async () => {
+    await mns().sendMessage(stack.info.mns.queue, { MessageBody: encodeQueueBody({ id: "fail-1" }) });
+    await mns().sendMessage(stack.info.mns.queue, { MessageBody: encodeQueueBody({ id: "hang-1" }) });
+    await until(
+      "two deliveries of each",
+      async () => {
+        const calls = await workerCalls();
+        const count = (id: string) => calls.filter((c) => idsOf(c).includes(id)).length;
+        return count("fail-1") >= 2 && count("hang-1") >= 2 ? true : undefined;
+      },
+      15_000,
+    );
+    expect(stack.control.trigger().failed).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("control plane", () => {
+  it("serves the JWKS the issued tokens verify against", async () => {
+    const { createLocalJWKSet, jwtVerify } = await import("jose");
+    const jwks = (await (await fetch(`${stack.url}/_local/jwks.json`)).json()) as { keys: object[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
+    const token = await stack.control.issueToken({ sub: "alice", scope: "pipelines:read" });
+    const { payload } = await jwtVerify(
+      token,
+      createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]),
+      {
+        issuer: stack.info.jwt.issuer,
+        audience: stack.info.jwt.audience,
+      },
+    );
+    expect(payload).toMatchObject({ sub: "alice", scope: "pipelines:read" });
+  });
+
+  it("replaces the fault settings as a whole and routes each part to its emulator", async () => {
+    const put = await fetch(`${stack.url}/_local/faults`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ecs: { throttleRate: 0.3, latencyMs: 5 }, worker: { crashAfterCallRate: 0.5 } }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({
+      ecs: { throttleRate: 0.3, latencyMs: [5, 5] },
+      mns: { duplicateRate: 0 },
+      worker: { crashAfterCallRate: 0.5 },
+    });
+    expect(stack.control.ecs.getFaults().throttleRate).toBe(0.3);
+    const replaced = await fetch(`${stack.url}/_local/faults`, { method: "PUT", body: "{}" });
+    expect(await replaced.json()).toMatchObject({
+      ecs: { throttleRate: 0 },
+      worker: { crashAfterCallRate: 0 },
+    });
+  });
+
+  it.each([
+    ["an unknown part", { sqs: {} }],
+    ["an unknown ECS setting", { ecs: { throttle: 0.1 } }],
+    ["a rate above 1", { mns: { duplicateRate: 1.5 } }],
+    ["a bad Tablestore rate", { tablestore: { serverBusyRate: -1 } }],
+    ["a bad worker rate", { worker: { crashAfterCallRate: "often" } }],
+    ["a part that is not an object", { ecs: 0.3 }],
+  ])("refuses %s with 400 and changes nothing", async (_what, body) => {
+    await stack.control.replaceFaults({ ecs: { serverErrorRate: 0.2 } });
+    const res = await fetch(`${stack.url}/_local/faults`, { method: "PUT", body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await res.json()).toMatchObject({ status: 400, code: "InvalidFaultSettings" });
+    expect(stack.control.getFaults().ecs).toMatchObject({ serverErrorRate: 0.2 });
+    await stack.control.replaceFaults({});
+  });
+
+  it("answers 400 MalformedJSON, 404 and 405 on the control routes", async () => {
+    expect((await fetch(`${stack.url}/_local/faults`, { method: "PUT", body: "{" })).status).toBe(400);
+    expect((await fetch(`${stack.url}/_local/nothing`)).status).toBe(404);
+    const wrong = await fetch(`${stack.url}/_local/reset`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
+  });
+
+  it("lists the simulator's pipelines and calls, and reset empties the emulators and provisions again", async () => {
+    expect(await (await fetch(`${stack.url}/_local/ecs/pipelines`)).json()).toEqual([]);
+    expect(await (await fetch(`${stack.url}/_local/ecs/calls`)).json()).toMatchObject({
+      createImagePipeline: { received: 0 },
+    });
+    const info = (await (await fetch(`${stack.url}/_local/info`)).json()) as Record<string, unknown>;
+    expect(info).toMatchObject({
+      api: stack.url,
+      tablestore: { instance: "local" },
+      mns: { queue: "image-pipeline-requests" },
+    });
+    expect((await fetch(`${stack.url}/_local/reset`, { method: "POST" })).status).toBe(204);
+    expect(queueCounts()).toMatchObject({ visible: 0, inFlight: 0 });
+  });
+});
