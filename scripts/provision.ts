@@ -8,7 +8,7 @@
  * - DEAD_LETTER_QUEUE_NAME (default image-pipeline-requests-dlq) and REGION (default cn-hangzhou,
  *   used for MNS when MNS_ENDPOINT is not set), as s.yaml names them.
  *
- * Usage for a real account: shared/adapters/tablestore/README.md, "Provisioning".
+ * Usage for a real account: shared/adapters/tablestore/records-table.md, "Provisioning".
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,6 +1,6 @@
 /**
  * The RecordStore port over Tablestore (shared/app/ports.ts). Table layout: ./table-schema and
- * ./README.md. Every state change is one conditional write, so the row-level check-and-set of the
+ * ./records-table.md. Every state change is one conditional write, so the row-level check-and-set of the
  * service decides races between workers, the API and the reconciler:
  *
  * - create: PutRow, row must not exist.

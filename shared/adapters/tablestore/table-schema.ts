@@ -1,7 +1,7 @@
 /**
  * The records table: its key, predefined columns and global secondary indexes, in one place so the
  * store (./record-store) and provisioning (../provision) cannot disagree. The design and its
- * consistency rules are explained in ./README.md ("The records table").
+ * consistency rules are explained in ./records-table.md.
  *
  * - Primary key `id` (STRING). A record's row has its ULID as `id`; an idempotency entry's row has
  *   `idem:<sha256 of the scope>`. ULIDs start with 0-7 and idempotency keys with a lower-case
