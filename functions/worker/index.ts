@@ -1,14 +1,16 @@
 /**
- * The MNS queue trigger's function: makes the CreateImagePipeline call for each queued record.
- *
- * Foundation stage: the ECS client is wired so the bundle carries what the worker will load, but
- * no record store exists yet, so every invocation fails and the platform keeps the messages.
+ * The MNS queue trigger's function (spec/processing.md): each queued record id is claimed, sent to
+ * CreateImagePipeline and settled on its own (shared/app/process-queue-event); the invocation
+ * throws, after settling the rest, when any message needs redelivery. Wiring is built on first use
+ * from the environment and the FC context's credentials (shared/app/worker-composition).
  */
-import Ecs from "@alicloud/ecs20140526";
 import middy from "@middy/core";
+import { processQueueEvent, type QueueEventSummary } from "../../shared/app/process-queue-event";
+import { workerDeps } from "../../shared/app/worker-composition";
+import type { FcContext } from "../../shared/fc/context";
 
-async function worker(): Promise<never> {
-  throw new Error(`worker not ready: records cannot be loaded yet (${typeof Ecs})`);
-}
-
-export const handler = middy().handler(worker);
+export const handler = middy<unknown, QueueEventSummary, Error, FcContext>().handler((event, context) => {
+  // The budget runs from the moment the invocation was entered, before any wiring.
+  const startedAt = new Date();
+  return processQueueEvent(event, context, workerDeps(context), startedAt);
+});

@@ -1,0 +1,119 @@
+/**
+ * One worker invocation: every message of the trigger event handled on its own (spec/processing.md,
+ * "Flow", step 2), then one answer for the platform. Messages run concurrently, a few at a time:
+ * one record backing off from throttling must not hold the others back (run one after another, a
+ * batch of ten throttled records would spend the whole invocation on the first), and a small limit
+ * keeps a large batch from bursting past ECS's per-account rate and making the throttling worse.
+ *
+ * The platform has no partial acknowledgement: if any message needs redelivery the invocation
+ * throws after every other message is settled, and the whole event comes back. The settled ones
+ * are then no-ops (their records are terminal, or held by the lease of the worker handling them).
+ */
+import { decodeQueueBody } from "../adapters/mns/queue-body";
+import type { FcContext } from "../fc/context";
+import { parseQueueTriggerEvent } from "../fc/queue-trigger-event";
+import { InvocationBudget } from "./invocation-budget";
+import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
+
+/** Messages in flight at once within one invocation. */
+export const MESSAGE_CONCURRENCY = 5;
+
+export interface QueueEventSummary {
+  messages: number;
+  acknowledged: number;
+  /** Messages that could not be read; acknowledged, since a redelivery cannot make them readable. */
+  unreadable: number;
+}
+
+export class RedeliveryRequested extends Error {
+  override readonly name = "RedeliveryRequested";
+  readonly code = "MessagesLeftForRedelivery";
+  constructor(readonly recordIds: string[]) {
+    super(`${recordIds.length} message(s) left for redelivery: ${recordIds.join(", ")}`);
+  }
+}
+
+/** The record id a queue body names: base64 of `{"id":"..."}` (shared/adapters/mns/queue-body). */
+export function recordIdOfBody(body: string): string {
+  const value = decodeQueueBody(body);
+  const id = (value as { id?: unknown } | null)?.id;
+  if (typeof value !== "object" || value === null || typeof id !== "string" || id === "") {
+    throw Object.assign(new Error('the queue body is not {"id": "<record id>"}'), {
+      code: "InvalidQueueBody",
+    });
+  }
+  return id;
+}
+
+async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Handles a trigger event. `startedAt` is when the invocation began (the budget runs from then).
+ * Throws {@link RedeliveryRequested} when any record needs another invocation, and the parser's
+ * TriggerEventError for an event of no known form.
+ */
+export async function processQueueEvent(
+  event: unknown,
+  context: Pick<FcContext, "requestId" | "function">,
+  deps: ProcessMessageDeps,
+  startedAt: Date = deps.clock.now(),
+): Promise<QueueEventSummary> {
+  const budget = InvocationBudget.fromTimeout(deps.clock, context.function.timeout, startedAt);
+  const entries = parseQueueTriggerEvent(event);
+  const recordIds = new Set<string>();
+  let unreadable = 0;
+  for (const entry of entries) {
+    if (!entry.ok) {
+      unreadable++;
+      deps.logger.warn("unreadable message acknowledged", {
+        requestId: context.requestId,
+        messageId: entry.messageId,
+        problem: entry.problem,
+      });
+      continue;
+    }
+    try {
+      // A duplicate inside one batch is handled once; the second copy would only lose the claim.
+      recordIds.add(recordIdOfBody(entry.message.body));
+    } catch (err) {
+      unreadable++;
+      deps.logger.warn("unreadable message acknowledged", {
+        requestId: context.requestId,
+        messageId: entry.message.messageId,
+        problem: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  const outcomes = await inPool([...recordIds], MESSAGE_CONCURRENCY, async (id): Promise<MessageOutcome> => {
+    try {
+      return await processMessage(id, deps, budget);
+    } catch (err) {
+      // The store (or something unforeseen) failed: keep the message, the others go on.
+      deps.logger.error("message failed; left for redelivery", {
+        requestId: context.requestId,
+        recordId: id,
+        error:
+          err instanceof Error
+            ? { name: err.name, message: err.message, code: (err as { code?: unknown }).code }
+            : String(err),
+      });
+      return { action: "redeliver", recordId: id, reason: "store-unavailable" };
+    }
+  });
+
+  const redeliver = outcomes.filter((o) => o.action === "redeliver").map((o) => o.recordId);
+  if (redeliver.length > 0) throw new RedeliveryRequested(redeliver);
+  return { messages: entries.length, acknowledged: entries.length, unreadable };
+}
