@@ -29,6 +29,7 @@ import {
   idempotencyColumns,
   idempotencyFromRow,
   idempotencyKey,
+  RecordCodecError,
   recordColumns,
   recordFromRow,
   recordKey,
@@ -46,6 +47,8 @@ import {
 
 /** BatchWriteRow takes at most 200 rows (reference/tablestore.md §5.2). */
 export const BATCH_WRITE_MAX_ROWS = 200;
+/** BatchGetRow takes at most 100 rows. */
+const BATCH_GET_MAX_ROWS = 100;
 /** Further BatchWriteRow rounds for rows that failed with a retryable per-row error. */
 const ROW_RETRIES = 3;
 
@@ -293,7 +296,7 @@ export class TablestoreRecordStore implements RecordStore {
    */
   private async list(options: ListOptions, scan: RangeScan): Promise<Page<PipelineRecord>> {
     const wanted = options.limit + 1;
-    const start = options.cursor ? decodeCursor(options.cursor, scan.tail.length) : scan.openStart;
+    const start = options.cursor ? this.cursorStart(scan, options.cursor) : scan.openStart;
     let next: TableStore.PrimaryKeyInput | null = this.key(scan, start);
     const rows: TableStore.Row[] = [];
     while (next && rows.length < wanted) {
@@ -320,6 +323,15 @@ export class TablestoreRecordStore implements RecordStore {
     return nextCursor ? { items, nextCursor } : { items };
   }
 
+  /** The tail always ends with a record id; one outside the ULID key space could reach other rows. */
+  private cursorStart(scan: RangeScan, cursor: string): string[] {
+    const tail = decodeCursor(cursor, scan.tail.length);
+    if (!RECORD_ID_PATTERN.test(tail.at(-1)!)) {
+      throw new RecordCodecError("InvalidCursor", "the cursor is not one this service handed out");
+    }
+    return tail;
+  }
+
   private tailOf(scan: RangeScan, row: TableStore.Row): string[] {
     return scan.tail.map((name) => {
       const value = row.primaryKey?.find((c) => c.name === name)?.value;
@@ -331,25 +343,27 @@ export class TablestoreRecordStore implements RecordStore {
 
   /** The records behind index entries, in the entries' order, as the base table has them now. */
   private async fetch(ids: string[], status: RecordStatus | undefined): Promise<PipelineRecord[]> {
-    if (ids.length === 0) return [];
-    const response = await this.client.batchGetRow({
-      tables: [{ tableName: this.table, primaryKey: ids.map(recordKey) }],
-    });
     const byId = new Map<string, PipelineRecord>();
-    for (const result of response.tables[0] ?? []) {
-      if (!result.isOk) {
-        throw new TablestoreError(
-          result.errorCode ?? "BatchGetRowFailed",
-          result.errorMessage ?? "",
-          200,
-          response.RequestId,
-        );
-      }
-      const record = recordFromRow({
-        primaryKey: result.primaryKey ?? [],
-        attributes: result.attributes ?? [],
+    for (let start = 0; start < ids.length; start += BATCH_GET_MAX_ROWS) {
+      const chunk = ids.slice(start, start + BATCH_GET_MAX_ROWS);
+      const response = await this.client.batchGetRow({
+        tables: [{ tableName: this.table, primaryKey: chunk.map(recordKey) }],
       });
-      if (record) byId.set(record.id, record);
+      for (const result of response.tables[0] ?? []) {
+        if (!result.isOk) {
+          throw new TablestoreError(
+            result.errorCode ?? "BatchGetRowFailed",
+            result.errorMessage ?? "",
+            200,
+            response.RequestId,
+          );
+        }
+        const record = recordFromRow({
+          primaryKey: result.primaryKey ?? [],
+          attributes: result.attributes ?? [],
+        });
+        if (record) byId.set(record.id, record);
+      }
     }
     return ids
       .map((id) => byId.get(id))

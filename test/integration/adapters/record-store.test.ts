@@ -111,9 +111,23 @@ describe("TablestoreRecordStore on the wire", () => {
     ["not base64url JSON", "%%%"],
     ["another shape", Buffer.from(JSON.stringify({ v: 1, k: [1, 2] })).toString("base64url")],
     ["too few key parts", Buffer.from(JSON.stringify({ v: 1, k: ["x"] })).toString("base64url")],
+    [
+      "outside the record ids",
+      Buffer.from(JSON.stringify({ v: 1, k: ["t", "idem:"] })).toString("base64url"),
+    ],
   ])("refuses a cursor that is %s", async (_, cursor) => {
     const store = await freshStore();
     await expect(store.listBySubmitter("alice", { limit: 5, cursor })).rejects.toMatchObject({
+      code: "InvalidCursor",
+    });
+  });
+
+  it("never reaches idempotency rows through a listAll cursor", async () => {
+    const store = await freshStore();
+    await store.create(makeRecord(0));
+    await store.putIdempotency({ scope: "key:a:1", targetId: "x", fingerprint: "f", createdAt: "t" });
+    const cursor = Buffer.from(JSON.stringify({ v: 1, k: ["idem:~"] })).toString("base64url");
+    await expect(store.listAll({ limit: 5, cursor })).rejects.toMatchObject({
       code: "InvalidCursor",
     });
   });
@@ -125,7 +139,9 @@ describe("TablestoreRecordStore on the wire", () => {
     await store.create(theirs);
     await store.create(mine);
     // A cursor pointing above zed's record: the partition comes from the caller, not the cursor.
-    const crafted = Buffer.from(JSON.stringify({ v: 1, k: ["9999", "ZZZZ"] })).toString("base64url");
+    const crafted = Buffer.from(JSON.stringify({ v: 1, k: ["9999", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"] })).toString(
+      "base64url",
+    );
     const page = await store.listBySubmitter("amy", { limit: 10, cursor: crafted });
     expect(page.items.map((r) => r.submittedBy)).toEqual(["amy"]);
   });
