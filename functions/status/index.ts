@@ -1,15 +1,14 @@
 /**
- * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id}.
- * Foundation stage: there is no record store yet, so every read answers 503.
+ * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (spec/http-api.md). Reads only.
+ * A middy chain (shared/http/http-function) plus the status operations, wired on first use.
  */
-import middy from "@middy/core";
+import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
+import { createHttpFunction } from "../../shared/http/http-function";
+import { statusOperations } from "../../shared/http/status-operations";
 
-async function status() {
-  return {
-    statusCode: 503,
-    headers: { "content-type": "application/problem+json" },
-    body: JSON.stringify({ status: 503, title: "No records can be read yet", code: "ServiceNotReady" }),
-  };
-}
-
-export const handler = middy().handler(status);
+export const handler = createHttpFunction({
+  functionName: "status",
+  verifier: httpTokenVerifier,
+  logger: httpLogger,
+  operations: statusOperations((context) => ({ store: httpPorts(context).store })),
+});

@@ -1,44 +1,21 @@
 /**
- * POST /v1/pipelines, POST /v1/batches, DELETE /v1/pipelines/{id}.
- *
- * Foundation stage: the request contract answers already (400 with every violation), but nothing is
- * stored or queued yet, so a valid request gets 503. The record store, queue and HTTP layer replace
- * this body (issue "The service end to end").
+ * POST /v1/pipelines, DELETE /v1/pipelines/{id}, POST /v1/batches (spec/http-api.md).
+ * A middy chain (shared/http/http-function) plus the submit operations; everything else is wired
+ * on first use from the environment (shared/app/http-composition).
  */
-import middy from "@middy/core";
-import { validatePipelineRequest } from "../../shared/domain/request/validate";
+import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
+import { createHttpFunction } from "../../shared/http/http-function";
+import { submitOperations } from "../../shared/http/submit-operations";
 
-interface FcHttpEvent {
-  body?: string;
-  isBase64Encoded?: boolean;
-}
-
-const problem = (status: number, body: Record<string, unknown>) => ({
-  statusCode: status,
-  headers: { "content-type": "application/problem+json" },
-  body: JSON.stringify({ status, ...body }),
+export const handler = createHttpFunction({
+  functionName: "submit",
+  verifier: httpTokenVerifier,
+  logger: httpLogger,
+  operations: submitOperations((context) => {
+    const { store, queue, clock, logger, config } = httpPorts(context);
+    return {
+      accept: { store, queue, clock, logger, serviceAccountId: config.serviceAccountId },
+      cancel: { store, clock, logger },
+    };
+  }),
 });
-
-async function submit(event: Buffer | FcHttpEvent) {
-  const http: FcHttpEvent = Buffer.isBuffer(event) ? JSON.parse(event.toString("utf8")) : event;
-  const raw = http.isBase64Encoded
-    ? Buffer.from(http.body ?? "", "base64").toString("utf8")
-    : (http.body ?? "");
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return problem(400, { title: "The body is not valid JSON", code: "MalformedJSON" });
-  }
-  const result = validatePipelineRequest(body);
-  if (!result.ok) {
-    return problem(400, {
-      title: "The request is not a valid CreateImagePipeline request",
-      detail: `${result.violations.length} parameters are invalid`,
-      errors: result.violations,
-    });
-  }
-  return problem(503, { title: "Requests are validated but not yet stored", code: "ServiceNotReady" });
-}
-
-export const handler = middy<Buffer | FcHttpEvent, ReturnType<typeof problem>>().handler(submit);

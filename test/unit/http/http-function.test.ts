@@ -1,0 +1,398 @@
+/**
+ * The submit and status chains end to end in-process: FC3 events in (as FC passes them: a Buffer,
+ * base64 bodies, headers in any case), FC3 responses out, against the in-memory ports.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { FcContext } from "../../../shared/fc/context";
+import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
+import { createHttpFunction } from "../../../shared/http/http-function";
+import { problemTypeUri } from "../../../shared/http/problems";
+import { statusOperations } from "../../../shared/http/status-operations";
+import { submitOperations } from "../../../shared/http/submit-operations";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
+import { type TokenKit, tokenKit } from "./token-kit";
+
+const SERVICE_ACCOUNT = "1000000000000001";
+const EVENTS = path.resolve(__dirname, "../../../events");
+const sampleEvent = (file: string): FcHttpEvent => JSON.parse(readFileSync(path.join(EVENTS, file), "utf8"));
+
+const context: FcContext = {
+  requestId: "req-1",
+  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
+  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
+  region: "cn-hangzhou",
+  accountId: SERVICE_ACCOUNT,
+};
+
+const validBody = {
+  RegionId: "cn-hangzhou",
+  BaseImageType: "IMAGE",
+  BaseImage: "aliyun_3_x64_20G_alibase_20240819.vhd",
+  Name: "web-base-v1",
+  BuildContent: "RUN yum install -y nginx",
+};
+
+interface EventSpec {
+  method: string;
+  path: string;
+  token?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  rawBody?: string;
+}
+
+function fcEvent(spec: EventSpec): Buffer {
+  const text = spec.rawBody ?? (spec.body === undefined ? "" : JSON.stringify(spec.body));
+  const event: FcHttpEvent = {
+    version: "v1",
+    rawPath: encodeURI(spec.path),
+    headers: {
+      "User-Agent": "vitest",
+      ...(spec.body !== undefined || spec.rawBody !== undefined
+        ? { "Content-Type": "application/json" }
+        : {}),
+      ...(spec.token ? { Authorization: `Bearer ${spec.token}` } : {}),
+      ...spec.headers,
+    },
+    queryParameters: spec.query ?? {},
+    body: Buffer.from(text).toString("base64"),
+    isBase64Encoded: true,
+    requestContext: {
+      accountId: SERVICE_ACCOUNT,
+      http: { method: spec.method, path: spec.path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1" },
+      requestId: "req-1",
+    },
+  };
+  return Buffer.from(JSON.stringify(event));
+}
+
+const json = (response: HttpResponse): Record<string, unknown> => JSON.parse(response.body);
+
+describe("HTTP functions", () => {
+  let kit: TokenKit;
+  let store: InMemoryRecordStore;
+  let queue: InMemoryQueue;
+  let clock: FakeClock;
+  let submit: ReturnType<typeof createHttpFunction>;
+  let status: ReturnType<typeof createHttpFunction>;
+  let writer: string;
+  let reader: string;
+  let admin: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    kit = await tokenKit();
+    writer = await kit.sign({ sub: "alice", scope: "pipelines:write pipelines:read" });
+    reader = await kit.sign({ sub: "alice", scope: "pipelines:read" });
+    admin = await kit.sign({ sub: "ops", scope: "pipelines:admin" });
+    bob = await kit.sign({ sub: "bob", scope: "pipelines:write pipelines:read" });
+  });
+
+  beforeEach(() => {
+    store = new InMemoryRecordStore();
+    queue = new InMemoryQueue();
+    clock = new FakeClock();
+    const logger = new CapturingLogger();
+    submit = createHttpFunction({
+      functionName: "submit",
+      verifier: () => kit.verifier,
+      logger,
+      operations: submitOperations(() => ({
+        accept: { store, queue, clock, logger, serviceAccountId: SERVICE_ACCOUNT },
+        cancel: { store, clock, logger },
+      })),
+    });
+    status = createHttpFunction({
+      functionName: "status",
+      verifier: () => kit.verifier,
+      logger,
+      operations: statusOperations(() => ({ store })),
+    });
+  });
+
+  const post = (body: unknown, token = writer, headers: Record<string, string> = {}) =>
+    submit(fcEvent({ method: "POST", path: "/v1/pipelines", token, body, headers }), context);
+
+  it("accepts the sample submit event (a Buffer, base64 body, mixed-case headers) with 202, Location and Retry-After", async () => {
+    const event = sampleEvent("submit/http-post-pipelines.json");
+    event.headers = { ...event.headers, Authorization: `Bearer ${writer}` };
+    const response = await submit(Buffer.from(JSON.stringify(event)), context);
+    expect(response.statusCode).toBe(202);
+    const body = json(response);
+    expect(body).toMatchObject({ status: "pending", accountId: SERVICE_ACCOUNT, regionId: "cn-hangzhou" });
+    expect(body.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(response.headers).toMatchObject({
+      location: `/v1/pipelines/${body.id}`,
+      "retry-after": "2",
+      "content-type": "application/json",
+    });
+    expect(body.links).toEqual({ self: `/v1/pipelines/${body.id}` });
+    expect(queue.sent).toEqual([{ id: body.id }]);
+
+    // The same Idempotency-Key and body: the original 202 again, nothing new enqueued.
+    const replay = await submit(Buffer.from(JSON.stringify(event)), context);
+    expect(replay.statusCode).toBe(202);
+    expect(json(replay).id).toBe(body.id);
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    expect(queue.sent).toHaveLength(1);
+  });
+
+  it("accepts the object form of the event too", async () => {
+    const event = JSON.parse(
+      fcEvent({ method: "POST", path: "/v1/pipelines", token: writer, body: validBody }).toString(),
+    );
+    expect((await submit(event, context)).statusCode).toBe(202);
+  });
+
+  it("answers 422 IdempotencyKeyReused for the same key with another body", async () => {
+    await post(validBody, writer, { "Idempotency-Key": "k1" });
+    const response = await post({ ...validBody, Name: "other" }, writer, { "idempotency-key": "k1" });
+    expect(response.statusCode).toBe(422);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(json(response)).toMatchObject({
+      type: problemTypeUri("idempotency-key-reused"),
+      code: "IdempotencyKeyReused",
+      status: 422,
+    });
+  });
+
+  it("lists warnings for deprecated names in the 202", async () => {
+    const response = await post({ ...validBody, ImageName: "web" });
+    expect(response.statusCode).toBe(202);
+    expect(json(response).warnings).toEqual([
+      expect.objectContaining({ code: "DeprecatedParameter.ImageName" }),
+    ]);
+  });
+
+  it.each([
+    ["an invalid body", { ...validBody, SystemDiskSize: 5 }, {}, 400, "InvalidRequest"],
+    ["another account", { ...validBody, AccountId: "1000000000000002" }, {}, 400, "AccountNotSupported"],
+    ["a bad Idempotency-Key", validBody, { "Idempotency-Key": "x".repeat(65) }, 400, "InvalidIdempotencyKey"],
+  ])("refuses %s", async (_name, body, headers, statusCode, code) => {
+    const response = await post(body, writer, headers);
+    expect(response.statusCode).toBe(statusCode);
+    expect(json(response)).toMatchObject({ status: statusCode, code });
+    expect(store.records.size).toBe(0);
+  });
+
+  it("reports every violation with a pointer", async () => {
+    const response = await post({ ...validBody, SystemDiskSize: 5, Tag: [{ Key: "aliyun-x", Value: "v" }] });
+    const body = json(response);
+    expect(body.detail).toBe("2 parameters are invalid");
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ pointer: "#/SystemDiskSize" }),
+        expect.objectContaining({ pointer: "#/Tag/0/Key" }),
+      ]),
+    );
+  });
+
+  it.each([
+    ["malformed JSON", { rawBody: "{nope" }, 400, "MalformedJSON"],
+    [
+      "a body over 64 KiB",
+      { body: { ...validBody, Description: "x".repeat(70_000) } },
+      413,
+      "PayloadTooLarge",
+    ],
+    [
+      "text/plain",
+      { body: validBody, headers: { "Content-Type": "text/plain" } },
+      415,
+      "UnsupportedMediaType",
+    ],
+    [
+      "a non-UTF-8 charset",
+      { body: validBody, headers: { "content-type": "application/json; charset=latin1" } },
+      415,
+      "UnsupportedMediaType",
+    ],
+  ])("answers %s", async (_name, spec, statusCode, code) => {
+    const response = await submit(
+      fcEvent({ method: "POST", path: "/v1/pipelines", token: writer, ...spec }),
+      context,
+    );
+    expect(response.statusCode).toBe(statusCode);
+    expect(json(response)).toMatchObject({ status: statusCode, code });
+  });
+
+  it.each([
+    ["no Authorization header", undefined, 401, /^Bearer realm="image-pipelines"$/],
+    ["a garbage token", "garbage", 401, /error="invalid_token"/],
+  ])("answers %s with 401 and WWW-Authenticate", async (_name, token, statusCode, challenge) => {
+    const response = await submit(
+      fcEvent({ method: "POST", path: "/v1/pipelines", token, body: validBody }),
+      context,
+    );
+    expect(response.statusCode).toBe(statusCode);
+    expect(response.headers["www-authenticate"]).toMatch(challenge);
+  });
+
+  it("answers a token without pipelines:write with 403", async () => {
+    const response = await post(validBody, reader);
+    expect(response.statusCode).toBe(403);
+    expect(json(response)).toMatchObject({ code: "InsufficientScope", requiredScopes: ["pipelines:write"] });
+    expect(response.headers["www-authenticate"]).toMatch(/error="insufficient_scope"/);
+  });
+
+  it.each([
+    ["an unknown path", "GET", "/v1/nothing", 404, undefined],
+    ["a wrong method", "PUT", "/v1/pipelines", 405, "POST, GET"],
+    ["a wrong method on an item", "PATCH", "/v1/pipelines/01JD0000000000000000000001", 405, "DELETE, GET"],
+    ["the other function's route", "GET", "/v1/pipelines", 404, undefined],
+  ])("routes %s", async (_name, method, routePath, statusCode, allow) => {
+    const response = await submit(fcEvent({ method, path: routePath, token: writer }), context);
+    expect(response.statusCode).toBe(statusCode);
+    expect(response.headers.allow).toBe(allow);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+  });
+
+  it("answers 501 for the batch routes", async () => {
+    const created = await submit(
+      fcEvent({ method: "POST", path: "/v1/batches", token: writer, body: { items: [] } }),
+      context,
+    );
+    expect(created.statusCode).toBe(501);
+    const read = await status(
+      fcEvent({ method: "GET", path: "/v1/batches/01JD0000000000000000000001", token: reader }),
+      context,
+    );
+    expect(read.statusCode).toBe(501);
+  });
+
+  it("answers 500 with a problem body for an event that is not an FC3 HTTP event", async () => {
+    const response = await submit(Buffer.from(JSON.stringify({ hello: "world" })), context);
+    expect(response.statusCode).toBe(500);
+    expect(json(response).code).toBe("InternalError");
+  });
+
+  describe("reading and cancelling", () => {
+    let id: string;
+    beforeEach(async () => {
+      id = json(await post(validBody)).id as string;
+    });
+
+    it("reads the caller's record with Retry-After while pending", async () => {
+      const response = await status(
+        fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: reader }),
+        context,
+      );
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["retry-after"]).toBe("2");
+      expect(json(response)).toMatchObject({
+        id,
+        status: "pending",
+        submittedBy: "alice",
+        attempts: 0,
+        batchId: null,
+      });
+      expect(json(response)).not.toHaveProperty("leaseUntil");
+    });
+
+    it("hides the record from another caller (404) but not from an admin", async () => {
+      const other = await status(
+        fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: bob }),
+        context,
+      );
+      expect(other.statusCode).toBe(404);
+      const ops = await status(
+        fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: admin }),
+        context,
+      );
+      expect(ops.statusCode).toBe(200);
+    });
+
+    it("answers 404 for the sample status event's unknown id", async () => {
+      const event = sampleEvent("status/http-get-pipeline.json");
+      event.headers = { ...event.headers, Authorization: `Bearer ${reader}` };
+      const response = await status(Buffer.from(JSON.stringify(event)), context);
+      expect(response.statusCode).toBe(404);
+      expect(json(response).type).toBe(problemTypeUri("not-found"));
+    });
+
+    it("cancels a pending record (200), then answers 409 with the current state", async () => {
+      const cancel = () =>
+        submit(fcEvent({ method: "DELETE", path: `/v1/pipelines/${id}`, token: writer }), context);
+      const first = await cancel();
+      expect(first.statusCode).toBe(200);
+      expect(json(first)).toMatchObject({ id, status: "cancelled" });
+      const again = await cancel();
+      expect(again.statusCode).toBe(409);
+      expect(json(again)).toMatchObject({ code: "IncorrectRecordStatus", recordStatus: "cancelled" });
+      const read = await status(
+        fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: reader }),
+        context,
+      );
+      expect(read.headers["retry-after"]).toBeUndefined();
+    });
+
+    it("does not let another caller cancel (404)", async () => {
+      const response = await submit(
+        fcEvent({ method: "DELETE", path: `/v1/pipelines/${id}`, token: bob }),
+        context,
+      );
+      expect(response.statusCode).toBe(404);
+      expect(store.records.get(id)?.status).toBe("pending");
+    });
+  });
+
+  describe("listing", () => {
+    it("pages the caller's records newest first through nextCursor", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push(json(await post({ ...validBody, Name: `n${i}` })).id as string);
+        clock.advance(1000);
+      }
+      await post(validBody, bob);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const response = await status(
+          fcEvent({
+            method: "GET",
+            path: "/v1/pipelines",
+            token: reader,
+            query: { limit: "2", ...(cursor ? { cursor } : {}) },
+          }),
+          context,
+        );
+        expect(response.statusCode).toBe(200);
+        const page = json(response) as { items: { id: string }[]; nextCursor?: string };
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
+    it("filters by status", async () => {
+      await post(validBody);
+      const response = await status(
+        fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { status: "succeeded" } }),
+        context,
+      );
+      expect(json(response)).toEqual({ items: [] });
+    });
+
+    it.each([
+      [{ limit: "0" }, "limit"],
+      [{ limit: "101" }, "limit"],
+      [{ limit: "ten" }, "limit"],
+      [{ status: "done" }, "status"],
+      [{ batchId: "nope" }, "batchId"],
+      [{ colour: "red" }, "colour"],
+    ])("refuses the query %j", async (query, parameter) => {
+      const response = await status(
+        fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query }),
+        context,
+      );
+      expect(response.statusCode).toBe(400);
+      expect(json(response)).toMatchObject({
+        code: "InvalidQueryParameter",
+        errors: [expect.objectContaining({ parameter })],
+      });
+    });
+  });
+});

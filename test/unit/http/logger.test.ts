@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { createJsonLogger, REDACTED } from "../../../shared/adapters/logger";
+
+function capture(level: "debug" | "info" | "warn" | "error" = "info") {
+  const lines: string[] = [];
+  const logger = createJsonLogger({
+    level,
+    base: { fn: "submit" },
+    write: (line) => lines.push(line),
+    now: () => new Date("2026-11-27T16:00:00.000Z"),
+  });
+  return { logger, lines, parsed: () => lines.map((line) => JSON.parse(line)) };
+}
+
+describe("createJsonLogger", () => {
+  it("writes one JSON object per line with time, level, message and fields", () => {
+    const { logger, parsed } = capture();
+    logger.info("request accepted", { recordId: "01JD" });
+    expect(parsed()).toEqual([
+      {
+        time: "2026-11-27T16:00:00.000Z",
+        level: "info",
+        message: "request accepted",
+        fn: "submit",
+        recordId: "01JD",
+      },
+    ]);
+  });
+
+  it("drops lines below the level", () => {
+    const { logger, lines } = capture("warn");
+    logger.debug("d");
+    logger.info("i");
+    logger.warn("w");
+    logger.error("e");
+    expect(lines).toHaveLength(2);
+  });
+
+  it("never writes credentials, tokens or JWTs, however deep", () => {
+    const { logger, lines } = capture();
+    logger.error("x", {
+      authorization: "Bearer eyJ.secret.jwt",
+      credentials: { accessKeyId: "AK", accessKeySecret: "SK" },
+      nested: { securityToken: "STS", list: [{ clientToken: "T" }] },
+    });
+    expect(lines[0]).not.toMatch(/eyJ|SK|STS|"T"|"AK"/);
+    expect(JSON.parse(lines[0] ?? "{}").nested.securityToken).toBe(REDACTED);
+  });
+
+  it("falls back to info when the level cannot be read yet", () => {
+    const lines: string[] = [];
+    const logger = createJsonLogger({
+      level: () => {
+        throw new Error("no config");
+      },
+      write: (line) => lines.push(line),
+    });
+    logger.debug("hidden");
+    logger.info("shown");
+    expect(lines).toHaveLength(1);
+  });
+});

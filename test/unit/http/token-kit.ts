@@ -1,0 +1,36 @@
+/** A signing key and its JWKS for tests: tokens are signed here and verified by shared/http/auth. */
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import type { TokenVerifier } from "../../../shared/http/auth";
+import { createTokenVerifier } from "../../../shared/http/auth";
+
+export const ISSUER = "https://local.image-pipelines.dev";
+export const AUDIENCE = "image-pipeline-api";
+
+export interface TokenKit {
+  jwks: { keys: JWK[] };
+  sign(
+    claims?: JWTPayload & { scope?: string },
+    options?: { expiresIn?: string | number; notBefore?: string | number },
+  ): Promise<string>;
+  verifier: TokenVerifier;
+}
+
+export async function tokenKit(kid = "test-key"): Promise<TokenKit> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
+  const jwks = { keys: [jwk] };
+  return {
+    jwks,
+    sign: async (claims = {}, options = {}) => {
+      const jwt = new SignJWT({ sub: "alice", scope: "pipelines:write pipelines:read", ...claims })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setIssuer(typeof claims.iss === "string" ? claims.iss : ISSUER)
+        .setAudience(claims.aud ?? AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? "5m");
+      if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
+      return jwt.sign(privateKey);
+    },
+    verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet(jwks) }),
+  };
+}
