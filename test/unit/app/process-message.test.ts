@@ -298,6 +298,19 @@ describe("processMessage: transient failures", () => {
     expect(h.pipelines.calls).toHaveLength(0);
   });
 
+  it("time gone by the end of the claim: released uncounted, no call, redelivered", async () => {
+    const h = harness();
+    h.store.interceptors.push(async () => {
+      h.clock.advance(27_500);
+      return undefined;
+    });
+    const outcome = await h.run(30);
+    expect(outcome).toMatchObject({ action: "redeliver", reason: "out-of-time" });
+    expect(h.stored()).toMatchObject({ status: "pending", attempts: 0 });
+    expect(h.stored().leaseUntil).toBeUndefined();
+    expect(h.pipelines.calls).toHaveLength(0);
+  });
+
   it("past the maximum attempts: failed with the last error and retryable true", async () => {
     const h = harness({
       script: Array.from({ length: 10 }, () => transient("ServiceUnavailable", 503)),
