@@ -29,6 +29,14 @@ export function problemResponder(opts: ProblemResponderOptions = {}): Middleware
       if (isHttpProblem(error)) {
         problem = error;
         if (problem.status >= 500) opts.logger?.error(problem.message, { ...fields, code: problem.code });
+      } else if (isDependencyOutage(error)) {
+        problem = new HttpProblem(
+          "service-unavailable",
+          undefined,
+          {},
+          { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) },
+        );
+        opts.logger?.error("dependency unavailable", { ...fields, error: describeError(error) });
       } else {
         problem = new HttpProblem("internal", "An unexpected error occurred; the request id identifies it");
         opts.logger?.error("unhandled error", { ...fields, error: describeError(error) });
@@ -37,6 +45,17 @@ export function problemResponder(opts: ProblemResponderOptions = {}): Middleware
       request.response = problemResponse(problem, instance);
     },
   };
+}
+
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * An adapter error (TablestoreError, MnsError) that says the service behind it did not answer
+ * (`httpStatus` 0), throttled (429) or failed (5xx): the caller may retry, so 503, not 500.
+ */
+export function isDependencyOutage(error: unknown): boolean {
+  const status = (error as { httpStatus?: unknown } | null)?.httpStatus;
+  return typeof status === "number" && (status === 0 || status === 429 || status >= 500);
 }
 
 function describeError(error: unknown): Record<string, unknown> {

@@ -23,6 +23,20 @@ interface QueryFault {
   detail: string;
 }
 
+/** The code a RecordStore throws for a cursor it cannot decode (shared/adapters/tablestore/record-codec). */
+export const INVALID_CURSOR_CODE = "InvalidCursor";
+
+const invalidCursor = (): HttpProblem =>
+  new HttpProblem("invalid-query", "1 query parameter is invalid", {
+    errors: [
+      {
+        parameter: "cursor",
+        code: "InvalidParameter.cursor",
+        detail: "cursor must be a nextCursor from a previous page",
+      },
+    ],
+  });
+
 const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"];
 const MAX_CURSOR_LENGTH = 4096;
 
@@ -103,7 +117,13 @@ export function statusOperations(
 
     listPipelines: async (request, context) => {
       const query = parseListQuery(request.query);
-      const page = await listRecords(services(context).store, requesterOf(request.caller), query);
+      const page = await listRecords(services(context).store, requesterOf(request.caller), query).catch(
+        (error: unknown) => {
+          // The store alone can tell a cursor it did not hand out; it says so with this code.
+          if ((error as { code?: unknown } | null)?.code === INVALID_CURSOR_CODE) throw invalidCursor();
+          throw error;
+        },
+      );
       return jsonResponse(200, {
         items: page.items.map(recordView),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),

@@ -269,6 +269,23 @@ describe("HTTP functions", () => {
     expect(json(response).code).toBe("InternalError");
   });
 
+  it.each([
+    ["a cursor the store cannot decode", { code: "InvalidCursor" }, 400, "InvalidQueryParameter"],
+    ["a store that does not answer", { code: "OTSServerBusy", httpStatus: 503 }, 503, "ServiceUnavailable"],
+    ["a defect", { message: "boom" }, 500, "InternalError"],
+  ])("answers %s on the list route", async (_name, fault, statusCode, code) => {
+    store.listBySubmitter = async () => {
+      throw Object.assign(new Error("store failed"), fault);
+    };
+    const response = await status(
+      fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { cursor: "x" } }),
+      context,
+    );
+    expect(response.statusCode).toBe(statusCode);
+    expect(json(response)).toMatchObject({ code, instance: "urn:fc:request:req-1" });
+    expect(response.body).not.toContain("store failed");
+  });
+
   describe("reading and cancelling", () => {
     let id: string;
     beforeEach(async () => {
