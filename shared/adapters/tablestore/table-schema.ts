@@ -18,8 +18,8 @@ import TableStore from "tablestore";
 
 export const PRIMARY_KEY = "id";
 
-/** ULID key space: Crockford base32, 26 characters, first character 0-7. */
-export const RECORD_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+/** Record ids are ULIDs (shared/app/ids): Crockford base32, 26 characters, first character 0-7. */
+export { RECORD_ID_PATTERN } from "../../app/ids";
 /** Range bounds that enclose every ULID and nothing else in the table. */
 export const RECORD_KEY_LOW = "0";
 export const RECORD_KEY_HIGH = "8";
