@@ -25,6 +25,7 @@ let ecs: RunningEcsEmulator;
 let ots: RunningTablestore;
 let store: TablestoreRecordStore;
 let handler: (event: unknown, context: FcContext) => Promise<unknown>;
+let savedEnv: NodeJS.ProcessEnv;
 
 function context(timeoutSeconds = 30): FcContext {
   return {
@@ -92,6 +93,7 @@ beforeAll(async () => {
   };
   await createTablestoreClient(connection).createTable(recordsTableDefinition(TABLE));
   store = new TablestoreRecordStore({ table: TABLE, connection });
+  savedEnv = { ...process.env };
   Object.assign(process.env, {
     SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
     TABLESTORE_ENDPOINT: ots.url,
@@ -106,6 +108,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.env = savedEnv;
   await Promise.all([ecs?.close(), ots?.close()]);
 });
 
