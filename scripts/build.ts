@@ -141,11 +141,6 @@ export async function buildFunctions(outRoot = path.join(root, "dist")): Promise
       legalComments: "none",
       logLevel: "warning",
       plugins: ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : [],
-      alias: {
-        // @alicloud/mns picks its ES5 build at run time; the bundler would follow both and fail on
-        // the ES5 build's babel-runtime import (reference/performance.md).
-        "@alicloud/mns": "@alicloud/mns/lib/client.js",
-      },
     });
     // The project root is an ES module package; this marker keeps Node (and the local FC runtime)
     // loading the bundle as CommonJS, as FC does.
