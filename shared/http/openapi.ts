@@ -1,0 +1,307 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table and the problem table so it cannot
+ * drift from what the functions do. docs/openapi.json is this document; a test keeps them equal.
+ */
+import { LIST_LIMIT } from "../app/read-records";
+import { RECORD_STATUSES } from "../domain/record";
+import { PipelineRequestBodySchema } from "../domain/request/schema";
+import { ACCEPTED_ALGORITHMS } from "./auth";
+import { PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
+import { RETRY_AFTER_SECONDS } from "./record-view";
+import { type Operation, ROUTES, type Route } from "./routes";
+
+type Json = Record<string, unknown>;
+
+/** The top-level parameter names of a pipeline request, read from the valibot schema itself. */
+export function pipelineRequestKeys(): string[] {
+  const steps = (PipelineRequestBodySchema as unknown as { pipe?: unknown[] }).pipe ?? [];
+  for (const step of steps) {
+    const entries = (step as { entries?: unknown }).entries;
+    if (typeof entries === "object" && entries !== null) return Object.keys(entries);
+  }
+  return [];
+}
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const problemRef = ref("Problem");
+
+/** The problems each operation can answer with, beyond those every route shares. */
+const OPERATION_PROBLEMS: Record<Operation, ProblemKind[]> = {
+  createPipeline: [
+    "validation",
+    "malformed-json",
+    "account-not-supported",
+    "invalid-idempotency-key",
+    "payload-too-large",
+    "unsupported-media-type",
+    "idempotency-key-reused",
+  ],
+  createBatch: ["malformed-json", "payload-too-large", "unsupported-media-type", "not-implemented"],
+  cancelPipeline: ["not-found", "invalid-state"],
+  getPipeline: ["not-found"],
+  listPipelines: ["invalid-query"],
+  getBatch: ["not-implemented"],
+};
+const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
+  "unauthorized",
+  "insufficient-scope",
+  "internal",
+  "service-unavailable",
+];
+
+const retryAfter: Json = {
+  description: `Seconds to wait before polling (${RETRY_AFTER_SECONDS})`,
+  schema: { type: "integer" },
+};
+
+function successResponse(operation: Operation): [string, Json] {
+  switch (operation) {
+    case "createPipeline":
+      return [
+        "202",
+        {
+          description:
+            "Accepted: stored pending and queued (or the original answer again, for a replayed key)",
+          headers: {
+            Location: { description: "The record", schema: { type: "string" } },
+            "Retry-After": retryAfter,
+            "Idempotent-Replayed": {
+              description: "`true` when an earlier request with this key made the record",
+              schema: { type: "string" },
+            },
+          },
+          content: { "application/json": { schema: ref("Accepted") } },
+        },
+      ];
+    case "cancelPipeline":
+      return [
+        "200",
+        { description: "Cancelled", content: { "application/json": { schema: ref("Record") } } },
+      ];
+    case "getPipeline":
+      return [
+        "200",
+        {
+          description: "The record; Retry-After while pending or running",
+          headers: { "Retry-After": retryAfter },
+          content: { "application/json": { schema: ref("Record") } },
+        },
+      ];
+    case "listPipelines":
+      return [
+        "200",
+        {
+          description: "One page, newest first",
+          content: { "application/json": { schema: ref("RecordPage") } },
+        },
+      ];
+    case "createBatch":
+    case "getBatch":
+      return ["501", { description: PROBLEMS["not-implemented"].title }];
+  }
+}
+
+function parameters(route: Route): Json[] {
+  const out: Json[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
+  if (route.operation === "createPipeline" || route.operation === "createBatch")
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description: "1..64 printable ASCII characters, scoped to the caller",
+      schema: { type: "string", minLength: 1, maxLength: 64 },
+    });
+  if (route.operation === "listPipelines")
+    out.push(
+      {
+        name: "limit",
+        in: "query",
+        schema: {
+          type: "integer",
+          minimum: LIST_LIMIT.min,
+          maximum: LIST_LIMIT.max,
+          default: LIST_LIMIT.default,
+        },
+      },
+      {
+        name: "cursor",
+        in: "query",
+        description: "nextCursor of the previous page",
+        schema: { type: "string" },
+      },
+      { name: "status", in: "query", schema: { type: "string", enum: [...RECORD_STATUSES] } },
+      { name: "batchId", in: "query", schema: { type: "string" } },
+    );
+  return out;
+}
+
+function operationObject(route: Route): Json {
+  const [status, success] = successResponse(route.operation);
+  const responses: Json = { [status]: success };
+  for (const kind of [...OPERATION_PROBLEMS[route.operation], ...EVERY_ROUTE_PROBLEMS]) {
+    const code = String(PROBLEMS[kind].status);
+    if (responses[code]) continue;
+    const kinds = [...OPERATION_PROBLEMS[route.operation], ...EVERY_ROUTE_PROBLEMS].filter(
+      (k) => PROBLEMS[k].status === PROBLEMS[kind].status,
+    );
+    responses[code] = {
+      description: kinds.map((k) => `${PROBLEMS[k].code} (${problemTypeUri(k)})`).join("; "),
+      content: { "application/problem+json": { schema: problemRef } },
+    };
+  }
+  const body =
+    route.operation === "createPipeline"
+      ? ref("PipelineRequest")
+      : route.operation === "createBatch"
+        ? {
+            type: "object",
+            required: ["items"],
+            properties: {
+              items: { type: "array", minItems: 1, maxItems: 500, items: ref("PipelineRequest") },
+            },
+          }
+        : undefined;
+  return {
+    operationId: route.operation,
+    summary: route.summary,
+    "x-function": route.function,
+    security: [{ bearer: [...route.scopes] }],
+    ...(route.scopes.length > 0
+      ? { description: `Needs one of the scopes: ${route.scopes.join(", ")}` }
+      : {}),
+    parameters: parameters(route),
+    ...(body
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: body } },
+            "x-max-bytes": route.body?.maxBytes,
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    (paths[route.path] as Json)[route.method.toLowerCase()] = operationObject(route);
+  }
+  const timestamp = { type: "string", format: "date-time" };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Image pipeline requests",
+      version: "1.0.0",
+      description:
+        "Turns a CreateImagePipeline request into a tracked, retried, idempotent job. Contract: docs/http-api.md. Problem types: " +
+        Object.keys(PROBLEMS)
+          .map((k) => problemTypeUri(k as ProblemKind))
+          .join(", "),
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: `JWT (${ACCEPTED_ALGORITHMS.join(", ")}); scopes in the space-separated scope claim`,
+        },
+      },
+      schemas: {
+        PipelineRequest: {
+          type: "object",
+          description:
+            "The CreateImagePipeline parameters with the API's own names, plus AccountId. Every constraint is checked; see docs/request-contract.md.",
+          required: ["RegionId", "BaseImageType"],
+          properties: Object.fromEntries(pipelineRequestKeys().map((key) => [key, {}])),
+          additionalProperties: false,
+        },
+        Accepted: {
+          type: "object",
+          required: ["id", "status", "accountId", "regionId", "clientToken", "createdAt", "links"],
+          properties: {
+            id: { type: "string" },
+            status: { type: "string", enum: [...RECORD_STATUSES] },
+            accountId: { type: "string" },
+            regionId: { type: "string" },
+            clientToken: { type: "string" },
+            createdAt: timestamp,
+            links: { type: "object", properties: { self: { type: "string" } } },
+            warnings: { type: "array", items: ref("Violation") },
+          },
+        },
+        Record: {
+          type: "object",
+          required: [
+            "id",
+            "status",
+            "accountId",
+            "regionId",
+            "batchId",
+            "submittedBy",
+            "clientToken",
+            "attempts",
+            "createdAt",
+            "updatedAt",
+            "request",
+          ],
+          properties: {
+            id: { type: "string" },
+            status: { type: "string", enum: [...RECORD_STATUSES] },
+            accountId: { type: "string" },
+            regionId: { type: "string" },
+            batchId: { type: ["string", "null"] },
+            submittedBy: { type: "string" },
+            clientToken: { type: "string" },
+            attempts: { type: "integer", minimum: 0 },
+            imagePipelineId: { type: "string" },
+            error: {
+              type: "object",
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                requestId: { type: "string" },
+                retryable: { type: "boolean" },
+              },
+            },
+            createdAt: timestamp,
+            updatedAt: timestamp,
+            completedAt: timestamp,
+            request: ref("PipelineRequest"),
+            links: { type: "object", properties: { self: { type: "string" } } },
+          },
+        },
+        RecordPage: {
+          type: "object",
+          required: ["items"],
+          properties: { items: { type: "array", items: ref("Record") }, nextCursor: { type: "string" } },
+        },
+        Violation: {
+          type: "object",
+          properties: { pointer: { type: "string" }, code: { type: "string" }, detail: { type: "string" } },
+        },
+        Problem: {
+          type: "object",
+          required: ["type", "title", "status", "code"],
+          properties: {
+            type: { type: "string", format: "uri" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            code: { type: "string", enum: Object.values(PROBLEMS).map((p) => p.code) },
+            detail: { type: "string" },
+            instance: { type: "string" },
+            errors: { type: "array", items: ref("Violation") },
+          },
+        },
+      },
+    },
+  };
+}
