@@ -214,6 +214,12 @@ export function recordStoreContract(name: string, makeStore: () => Promise<Recor
       ]);
     });
 
+    it("lists nothing for a status filter that contradicts the listed status", async () => {
+      await store.create(makeRecord(0));
+      expect((await store.listByStatus("pending", { limit: 5 })).items).toHaveLength(1);
+      expect(await store.listByStatus("pending", { limit: 5, status: "running" })).toEqual({ items: [] });
+    });
+
     it("creates many records at once and refuses a batch holding an existing one", async () => {
       const records = Array.from({ length: 450 }, (_, i) => makeRecord(i, { submittedBy: "dave" }));
       await store.createMany(records);

@@ -154,6 +154,17 @@ describe("TablestoreRecordStore on the wire", () => {
     expect(await store.get("idem:abc")).toBeUndefined();
   });
 
+  it.each([
+    ["createdAt", { createdAt: "2026-11-27T10:00:00Z" }],
+    ["updatedAt", { updatedAt: "2026-11-27 10:00:00.000Z" }],
+    ["leaseUntil", { leaseUntil: "tomorrow" }],
+  ])("refuses a record whose %s is not an ISO time as toISOString writes it", async (_, fields) => {
+    const store = await freshStore();
+    const putsBefore = emulator.control.calls().PutRow;
+    await expect(store.create(makeRecord(0, fields))).rejects.toMatchObject({ code: "InvalidRecord" });
+    expect(emulator.control.calls().PutRow).toBe(putsBefore);
+  });
+
   it("throws the service's error for a missing table", async () => {
     emulator.control.reset();
     const store = new TablestoreRecordStore({ client, table: "missing" });
