@@ -1,9 +1,10 @@
 /**
  * POST /v1/pipelines, DELETE /v1/pipelines/{id}, POST /v1/batches (spec/http-api.md).
  * A middy chain (shared/http/http-function) plus the submit operations; everything else is wired
- * on first use from the environment (shared/app/http-composition).
+ * on first use from the environment (shared/app/http-composition, shared/app/queue-composition).
  */
 import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
+import { httpQueue } from "../../shared/app/queue-composition";
 import { createHttpFunction } from "../../shared/http/http-function";
 import { submitOperations } from "../../shared/http/submit-operations";
 
@@ -12,7 +13,8 @@ export const handler = createHttpFunction({
   verifier: httpTokenVerifier,
   logger: httpLogger,
   operations: submitOperations((context) => {
-    const { store, queue, clock, logger, config } = httpPorts(context);
+    const { store, clock, logger, config } = httpPorts(context);
+    const queue = httpQueue(context);
     return {
       accept: { store, queue, clock, logger, serviceAccountId: config.serviceAccountId },
       cancel: { store, clock, logger },

@@ -1,19 +1,18 @@
 /**
  * Wiring for the HTTP functions (submit, status): configuration, adapters and use-case
  * dependencies, built on first use at cold start and kept for the life of the instance. This is
- * the one module of the HTTP side that names concrete adapters.
+ * the one module of the HTTP side that names concrete adapters, with ./queue-composition for the
+ * queue (only submit sends, so the status bundle carries no MNS SDK).
  *
  * SDK clients are built from the FC context's credentials (the function role's temporary keys,
  * which FC rotates) and rebuilt only when those change.
  */
 import { createJsonLogger } from "../adapters/logger";
-import { createMnsClient } from "../adapters/mns/client";
-import { MnsRequestQueue } from "../adapters/mns/request-queue";
 import { TablestoreRecordStore } from "../adapters/tablestore/record-store";
 import { type Config, ConfigError, config } from "../config";
 import type { FcContext } from "../fc/context";
 import { createTokenVerifier, type TokenVerifier } from "../http/auth";
-import type { Clock, Logger, RecordStore, RequestQueue } from "./ports";
+import type { Clock, Logger, RecordStore } from "./ports";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -26,43 +25,45 @@ export const httpLogger: Logger = createJsonLogger({ level: () => config().logLe
 export interface HttpPorts {
   config: Config;
   store: RecordStore;
-  queue: RequestQueue;
   clock: Clock;
   logger: Logger;
 }
+
+/** The FC role's keys; FC passes `{}` when the function has no role. */
+export function contextCredentials(context: FcContext): {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+} {
+  const credentials = context.credentials ?? {};
+  return {
+    accessKeyId: credentials.accessKeyId ?? "",
+    accessKeySecret: credentials.accessKeySecret ?? "",
+    securityToken: credentials.securityToken || undefined,
+  };
+}
+
+/** Rebuild clients only when FC hands over other keys (it rotates the role's STS keys). */
+export const credentialsKey = (context: FcContext): string => {
+  const c = contextCredentials(context);
+  return `${c.accessKeyId}\n${c.securityToken ?? ""}`;
+};
 
 let cachedPorts: { key: string; ports: HttpPorts } | undefined;
 
 export function httpPorts(context: FcContext): HttpPorts {
   const cfg = config();
-  const credentials = context.credentials ?? { accessKeyId: "", accessKeySecret: "", securityToken: "" };
-  const key = `${credentials.accessKeyId}\n${credentials.securityToken}`;
+  const key = credentialsKey(context);
   if (cachedPorts?.key === key) return cachedPorts.ports;
-  const securityToken = credentials.securityToken || undefined;
   const store = new TablestoreRecordStore({
     table: cfg.tablestore.table,
     connection: {
       endpoint: cfg.tablestore.endpoint,
       instanceName: cfg.tablestore.instance,
-      credentials: {
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        securityToken,
-      },
+      credentials: contextCredentials(context),
     },
   });
-  const queue = new MnsRequestQueue({
-    queue: cfg.mns.queue,
-    client: createMnsClient({
-      accountId: context.accountId || cfg.serviceAccountId,
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      securityToken,
-      endpoint: cfg.mns.endpoint,
-      region: context.region,
-    }),
-  });
-  const ports = { config: cfg, store, queue, clock: systemClock, logger: httpLogger };
+  const ports = { config: cfg, store, clock: systemClock, logger: httpLogger };
   cachedPorts = { key, ports };
   return ports;
 }
