@@ -3,6 +3,7 @@
  * A middy chain (shared/http/http-function) plus the submit operations; everything else is wired
  * on first use from the environment (shared/app/http-composition, shared/app/queue-composition).
  */
+import { withLogFields } from "../../shared/adapters/logger";
 import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
 import { httpQueue } from "../../shared/app/queue-composition";
 import { createHttpFunction } from "../../shared/http/http-function";
@@ -11,9 +12,10 @@ import { submitOperations } from "../../shared/http/submit-operations";
 export const handler = createHttpFunction({
   functionName: "submit",
   verifier: httpTokenVerifier,
-  logger: httpLogger,
+  logger: withLogFields(httpLogger, { function: "submit" }),
   operations: submitOperations((context) => {
-    const { store, clock, logger, config } = httpPorts(context);
+    const { store, clock, config } = httpPorts(context);
+    const logger = withLogFields(httpLogger, { function: "submit", requestId: context.requestId });
     const queue = httpQueue(context);
     return {
       accept: { store, queue, clock, logger, serviceAccountId: config.serviceAccountId },

@@ -60,3 +60,14 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     error: (message, fields) => log("error", message, fields),
   };
 }
+
+/** The same logger with fields added to every line (the FC request id, the function name). */
+export function withLogFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const merged = (extra?: Record<string, unknown>) => ({ ...fields, ...extra });
+  return {
+    debug: (message, extra) => logger.debug(message, merged(extra)),
+    info: (message, extra) => logger.info(message, merged(extra)),
+    warn: (message, extra) => logger.warn(message, merged(extra)),
+    error: (message, extra) => logger.error(message, merged(extra)),
+  };
+}

@@ -1,9 +1,10 @@
 /**
- * One HTTP function as a middy chain: FC adapter, problem responses, routing, JWT, JSON body, then
+ * One HTTP function as a middy chain: FC adapter, access log, problem responses, routing, JWT, JSON body, then
  * the route's operation. functions/submit and functions/status are this plus their operations.
  */
 import middy from "@middy/core";
 import type { Logger } from "../app/ports";
+import { accessLog } from "./access-log";
 import {
   expectAuthorized,
   type HttpEvent,
@@ -37,6 +38,7 @@ export function createHttpFunction(options: HttpFunctionOptions) {
   };
   return middy<HttpEvent, HttpResponse, Error, HttpInvocationContext>()
     .use(fcHttpAdapter())
+    .use(accessLog({ logger: options.logger }))
     .use(problemResponder({ logger: options.logger }))
     .use(router({ functionName: options.functionName, routes: options.routes }))
     .use(jwtAuth({ verifier: options.verifier }))

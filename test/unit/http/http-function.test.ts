@@ -76,6 +76,7 @@ describe("HTTP functions", () => {
   let store: InMemoryRecordStore;
   let queue: InMemoryQueue;
   let clock: FakeClock;
+  let logger: CapturingLogger;
   let submit: ReturnType<typeof createHttpFunction>;
   let status: ReturnType<typeof createHttpFunction>;
   let writer: string;
@@ -95,7 +96,7 @@ describe("HTTP functions", () => {
     store = new InMemoryRecordStore();
     queue = new InMemoryQueue();
     clock = new FakeClock();
-    const logger = new CapturingLogger();
+    logger = new CapturingLogger();
     submit = createHttpFunction({
       functionName: "submit",
       verifier: () => kit.verifier,
@@ -284,6 +285,17 @@ describe("HTTP functions", () => {
     expect(response.statusCode).toBe(statusCode);
     expect(json(response)).toMatchObject({ code, instance: "urn:fc:request:req-1" });
     expect(response.body).not.toContain("store failed");
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: "request handled",
+        fields: expect.objectContaining({
+          requestId: "req-1",
+          operation: "listPipelines",
+          sub: "alice",
+          status: statusCode,
+        }),
+      }),
+    );
   });
 
   describe("reading and cancelling", () => {

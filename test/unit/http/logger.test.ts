@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createJsonLogger, REDACTED } from "../../../shared/adapters/logger";
+import { createJsonLogger, REDACTED, withLogFields } from "../../../shared/adapters/logger";
 
 function capture(level: "debug" | "info" | "warn" | "error" = "info") {
   const lines: string[] = [];
@@ -58,5 +58,12 @@ describe("createJsonLogger", () => {
     logger.debug("hidden");
     logger.info("shown");
     expect(lines).toHaveLength(1);
+  });
+
+  it("adds fields to every line with withLogFields, the call's own fields winning", () => {
+    const { logger, parsed } = capture();
+    const scoped = withLogFields(logger, { requestId: "r-1", recordId: "a" });
+    scoped.warn("w", { recordId: "b" });
+    expect(parsed()[0]).toMatchObject({ level: "warn", requestId: "r-1", recordId: "b" });
   });
 });
