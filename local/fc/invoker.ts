@@ -110,10 +110,21 @@ interface Instance {
 export function createFunctionRuntime(definition: FunctionDefinition): FunctionRuntime {
   const maxInstances = definition.maxInstances ?? 10;
   const live = new Set<Instance>();
-  const waiting: ((instance: Instance) => void)[] = [];
+  const waiting: { resolve: (instance: Instance) => void; reject: (err: unknown) => void }[] = [];
   let closed = false;
+  /** Instances being started: they count against maxInstances before they are live. */
+  let starting = 0;
 
   async function spawn(): Promise<Instance> {
+    starting++;
+    try {
+      return await startInstance();
+    } finally {
+      starting--;
+    }
+  }
+
+  async function startInstance(): Promise<Instance> {
     const instance: Instance = { busy: true, dead: false } as Instance;
     const kill = (): void => {
       end(instance, "crash", "the instance was killed");
@@ -159,10 +170,9 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
     void instance.prepared?.dispose();
     // A waiter may now get a fresh instance in its place.
     const next = waiting.shift();
-    if (next && !closed) {
-      spawn().then(next, () => {
-        waiting.unshift(next);
-      });
+    if (next) {
+      if (closed) next.reject(new Error("the runtime is closed"));
+      else spawn().then(next.resolve, next.reject);
     }
   }
 
@@ -173,14 +183,14 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
         return instance;
       }
     }
-    if (live.size < maxInstances) return spawn();
-    return new Promise((resolve) => waiting.push(resolve));
+    if (live.size + starting < maxInstances) return spawn();
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
   function release(instance: Instance): void {
     if (instance.dead) return;
     const next = waiting.shift();
-    if (next) next(instance);
+    if (next) next.resolve(instance);
     else instance.busy = false;
   }
 
@@ -240,6 +250,7 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
       closed = true;
       const all = [...live];
       for (const instance of all) end(instance, "crash", "the runtime is closing");
+      for (const waiter of waiting.splice(0)) waiter.reject(new Error("the runtime is closed"));
       await Promise.all(all.map((i) => i.thread.terminate().catch(() => 0)));
     },
   };

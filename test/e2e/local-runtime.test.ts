@@ -244,6 +244,38 @@ describe("function invoker", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it("queues invocations beyond maxInstances and reports a bundle that cannot load", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "invoker-"));
+    await writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    await writeFile(
+      path.join(dir, "slow.js"),
+      "exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 100)); return e.toString(); };",
+    );
+    await writeFile(path.join(dir, "broken.js"), "throw new Error('cannot load');");
+    const definition = {
+      name: "t",
+      env: {},
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      maxInstances: 1,
+    };
+    const slow = createFunctionRuntime({ ...definition, bundle: path.join(dir, "slow.js") });
+    const broken = createFunctionRuntime({ ...definition, bundle: path.join(dir, "broken.js") });
+    try {
+      const results = await Promise.all(["a", "b", "c"].map((e) => slow.invoke(Buffer.from(e))));
+      expect(results.map((r) => (r.ok ? r.value : r.kind))).toEqual(["a", "b", "c"]);
+      expect(slow.instances()).toBe(1);
+      const failed = await Promise.all([broken.invoke(Buffer.from("x")), broken.invoke(Buffer.from("y"))]);
+      expect(failed.map((r) => r.ok)).toEqual([false, false]);
+    } finally {
+      await slow.close();
+      await broken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("queue trigger", () => {
