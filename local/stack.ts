@@ -262,6 +262,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       }),
     };
 
+    // The reconciler timer (spec/local-cloud.md) is wired here when functions/reconciler exists:
+    // a runtime for dist/reconciler with commonEnv plus the worker's, and
+    // `startTimerTrigger({ function, triggerName: "reconcile", intervalSeconds })` from
+    // ./fc/timer-trigger, stopped in stop() beside the pump.
     const pump: TriggerPump = startTriggerPump({
       mns: mnsClient,
       queue: LOCAL_QUEUE_NAME,

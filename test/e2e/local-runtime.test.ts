@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFunctionRuntime } from "../../local/fc/invoker";
+import { startTimerTrigger } from "../../local/fc/timer-trigger";
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
@@ -273,6 +274,44 @@ describe("function invoker", () => {
     } finally {
       await slow.close();
       await broken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("timer trigger", () => {
+  it("sends FC's timer event and skips a tick while the previous run is still going", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "timer-"));
+    await writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    await writeFile(
+      path.join(dir, "index.js"),
+      "exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 200)); return JSON.parse(e.toString()); };",
+    );
+    const fn = createFunctionRuntime({
+      name: "reconciler",
+      bundle: path.join(dir, "index.js"),
+      env: {},
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+    });
+    const timer = startTimerTrigger({
+      function: fn,
+      triggerName: "every-minute",
+      intervalSeconds: 3600,
+      payload: "p",
+    });
+    try {
+      const [first, second] = await Promise.all([timer.fire(), timer.fire()]);
+      expect(second).toBeUndefined();
+      expect(first).toMatchObject({ ok: true, value: { triggerName: "every-minute", payload: "p" } });
+      const value = (first as { value: { triggerTime: string } }).value;
+      expect(value.triggerTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    } finally {
+      await timer.stop();
+      await fn.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
