@@ -5,6 +5,7 @@
  * /_local control plane. The service's own behaviour is in pipelines.test.ts and chaos.test.ts.
  */
 
+import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import {
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_SERVICE_ACCOUNT_ID,
 } from "../../local/identities";
+import { loadJwtIssuer } from "../../local/jwt";
 import { type RunningStack, startStack } from "../../local/stack";
 import { createMnsClient, encodeQueueBody } from "../../shared/adapters/mns";
 
@@ -459,5 +461,41 @@ describe("control plane", () => {
     });
     expect((await fetch(`${stack.url}/_local/reset`, { method: "POST" })).status).toBe(204);
     expect(queueCounts()).toMatchObject({ visible: 0, inFlight: 0 });
+  });
+});
+
+describe("npm run dev-token", () => {
+  const run = (args: string[], dataDir: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "../../scripts/dev-token.ts"), ...args],
+        { env: { ...process.env, DATA_DIR: dataDir } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("signs with the key file in DATA_DIR, which a stack on that directory serves", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "dev-token-"));
+    try {
+      const made = await run(["--sub", "dana", "--scope", "pipelines:read"], dataDir);
+      expect(made.code).toBe(0);
+      const { createLocalJWKSet, jwtVerify } = await import("jose");
+      const issuer = await loadJwtIssuer(dataDir);
+      const { payload } = await jwtVerify(
+        made.stdout.trim(),
+        createLocalJWKSet(issuer.jwks() as Parameters<typeof createLocalJWKSet>[0]),
+        {
+          issuer: stack.info.jwt.issuer,
+          audience: stack.info.jwt.audience,
+        },
+      );
+      expect(payload).toMatchObject({ sub: "dana", scope: "pipelines:read" });
+      const missing = await run([], dataDir);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain("--sub is required");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
