@@ -48,13 +48,12 @@ export type AcceptOutcome =
       replayed: boolean;
     }
   | { kind: "invalid"; violations: Violation[] }
-  | { kind: "account-not-supported"; accountId: string }
   | { kind: "idempotency-key-reused"; source: IdempotencySource };
 
 /** 1..64 printable ASCII characters (spec/http-api.md, "Idempotency"). */
 export const isIdempotencyKey = (key: string): boolean => /^[\x20-\x7e]{1,64}$/.test(key);
 
-interface KeyScope {
+export interface KeyScope {
   source: IdempotencySource;
   scope: string;
 }
@@ -70,23 +69,14 @@ export async function acceptPipelineRequest(
 ): Promise<AcceptOutcome> {
   const validation = validatePipelineRequest(input.body);
   if (!validation.ok) return { kind: "invalid", violations: validation.violations };
-  const { AccountId, ...request } = validation.request;
-  const accountId = AccountId ?? deps.serviceAccountId;
-  // Cross-account requests need STS AssumeRole in the worker: the next issue.
-  if (accountId !== deps.serviceAccountId) return { kind: "account-not-supported", accountId };
+  const { accountId, request } = splitAccount(validation.request, deps.serviceAccountId);
 
-  const print = fingerprint({ accountId, request });
+  const print = requestFingerprint(accountId, request);
   const scopes: KeyScope[] = [];
   if (input.idempotencyKey !== undefined)
-    scopes.push({
-      source: "Idempotency-Key",
-      scope: idempotencyScope("Idempotency-Key", input.requester.sub, input.idempotencyKey),
-    });
+    scopes.push(keyScope("Idempotency-Key", input.requester.sub, input.idempotencyKey));
   if (request.ClientToken !== undefined)
-    scopes.push({
-      source: "ClientToken",
-      scope: idempotencyScope("ClientToken", input.requester.sub, request.ClientToken),
-    });
+    scopes.push(keyScope("ClientToken", input.requester.sub, request.ClientToken));
 
   const accepted = (record: PipelineRecord, replayed: boolean): AcceptOutcome => ({
     kind: "accepted",
@@ -113,31 +103,66 @@ export async function acceptPipelineRequest(
     }
   }
 
-  const record = newPendingRecord(id, accountId, request, input.requester.sub, deps.clock.now());
+  const record = newPendingRecord(id, accountId, request, input.requester.sub, deps.clock.now(), null);
   if ((await deps.store.create(record)) === "conflict") {
     // A twin request with the same key wrote it a moment ago: it also sends the message.
     const existing = await deps.store.get(id);
     if (existing) return accepted(existing, true);
     throw new Error(`record ${id} conflicted on create but cannot be read`);
   }
-  try {
-    await deps.queue.send([{ id }]);
-  } catch (error) {
-    deps.logger.warn("record stored but not enqueued; the reconciler will enqueue it", {
-      recordId: id,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
+  await enqueue(deps, [id]);
   deps.logger.info("request accepted", { recordId: id, accountId, regionId: record.regionId });
   return accepted(record, false);
 }
 
-function newPendingRecord(
+/**
+ * The account a request runs in (absent = the service's own; another one is reached through its
+ * RAM role by the worker) and the request as stored, which never carries AccountId.
+ */
+export function splitAccount(
+  validated: PipelineRequest,
+  serviceAccountId: string,
+): { accountId: string; request: PipelineRequest } {
+  const { AccountId, ...request } = validated;
+  return { accountId: AccountId ?? serviceAccountId, request };
+}
+
+export const requestFingerprint = (accountId: string, request: PipelineRequest): string =>
+  fingerprint({ accountId, request });
+
+export const keyScope = (source: IdempotencySource, sub: string, key: string): KeyScope => ({
+  source,
+  scope: idempotencyScope(source, sub, key),
+});
+
+/**
+ * Step 3 of the write order. A failed send leaves the records durable and `pending`; the reconciler
+ * enqueues them, so the caller still gets its 202.
+ */
+export async function enqueue(
+  deps: Pick<AcceptDependencies, "queue" | "logger">,
+  ids: string[],
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await deps.queue.send(ids.map((id) => ({ id })));
+  } catch (error) {
+    deps.logger.warn("records stored but not enqueued; the reconciler will enqueue them", {
+      ...fields,
+      ...(ids.length === 1 ? { recordId: ids[0] } : { records: ids.length }),
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+export function newPendingRecord(
   id: string,
   accountId: string,
   request: PipelineRequest,
   submittedBy: string,
   now: Date,
+  batchId: string | null,
 ): PipelineRecord {
   const at = now.toISOString();
   return {
@@ -145,7 +170,7 @@ function newPendingRecord(
     status: "pending",
     accountId,
     regionId: request.RegionId,
-    batchId: null,
+    batchId,
     submittedBy,
     // Generated once here when the caller gave none; every attempt reuses it. The record id is
     // unique and already stored, so a record rebuilt after a crash gets the same token.
@@ -157,7 +182,7 @@ function newPendingRecord(
   };
 }
 
-type Prior =
+export type Prior =
   | { kind: "none" }
   | { kind: "found"; targetId: string }
   | { kind: "reused"; source: IdempotencySource };
@@ -168,7 +193,11 @@ function judge(entry: IdempotencyEntry, scope: KeyScope, print: string): Prior {
     : { kind: "reused", source: scope.source };
 }
 
-async function findPriorRequest(store: RecordStore, scopes: KeyScope[], print: string): Promise<Prior> {
+export async function findPriorRequest(
+  store: RecordStore,
+  scopes: KeyScope[],
+  print: string,
+): Promise<Prior> {
   let found: Prior = { kind: "none" };
   for (const scope of scopes) {
     const entry = await store.getIdempotency(scope.scope);
@@ -180,7 +209,7 @@ async function findPriorRequest(store: RecordStore, scopes: KeyScope[], print: s
   return found;
 }
 
-async function claimKeys(
+export async function claimKeys(
   store: RecordStore,
   scopes: KeyScope[],
   targetId: string,

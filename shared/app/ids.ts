@@ -38,3 +38,26 @@ export function recordIdTime(id: string): Date {
   for (const char of id.slice(0, 10)) ms = ms * 32 + CROCKFORD.indexOf(char);
   return new Date(ms);
 }
+
+/**
+ * The record ids of a batch's items: the batch id plus 1, 2, ... read as one 128-bit number. They
+ * increase in item order (so the batch index, ordered by id, lists items as submitted), and they
+ * follow from the batch id alone, so a replay that finds a half-written batch rebuilds the same ids.
+ */
+export function batchRecordIds(batchId: string, count: number): string[] {
+  if (!isRecordId(batchId)) throw new RangeError(`${batchId} is not an id`);
+  let value = 0n;
+  for (const char of batchId) value = value * 32n + BigInt(CROCKFORD.indexOf(char));
+  const ids: string[] = [];
+  for (let offset = 1n; offset <= BigInt(count); offset++) {
+    let rest = value + offset;
+    let id = "";
+    for (let i = 0; i < 26; i++) {
+      id = (CROCKFORD[Number(rest & 31n)] as string) + id;
+      rest >>= 5n;
+    }
+    if (!isRecordId(id)) throw new RangeError(`batch ${batchId} has no room for ${count} ids`);
+    ids.push(id);
+  }
+  return ids;
+}

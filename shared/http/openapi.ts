@@ -4,6 +4,7 @@
  */
 import { LIST_LIMIT } from "../app/read-records";
 import { RECORD_STATUSES } from "../domain/record";
+import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
 import { ACCEPTED_ALGORITHMS } from "./auth";
 import { PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
@@ -30,17 +31,23 @@ const OPERATION_PROBLEMS: Record<Operation, ProblemKind[]> = {
   createPipeline: [
     "validation",
     "malformed-json",
-    "account-not-supported",
     "invalid-idempotency-key",
     "payload-too-large",
     "unsupported-media-type",
     "idempotency-key-reused",
   ],
-  createBatch: ["malformed-json", "payload-too-large", "unsupported-media-type", "not-implemented"],
+  createBatch: [
+    "validation",
+    "malformed-json",
+    "invalid-idempotency-key",
+    "payload-too-large",
+    "unsupported-media-type",
+    "idempotency-key-reused",
+  ],
   cancelPipeline: ["not-found", "invalid-state"],
   getPipeline: ["not-found"],
   listPipelines: ["invalid-query"],
-  getBatch: ["not-implemented"],
+  getBatch: ["invalid-query", "not-found"],
 };
 const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
   "unauthorized",
@@ -96,8 +103,31 @@ function successResponse(operation: Operation): [string, Json] {
         },
       ];
     case "createBatch":
+      return [
+        "202",
+        {
+          description:
+            "Accepted: every item stored pending and queued (or the original answer again, for a replayed key)",
+          headers: {
+            Location: { description: "The batch", schema: { type: "string" } },
+            "Retry-After": retryAfter,
+            "Idempotent-Replayed": {
+              description: "`true` when an earlier request with this key made the batch",
+              schema: { type: "string" },
+            },
+          },
+          content: { "application/json": { schema: ref("BatchAccepted") } },
+        },
+      ];
     case "getBatch":
-      return ["501", { description: PROBLEMS["not-implemented"].title }];
+      return [
+        "200",
+        {
+          description: "Counts over the whole batch and one page of items; Retry-After until done",
+          headers: { "Retry-After": retryAfter },
+          content: { "application/json": { schema: ref("Batch") } },
+        },
+      ];
   }
 }
 
@@ -116,7 +146,7 @@ function parameters(route: Route): Json[] {
       description: "1..64 printable ASCII characters, scoped to the caller",
       schema: { type: "string", minLength: 1, maxLength: 64 },
     });
-  if (route.operation === "listPipelines")
+  if (route.operation === "listPipelines" || route.operation === "getBatch")
     out.push(
       {
         name: "limit",
@@ -135,8 +165,9 @@ function parameters(route: Route): Json[] {
         schema: { type: "string" },
       },
       { name: "status", in: "query", schema: { type: "string", enum: [...RECORD_STATUSES] } },
-      { name: "batchId", in: "query", schema: { type: "string" } },
     );
+  if (route.operation === "listPipelines")
+    out.push({ name: "batchId", in: "query", schema: { type: "string" } });
   return out;
 }
 
@@ -162,7 +193,12 @@ function operationObject(route: Route): Json {
             type: "object",
             required: ["items"],
             properties: {
-              items: { type: "array", minItems: 1, maxItems: 500, items: ref("PipelineRequest") },
+              items: {
+                type: "array",
+                minItems: BATCH_ITEMS.min,
+                maxItems: BATCH_ITEMS.max,
+                items: ref("PipelineRequest"),
+              },
             },
           }
         : undefined;
@@ -276,6 +312,46 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
             updatedAt: timestamp,
             completedAt: timestamp,
             request: ref("PipelineRequest"),
+            links: { type: "object", properties: { self: { type: "string" } } },
+          },
+        },
+        BatchAccepted: {
+          type: "object",
+          required: ["id", "total", "items", "links"],
+          properties: {
+            id: { type: "string" },
+            total: { type: "integer" },
+            items: {
+              type: "array",
+              description: "One per item, in item order",
+              items: {
+                type: "object",
+                required: ["id", "accountId", "regionId"],
+                properties: {
+                  id: { type: "string" },
+                  accountId: { type: "string" },
+                  regionId: { type: "string" },
+                },
+              },
+            },
+            links: { type: "object", properties: { self: { type: "string" } } },
+            warnings: { type: "array", items: ref("Violation") },
+          },
+        },
+        Batch: {
+          type: "object",
+          required: ["id", "total", "counts", "done", "items", "links"],
+          properties: {
+            id: { type: "string" },
+            total: { type: "integer" },
+            counts: {
+              type: "object",
+              required: [...RECORD_STATUSES],
+              properties: Object.fromEntries(RECORD_STATUSES.map((s) => [s, { type: "integer" }])),
+            },
+            done: { type: "boolean", description: "Every item succeeded, failed or was cancelled" },
+            items: { type: "array", items: ref("Record") },
+            nextCursor: { type: "string" },
             links: { type: "object", properties: { self: { type: "string" } } },
           },
         },

@@ -13,11 +13,6 @@ export const PROBLEMS = {
     title: "The request is not a valid CreateImagePipeline request",
   },
   "malformed-json": { status: 400, code: "MalformedJSON", title: "The request body is not valid JSON" },
-  "account-not-supported": {
-    status: 400,
-    code: "AccountNotSupported",
-    title: "Requests for another account are not accepted yet",
-  },
   "invalid-query": { status: 400, code: "InvalidQueryParameter", title: "A query parameter is invalid" },
   "invalid-idempotency-key": {
     status: 400,
@@ -53,7 +48,6 @@ export const PROBLEMS = {
     title: "The idempotency key was already used with a different request body",
   },
   internal: { status: 500, code: "InternalError", title: "The service failed to handle the request" },
-  "not-implemented": { status: 501, code: "NotImplemented", title: "This operation is not available yet" },
   "service-unavailable": {
     status: 503,
     code: "ServiceUnavailable",

@@ -44,3 +44,40 @@ export function acceptedView(record: PipelineRecord, warnings: Warning[]): Recor
     ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
+
+export const batchPath = (id: string): string => `/v1/batches/${id}`;
+
+/** The 202 of POST /v1/batches: each item's record id, in item order. */
+export function acceptedBatchView(
+  batchId: string,
+  items: { id: string; accountId: string; regionId: string }[],
+  warnings: Warning[],
+): Record<string, unknown> {
+  return {
+    id: batchId,
+    total: items.length,
+    items: items.map(({ id, accountId, regionId }) => ({ id, accountId, regionId })),
+    links: { self: batchPath(batchId) },
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** GET /v1/batches/{id}: counts over the whole batch, one page of items. */
+export function batchView(batch: {
+  id: string;
+  total: number;
+  counts: Record<RecordStatus, number>;
+  done: boolean;
+  items: PipelineRecord[];
+  nextCursor?: string;
+}): Record<string, unknown> {
+  return {
+    id: batch.id,
+    total: batch.total,
+    counts: batch.counts,
+    done: batch.done,
+    items: batch.items.map(recordView),
+    ...(batch.nextCursor ? { nextCursor: batch.nextCursor } : {}),
+    links: { self: batchPath(batch.id) },
+  };
+}

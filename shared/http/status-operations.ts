@@ -1,15 +1,16 @@
 /**
  * The operations of the status function: GET /v1/pipelines/{id}, GET /v1/pipelines, and
- * GET /v1/batches/{id} (501 until batches land). Reads only.
+ * GET /v1/batches/{id}. Reads only.
  */
 import { isRecordId } from "../app/ids";
 import type { RecordStore } from "../app/ports";
+import { readBatch } from "../app/read-batch";
 import { LIST_LIMIT, type ListQuery, listRecords, readRecord } from "../app/read-records";
 import { RECORD_STATUSES, type RecordStatus } from "../domain/record";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
 import { HttpProblem } from "./problems";
-import { isUnfinished, RETRY_AFTER_SECONDS, recordView } from "./record-view";
+import { batchView, isUnfinished, RETRY_AFTER_SECONDS, recordView } from "./record-view";
 import { requesterOf } from "./requester-of";
 import type { Operation } from "./routes";
 
@@ -37,18 +38,23 @@ const invalidCursor = (): HttpProblem =>
     ],
   });
 
-const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"];
+export const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"] as const;
+/** A batch's items page like the list; `status` narrows the page, never the counts. */
+export const BATCH_PARAMETERS = ["limit", "cursor", "status"] as const;
 const MAX_CURSOR_LENGTH = 4096;
 
-/** The list route's query: every fault at once, like the body's validation. */
-export function parseListQuery(query: Record<string, string>): ListQuery {
+/** A list route's query (the list's, or a batch's): every fault at once, like the body's validation. */
+export function parseListQuery(
+  query: Record<string, string>,
+  allowed: readonly string[] = LIST_PARAMETERS,
+): ListQuery {
   const faults: QueryFault[] = [];
   for (const name of Object.keys(query)) {
-    if (!LIST_PARAMETERS.includes(name))
+    if (!allowed.includes(name))
       faults.push({
         parameter: name,
         code: "InvalidParameter.UnknownKey",
-        detail: `Unknown query parameter; this route takes ${LIST_PARAMETERS.join(", ")}`,
+        detail: `Unknown query parameter; this route takes ${allowed.join(", ")}`,
       });
   }
   let limit: number = LIST_LIMIT.default;
@@ -98,6 +104,12 @@ export function parseListQuery(query: Record<string, string>): ListQuery {
   };
 }
 
+/** The store alone can tell a cursor it did not hand out; it says so with this code. */
+function rethrowCursorFault(error: unknown): never {
+  if ((error as { code?: unknown } | null)?.code === INVALID_CURSOR_CODE) throw invalidCursor();
+  throw error;
+}
+
 export function statusOperations(
   services: (context: HttpInvocationContext) => StatusServices,
 ): Partial<Record<Operation, OperationHandler>> {
@@ -118,11 +130,7 @@ export function statusOperations(
     listPipelines: async (request, context) => {
       const query = parseListQuery(request.query);
       const page = await listRecords(services(context).store, requesterOf(request.caller), query).catch(
-        (error: unknown) => {
-          // The store alone can tell a cursor it did not hand out; it says so with this code.
-          if ((error as { code?: unknown } | null)?.code === INVALID_CURSOR_CODE) throw invalidCursor();
-          throw error;
-        },
+        rethrowCursorFault,
       );
       return jsonResponse(200, {
         items: page.items.map(recordView),
@@ -130,8 +138,20 @@ export function statusOperations(
       });
     },
 
-    getBatch: async () => {
-      throw new HttpProblem("not-implemented", "Batches are not available yet");
+    getBatch: async (request, context) => {
+      const id = request.params.id ?? "";
+      const query = parseListQuery(request.query, BATCH_PARAMETERS);
+      const batch = isRecordId(id)
+        ? await readBatch(services(context).store, requesterOf(request.caller), id, query).catch(
+            rethrowCursorFault,
+          )
+        : undefined;
+      if (!batch) throw new HttpProblem("not-found", `There is no batch ${id}`);
+      return jsonResponse(
+        200,
+        batchView(batch),
+        batch.done ? {} : { "retry-after": String(RETRY_AFTER_SECONDS) },
+      );
     },
   };
 }

@@ -1,17 +1,31 @@
 /**
  * The operations of the submit function: POST /v1/pipelines, DELETE /v1/pipelines/{id}, and
- * POST /v1/batches (501 until batches land). Each turns an authorized request into one use-case
- * call and the use case's outcome into a response.
+ * POST /v1/batches. Each turns an authorized request into one use-case call and the use case's
+ * outcome into a response.
  */
-import { type AcceptDependencies, acceptPipelineRequest, isIdempotencyKey } from "../app/accept-request";
+import { acceptBatch } from "../app/accept-batch";
+import {
+  type AcceptDependencies,
+  acceptPipelineRequest,
+  type IdempotencySource,
+  isIdempotencyKey,
+} from "../app/accept-request";
 import { type CancelDependencies, cancelRequest } from "../app/cancel-request";
 import { isRecordId } from "../app/ids";
+import type { Violation } from "../domain/request/violation";
 import type { AuthorizedRequest, HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
 import { HttpProblem } from "./problems";
-import { acceptedView, RETRY_AFTER_SECONDS, recordPath, recordView } from "./record-view";
+import {
+  acceptedBatchView,
+  acceptedView,
+  batchPath,
+  RETRY_AFTER_SECONDS,
+  recordPath,
+  recordView,
+} from "./record-view";
 import { requesterOf } from "./requester-of";
-import type { Operation } from "./routes";
+import { batchBodyLimit, type Operation } from "./routes";
 
 export interface SubmitServices {
   accept: AcceptDependencies;
@@ -30,6 +44,18 @@ export function idempotencyKeyOf(request: AuthorizedRequest): string | undefined
   return key;
 }
 
+const invalid = (violations: Violation[]): HttpProblem =>
+  new HttpProblem("validation", `${plural(violations.length, "parameter is", "parameters are")} invalid`, {
+    errors: violations,
+  });
+
+const keyReused = (source: IdempotencySource): HttpProblem =>
+  new HttpProblem(
+    "idempotency-key-reused",
+    `This ${source} was used before with a different request body; use a new ${source} for a new request`,
+    { source },
+  );
+
 export function submitOperations(
   services: (context: HttpInvocationContext) => SubmitServices,
 ): Partial<Record<Operation, OperationHandler>> {
@@ -42,33 +68,9 @@ export function submitOperations(
       });
       switch (outcome.kind) {
         case "invalid":
-          throw new HttpProblem(
-            "validation",
-            `${plural(outcome.violations.length, "parameter is", "parameters are")} invalid`,
-            {
-              errors: outcome.violations,
-            },
-          );
-        case "account-not-supported":
-          throw new HttpProblem(
-            "account-not-supported",
-            `AccountId ${outcome.accountId} is not the service's account; cross-account requests are not accepted yet. Omit AccountId to use the service's account.`,
-            {
-              errors: [
-                {
-                  pointer: "#/AccountId",
-                  code: "AccountNotSupported",
-                  detail: "Only the service's own account is supported",
-                },
-              ],
-            },
-          );
+          throw invalid(outcome.violations);
         case "idempotency-key-reused":
-          throw new HttpProblem(
-            "idempotency-key-reused",
-            `This ${outcome.source} was used before with a different request body; use a new ${outcome.source} for a new request`,
-            { source: outcome.source },
-          );
+          throw keyReused(outcome.source);
         case "accepted":
           return jsonResponse(202, acceptedView(outcome.record, outcome.warnings), {
             location: recordPath(outcome.record.id),
@@ -97,11 +99,32 @@ export function submitOperations(
       }
     },
 
-    createBatch: async () => {
-      throw new HttpProblem(
-        "not-implemented",
-        "Batches are not accepted yet; submit each request with POST /v1/pipelines",
-      );
+    createBatch: async (request, context) => {
+      const items = (request.json as { items?: unknown } | null)?.items;
+      const maxBytes = batchBodyLimit(Array.isArray(items) ? items.length : 1);
+      if (request.body.length > maxBytes)
+        throw new HttpProblem(
+          "payload-too-large",
+          `The body is ${request.body.length} bytes; a batch of ${Array.isArray(items) ? items.length : 0} items takes at most ${maxBytes}`,
+          { maxBytes },
+        );
+      const outcome = await acceptBatch(services(context).accept, {
+        requester: requesterOf(request.caller),
+        body: request.json,
+        idempotencyKey: idempotencyKeyOf(request),
+      });
+      switch (outcome.kind) {
+        case "invalid":
+          throw invalid(outcome.violations);
+        case "idempotency-key-reused":
+          throw keyReused(outcome.source);
+        case "accepted":
+          return jsonResponse(202, acceptedBatchView(outcome.batchId, outcome.items, outcome.warnings), {
+            location: batchPath(outcome.batchId),
+            "retry-after": String(RETRY_AFTER_SECONDS),
+            ...(outcome.replayed ? { "idempotent-replayed": "true" } : {}),
+          });
+      }
     },
   };
 }

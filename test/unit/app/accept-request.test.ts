@@ -70,15 +70,17 @@ describe("acceptPipelineRequest", () => {
     expect(outcome.record.request.ClientToken).toBe("tok-1");
   });
 
-  it("refuses another account with AccountNotSupported and stores nothing", async () => {
+  it("accepts another account and stores it as the record's accountId", async () => {
     const { deps, store, queue } = setup();
     const outcome = await acceptPipelineRequest(deps, {
       requester: alice,
       body: { ...validBody(), AccountId: "1000000000000002" },
     });
-    expect(outcome).toEqual({ kind: "account-not-supported", accountId: "1000000000000002" });
-    expect(store.records.size).toBe(0);
-    expect(queue.sent).toEqual([]);
+    if (outcome.kind !== "accepted") throw new Error(outcome.kind);
+    expect(outcome.record.accountId).toBe("1000000000000002");
+    expect(outcome.record.request).not.toHaveProperty("AccountId");
+    expect(store.records.get(outcome.record.id)?.accountId).toBe("1000000000000002");
+    expect(queue.sent).toEqual([{ id: outcome.record.id }]);
   });
 
   it("returns the violations of an invalid body and stores nothing", async () => {

@@ -170,7 +170,6 @@ describe("HTTP functions", () => {
 
   it.each([
     ["an invalid body", { ...validBody, SystemDiskSize: 5 }, {}, 400, "InvalidRequest"],
-    ["another account", { ...validBody, AccountId: "1000000000000002" }, {}, 400, "AccountNotSupported"],
     ["a bad Idempotency-Key", validBody, { "Idempotency-Key": "x".repeat(65) }, 400, "InvalidIdempotencyKey"],
   ])("refuses %s", async (_name, body, headers, statusCode, code) => {
     const response = await post(body, writer, headers);
@@ -249,19 +248,6 @@ describe("HTTP functions", () => {
     expect(response.statusCode).toBe(statusCode);
     expect(response.headers.allow).toBe(allow);
     expect(response.headers["content-type"]).toBe("application/problem+json");
-  });
-
-  it("answers 501 for the batch routes", async () => {
-    const created = await submit(
-      fcEvent({ method: "POST", path: "/v1/batches", token: writer, body: { items: [] } }),
-      context,
-    );
-    expect(created.statusCode).toBe(501);
-    const read = await status(
-      fcEvent({ method: "GET", path: "/v1/batches/01JD0000000000000000000001", token: reader }),
-      context,
-    );
-    expect(read.statusCode).toBe(501);
   });
 
   it("answers 500 with a problem body for an event that is not an FC3 HTTP event", async () => {
