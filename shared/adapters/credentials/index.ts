@@ -1,10 +1,8 @@
 /**
  * Which keys an SDK call for an account uses. The function's own keys come from the FC context
  * (the role's temporary keys in the cloud; locally the service account's long-term keys with an
- * empty token). A record in another account will use keys from STS AssumeRole on that account's
- * role (spec/processing.md, "Cross-account"); until that lands such a record gets a permanent
- * failure, behind the same {@link AccountCredentialsProvider} interface an AssumeRole provider
- * with a per-account cache will implement.
+ * empty token). A record in another account uses keys from STS AssumeRole on that account's role
+ * (spec/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
  */
 import type { EcsFailure } from "../../app/ports";
 import type { FcContext } from "../../fc/context";
@@ -20,9 +18,17 @@ export type AccountCredentials =
   | { ok: true; credentials: AccessKeyCredentials }
   | { ok: false; failure: EcsFailure };
 
+/** What the call that needs the keys can tell the provider. */
+export interface ForAccountOptions {
+  /** The caller's remaining time budget: an AssumeRole made for it takes no longer. */
+  timeoutMs?: number;
+  /** Names the cause (the record's ClientToken) in the assumed role's session name. */
+  sessionHint?: string;
+}
+
 export interface AccountCredentialsProvider {
   /** Never throws: a failure to get keys is a failure of the record's call, with a code. */
-  forAccount(accountId: string): Promise<AccountCredentials>;
+  forAccount(accountId: string, options?: ForAccountOptions): Promise<AccountCredentials>;
 }
 
 export class CredentialsError extends Error {
@@ -48,7 +54,10 @@ export function credentialsFromContext(context: Pick<FcContext, "credentials">):
   return { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
 }
 
-/** The service account's own keys for its own account; other accounts are not served yet. */
+/**
+ * The service account's own keys for its own account, and a permanent refusal for any other: for
+ * tests and for wiring that must never leave the service account.
+ */
 export function serviceAccountCredentials(
   serviceAccountId: string,
   own: AccessKeyCredentials,
@@ -60,10 +69,18 @@ export function serviceAccountCredentials(
         ok: false,
         failure: {
           code: CROSS_ACCOUNT_NOT_SUPPORTED,
-          message: `Records for account ${accountId} need STS AssumeRole into it, which this deployment does not do yet; only account ${serviceAccountId} is served.`,
+          message: `Records for account ${accountId} need STS AssumeRole into it, which this provider does not do; only account ${serviceAccountId} is served.`,
           transient: false,
         },
       };
     },
   };
 }
+
+export {
+  ASSUMED_ROLE_DEFAULTS,
+  type AssumedRoleProviderOptions,
+  assumedRoleCredentials,
+  roleArnOf,
+  roleSessionName,
+} from "./assumed-role-provider";

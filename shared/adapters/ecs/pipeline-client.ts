@@ -202,7 +202,12 @@ function clientFor(where: ResolvedEndpoint, regionId: string, keys: AccessKeyCre
 export function createPipelineClient(options: PipelineClientOptions): PipelineClient {
   return {
     async createImagePipeline(target, request, clientToken, { timeoutMs }): Promise<CreatePipelineOutcome> {
-      const keys = await options.credentials.forAccount(target.accountId);
+      // Keys for another account may cost an STS call first; it comes out of the same budget.
+      const startedAt = Date.now();
+      const keys = await options.credentials.forAccount(target.accountId, {
+        timeoutMs,
+        sessionHint: clientToken,
+      });
       if (!keys.ok) return { ok: false, failure: keys.failure };
       let sdkRequest: $Ecs.CreateImagePipelineRequest;
       try {
@@ -211,7 +216,7 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         const message = err instanceof Error ? err.message : String(err);
         return { ok: false, failure: { code: "InvalidParameter.UnknownKey", message, transient: false } };
       }
-      const timeout = Math.max(1, Math.floor(timeoutMs));
+      const timeout = Math.max(1, Math.floor(timeoutMs - (Date.now() - startedAt)));
       try {
         const client = clientFor(
           resolveEcsEndpoint(options.endpoint, target.regionId),

@@ -100,6 +100,7 @@ beforeAll(async () => {
     TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
     RECORDS_TABLE: TABLE,
     ECS_ENDPOINT: `127.0.0.1:${ecs.port}`,
+    STS_ENDPOINT: `127.0.0.1:${ecs.port}`,
     WORKER_MAX_ATTEMPTS: "20",
     // Only errors reach stdout, and none is expected.
     LOG_LEVEL: "error",
@@ -204,14 +205,26 @@ describe("the worker function", () => {
     expect(after?.error?.requestId).toEqual(expect.any(String));
   });
 
-  it("a record of another account fails with CrossAccountNotSupported and no ECS call", async () => {
-    const record = await pendingRecord("1000000000000002");
-    await handler(event([record.id]), context());
-    expect(await stored(record.id)).toMatchObject({
-      status: "failed",
-      error: { code: "CrossAccountNotSupported", retryable: false },
-    });
-    expect(ecs.control.calls().createImagePipeline.received).toBe(0);
+  it("records of other accounts run there through AssumeRole; one without the role fails alone", async () => {
+    const records = [
+      await pendingRecord("1000000000000002"),
+      await pendingRecord("1000000000000003"),
+      await pendingRecord("1000000000000002"),
+      await pendingRecord("1000000000000009"),
+    ];
+    await handler(event(records.map((r) => r.id)), context());
+    const [b1, c1, b2, none] = await Promise.all(records.map((r) => stored(r.id)));
+    for (const done of [b1, c1, b2]) expect(done).toMatchObject({ status: "succeeded" });
+    expect(none).toMatchObject({ status: "failed", error: { code: "NoPermission", retryable: false } });
+    expect(none?.error?.requestId).toEqual(expect.any(String));
+    const accountOf = new Map(ecs.control.pipelines().map((p) => [p.imagePipelineId, p.accountId]));
+    expect([b1, c1, b2].map((r) => accountOf.get(r?.imagePipelineId ?? ""))).toEqual([
+      "1000000000000002",
+      "1000000000000003",
+      "1000000000000002",
+    ]);
+    // One session per account, shared by its records; the refusal is asked once.
+    expect(ecs.control.calls().assumeRole.received).toBe(3);
   });
 
   it("unreadable messages and unknown ids are acknowledged", async () => {
