@@ -57,7 +57,7 @@ export async function startBatchService(): Promise<BatchService> {
   const logger = new CapturingLogger();
   const context: FcContext = {
     requestId: "req",
-    credentials: {},
+    credentials: { accessKeyId: "", accessKeySecret: "", securityToken: "" },
     function: { name: "fn", handler: "index.handler", memory: 512, timeout: 30 },
     region: "cn-hangzhou",
     accountId: LOCAL_SERVICE_ACCOUNT_ID,
