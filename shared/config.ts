@@ -53,6 +53,7 @@ const ConfigSchema = v.object({
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   WORKER_MAX_ATTEMPTS: positiveInteger("WORKER_MAX_ATTEMPTS", 5),
+  RECONCILE_PENDING_AFTER_SECONDS: positiveInteger("RECONCILE_PENDING_AFTER_SECONDS", 300),
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ""),
     v.transform((s) => s.trim() || "info"),
@@ -69,6 +70,8 @@ export interface Config {
   crossAccount: { roleName: string; externalId?: string };
   jwt: { jwksUrl?: string; issuer?: string; audience?: string };
   worker: { maxAttempts: number };
+  /** How long a record may stay `pending` before the reconciler queues it again. */
+  reconciler: { pendingAfterSeconds: number };
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -93,6 +96,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     crossAccount: { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID },
     jwt: { jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     worker: { maxAttempts: e.WORKER_MAX_ATTEMPTS },
+    reconciler: { pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS },
     logLevel: e.LOG_LEVEL,
   };
 }
