@@ -140,6 +140,10 @@ export async function buildFunctions(outRoot = path.join(root, "dist")): Promise
       metafile: true,
       legalComments: "none",
       logLevel: "warning",
+      // `tablestore` assigns to variables it never declares (`for (pro in ...)`, `key`, `size`,
+      // `sub`): sloppy-mode globals that throw under the "use strict" our ES modules put at the
+      // top of the bundle. Declaring them here keeps them local to the bundle.
+      banner: { js: "var key, size, pro, sub;" },
       plugins: ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : [],
     });
     // The project root is an ES module package; this marker keeps Node (and the local FC runtime)
