@@ -1,0 +1,203 @@
+/**
+ * `npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY]`
+ *
+ * Submits a batch of CreateImagePipeline requests from a JSON or YAML file (`{ items: [...] }` or a
+ * bare list) to a running service, shows progress until every item is terminal, then prints one
+ * line per item. Exit code: 0 when every item succeeded, 1 when any failed or was cancelled, 2 when
+ * the batch was refused (the violations are printed with their pointers).
+ *
+ * The Idempotency-Key defaults to a hash of the file, so running the same file twice follows the
+ * first batch instead of creating a second one. The token comes from --token, then the
+ * IMAGE_PIPELINES_TOKEN variable, then, for a service on this machine only, a dev token signed with
+ * the local stack's key (local/jwt, the key file under DATA_DIR or .local, as `npm run dev-token`).
+ * The URL defaults to IMAGE_PIPELINES_URL, then the local stack's http://127.0.0.1:9000.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { DEFAULT_DEV_SCOPE, loadJwtIssuer } from "../local/jwt";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
+
+interface BatchItemView {
+  id: string;
+  status: string;
+  accountId: string;
+  regionId: string;
+  imagePipelineId?: string;
+  error?: { code: string; message: string };
+}
+
+interface BatchView {
+  id: string;
+  total: number;
+  counts: Record<string, number>;
+  done: boolean;
+  items: BatchItemView[];
+  nextCursor?: string;
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  code?: string;
+  errors?: { pointer: string; code: string; detail: string }[];
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+function usage(message: string): never {
+  console.error(
+    `${message}\nusage: npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY]`,
+  );
+  process.exit(2);
+}
+
+async function loadItems(file: string): Promise<{ body: { items: unknown[] }; text: string }> {
+  const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) =>
+    usage(`cannot read ${file}: ${err.code ?? err.message}`),
+  );
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    usage(`${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(err as Error).message}`);
+  }
+  const items = Array.isArray(parsed) ? parsed : (parsed as { items?: unknown })?.items;
+  if (!Array.isArray(items)) usage(`${file} must hold a list of requests, or { "items": [ ... ] }`);
+  return { body: { items }, text };
+}
+
+/** A dev token for a service on this machine; a remote service would never accept the local key. */
+async function localDevToken(base: string): Promise<string | undefined> {
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(base).hostname)) return undefined;
+  const issuer = await loadJwtIssuer(path.resolve(root, process.env.DATA_DIR?.trim() || ".local"));
+  return issuer.issue({ sub: process.env.USER?.trim() || "batch-cli", scope: DEFAULT_DEV_SCOPE });
+}
+
+async function call<T>(
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = { title: text };
+  }
+  return { status: response.status, body: body as T, headers: response.headers };
+}
+
+async function readBatch(base: string, id: string, headers: Record<string, string>): Promise<BatchView> {
+  const first = await call<BatchView & Problem>(`${base}/v1/batches/${id}?limit=100`, { headers });
+  if (first.status !== 200)
+    throw new Error(`GET /v1/batches/${id} answered ${first.status}: ${first.body.title ?? ""}`);
+  const view = { ...first.body, items: [...first.body.items] };
+  let cursor = first.body.nextCursor;
+  while (cursor) {
+    const page = await call<BatchView>(
+      `${base}/v1/batches/${id}?limit=100&cursor=${encodeURIComponent(cursor)}`,
+      { headers },
+    );
+    if (page.status !== 200) throw new Error(`GET /v1/batches/${id} answered ${page.status}`);
+    view.items.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  }
+  return view;
+}
+
+function table(items: BatchItemView[]): string {
+  const rows = items.map((item, index) => [
+    String(index),
+    item.accountId,
+    item.regionId,
+    item.status,
+    item.imagePipelineId ?? (item.error ? `${item.error.code}: ${item.error.message}` : ""),
+  ]);
+  const header = ["#", "account", "region", "status", "pipeline / error"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 4 ? 0 : r[i]!.length))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 4 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function parseOptions() {
+  return parseArgs({
+    allowPositionals: true,
+    strict: true,
+    options: {
+      url: { type: "string", default: process.env.IMAGE_PIPELINES_URL ?? "http://127.0.0.1:9000" },
+      token: { type: "string" },
+      interval: { type: "string", default: "2" },
+      "idempotency-key": { type: "string" },
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions();
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const file = positionals[0];
+  if (!file) usage("which file?");
+  const interval = Number(values.interval);
+  if (!(interval > 0)) usage("--interval must be a positive number of seconds");
+  const base = values.url.replace(/\/+$/, "");
+  if (!URL.canParse(base)) usage(`--url ${values.url} is not a URL`);
+  const { body, text } = await loadItems(file);
+  const token = values.token ?? process.env.IMAGE_PIPELINES_TOKEN ?? (await localDevToken(base));
+  if (!token)
+    usage("no token: pass --token or set IMAGE_PIPELINES_TOKEN (a dev token is made only for a local URL)");
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const idempotencyKey =
+    values["idempotency-key"] ?? `batch-${createHash("sha256").update(text).digest("hex").slice(0, 40)}`;
+
+  const submitted = await call<{ id: string } & Problem>(`${base}/v1/batches`, {
+    method: "POST",
+    headers: { ...headers, "idempotency-key": idempotencyKey },
+    body: JSON.stringify(body),
+  });
+  if (submitted.status !== 202) {
+    console.error(
+      `The batch was refused (${submitted.status}): ${submitted.body.title ?? ""} ${submitted.body.detail ?? ""}`,
+    );
+    for (const e of submitted.body.errors ?? []) console.error(`  ${e.pointer}  ${e.code}  ${e.detail}`);
+    process.exit(submitted.status === 400 || submitted.status === 422 ? 2 : 1);
+  }
+  const batchId = submitted.body.id;
+  console.log(`batch ${batchId}: ${body.items.length} items accepted (Idempotency-Key ${idempotencyKey})`);
+
+  let view = await readBatch(base, batchId, headers);
+  let shown = "";
+  while (!view.done) {
+    const counts = STATUSES.map((s) => `${s} ${view.counts[s] ?? 0}`).join(", ");
+    // One line per change, so a long wait does not flood the terminal.
+    if (counts !== shown) console.log(`  ${counts}`);
+    shown = counts;
+    await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+    view = await readBatch(base, batchId, headers);
+  }
+  console.log(table(view.items));
+  const succeeded = view.items.filter((i) => i.status === "succeeded").length;
+  const failed = view.items.filter((i) => TERMINAL.has(i.status) && i.status !== "succeeded").length;
+  console.log(`${view.total} items: ${succeeded} succeeded, ${failed} failed or cancelled`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  console.error(`batch: ${(err as Error).message}`);
+  process.exit(1);
+});
