@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const sYamlText = readFileSync(S_YAML_PATH, "utf8");
 const validateProps = createPropsValidator();
 
-const FUNCTIONS = ["submit", "status", "worker"] as const;
+const FUNCTIONS = ["submit", "status", "worker", "reconciler"] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** Every environment variable the functions' config module reads. */
@@ -36,6 +36,7 @@ const CONFIG_ENV_NAMES = [
   "JWT_ISSUER",
   "JWT_AUDIENCE",
   "WORKER_MAX_ATTEMPTS",
+  "RECONCILE_PENDING_AFTER_SECONDS",
   "LOG_LEVEL",
 ];
 
@@ -74,6 +75,16 @@ const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
     "WORKER_MAX_ATTEMPTS",
     "LOG_LEVEL",
   ],
+  reconciler: [
+    "SERVICE_ACCOUNT_ID",
+    "TABLESTORE_ENDPOINT",
+    "TABLESTORE_INSTANCE",
+    "RECORDS_TABLE",
+    "MNS_ENDPOINT",
+    "QUEUE_NAME",
+    "RECONCILE_PENDING_AFTER_SECONDS",
+    "LOG_LEVEL",
+  ],
 };
 
 /** The shell variables `s deploy` cannot do without (docs/deploy.md). */
@@ -106,7 +117,7 @@ function envOf(props: Record<string, unknown>): Record<string, unknown> {
 describe("s.yaml as written", () => {
   const doc = record(parse(sYamlText));
 
-  it("is a Serverless Devs 3 application of three fc3 resources", () => {
+  it("is a Serverless Devs 3 application of four fc3 resources", () => {
     expect(doc.edition).toBe("3.0.0");
     const resources = record(doc.resources);
     expect(Object.keys(resources).sort()).toEqual([...FUNCTIONS].sort());
@@ -182,7 +193,7 @@ describe("s.yaml resolved by Serverless Devs", () => {
     expect(bytes).toBeLessThanOrEqual(MAX_ENV_BYTES);
   });
 
-  it("points every function at the same store, and submit and worker at the same account", () => {
+  it("points every function at the same store, and submit, worker and reconciler at the same account", () => {
     const envs = FUNCTIONS.map((name) => envOf(props(name)));
     for (const env of envs) {
       expect(env.TABLESTORE_ENDPOINT).toBe("https://imgpipe.cn-hangzhou.ots.aliyuncs.com");
@@ -190,7 +201,7 @@ describe("s.yaml resolved by Serverless Devs", () => {
       expect(env.RECORDS_TABLE).toBe("image_pipeline_records");
       expect(env.LOG_LEVEL).toBe("info");
     }
-    for (const name of ["submit", "worker"] as const) {
+    for (const name of ["submit", "worker", "reconciler"] as const) {
       expect(envOf(props(name))).toMatchObject({
         SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
         MNS_ENDPOINT: `https://${LOCAL_SERVICE_ACCOUNT_ID}.mns.cn-hangzhou.aliyuncs.com`,
@@ -214,6 +225,31 @@ describe("s.yaml resolved by Serverless Devs", () => {
     }
     expect(props("submit").role).toBe(props("status").role);
     expect(props("worker").role).not.toBe(props("submit").role);
+    // The reconciler only reads records and sends messages: a role of its own, without writes.
+    expect(new Set([props("reconciler").role, props("submit").role, props("worker").role]).size).toBe(3);
+  });
+
+  describe("reconciler timer trigger", () => {
+    it("runs on one enabled timer, often enough to pick records up soon after the pending threshold", () => {
+      const triggers = triggersOf(props("reconciler"));
+      expect(triggers).toHaveLength(1);
+      expect(triggers[0]).toMatchObject({ triggerType: "timer", qualifier: "LATEST" });
+      const config = record(triggers[0]?.triggerConfig);
+      expect(config.enable).toBe(true);
+      const every = /^@every (\d+)m$/.exec(String(config.cronExpression));
+      expect(every, String(config.cronExpression)).not.toBeNull();
+      const periodSeconds = Number(every?.[1]) * 60;
+      const pendingAfter = Number(envOf(props("reconciler")).RECONCILE_PENDING_AFTER_SECONDS);
+      expect(periodSeconds).toBeGreaterThanOrEqual(60);
+      expect(periodSeconds).toBeLessThanOrEqual(pendingAfter);
+    });
+
+    it("re-enqueues onto the queue submit sends to and the worker consumes, within one period", () => {
+      const env = envOf(props("reconciler"));
+      expect(env.QUEUE_NAME).toBe(envOf(props("submit")).QUEUE_NAME);
+      expect(env.RECONCILE_PENDING_AFTER_SECONDS).toBe("300");
+      expect(Number(props("reconciler").timeout)).toBeLessThanOrEqual(60);
+    });
   });
 
   it.each([
@@ -300,6 +336,8 @@ describe("s.yaml resolved by Serverless Devs", () => {
       QUEUE_NAME: "prod-requests",
       DEAD_LETTER_QUEUE_NAME: "prod-requests-dlq",
       EVENTS_TOPIC: "prod-completions",
+      RECONCILE_PENDING_AFTER_SECONDS: "600",
+      RECONCILER_ROLE_NAME: "prod-reconciler",
     });
     if (!result.ok) throw new Error(result.output);
     const worker = record(result.props.worker);
@@ -311,6 +349,13 @@ describe("s.yaml resolved by Serverless Devs", () => {
       EVENTS_TOPIC: "prod-completions",
     });
     expect(envOf(submit).QUEUE_NAME).toBe("prod-requests");
+    const reconciler = record(result.props.reconciler);
+    expect(envOf(reconciler)).toMatchObject({
+      QUEUE_NAME: "prod-requests",
+      RECONCILE_PENDING_AFTER_SECONDS: "600",
+    });
+    expect(reconciler.role).toBe(`acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/prod-reconciler`);
+    expect(validateProps(reconciler)).toEqual({ schemaErrors: [], triggerErrors: [] });
     const config = record(triggersOf(worker)[0]?.triggerConfig);
     expect(record(record(config.runOptions).deadLetterQueue).Arn).toBe(
       `acs:mns:cn-shanghai:${LOCAL_SERVICE_ACCOUNT_ID}:/queues/prod-requests-dlq`,
@@ -416,4 +461,12 @@ describe("fc3 props validator", () => {
       expect(check.triggerErrors).not.toEqual([]);
     },
   );
+
+  it("the per-type trigger check rejects a timer trigger without a cron expression", () => {
+    const p = validProps();
+    const timer = { triggerName: "timer", triggerType: "timer", triggerConfig: { enable: true } };
+    const check = validateProps({ ...p, triggers: [timer] });
+    expect(check.schemaErrors).toEqual([]);
+    expect(check.triggerErrors).not.toEqual([]);
+  });
 });
