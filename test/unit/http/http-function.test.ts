@@ -410,4 +410,98 @@ describe("HTTP functions", () => {
       });
     });
   });
+
+  describe("batches", () => {
+    const postBatch = (body: unknown, token = writer, headers: Record<string, string> = {}) =>
+      submit(fcEvent({ method: "POST", path: "/v1/batches", token, body, headers }), context);
+    const getBatch = (id: string, token = reader, query: Record<string, string> = {}) =>
+      status(fcEvent({ method: "GET", path: `/v1/batches/${id}`, token, query }), context);
+
+    it("accepts a batch with 202, Location, Retry-After and each item's id in order", async () => {
+      const response = await postBatch({
+        items: [validBody, { ...validBody, AccountId: "1000000000000002", ImageName: "web" }],
+      });
+      expect(response.statusCode).toBe(202);
+      const body = json(response) as { id: string; items: { id: string }[] };
+      expect(response.headers).toMatchObject({ location: `/v1/batches/${body.id}`, "retry-after": "2" });
+      expect(body).toEqual({
+        id: body.id,
+        total: 2,
+        items: [
+          { id: body.items[0]!.id, accountId: SERVICE_ACCOUNT, regionId: "cn-hangzhou" },
+          { id: body.items[1]!.id, accountId: "1000000000000002", regionId: "cn-hangzhou" },
+        ],
+        links: { self: `/v1/batches/${body.id}` },
+        warnings: [expect.objectContaining({ pointer: "#/items/1/ImageName" })],
+      });
+      expect(queue.sent.map((m) => m.id)).toEqual(body.items.map((i) => i.id));
+    });
+
+    it.each([
+      ["an invalid item", { items: [validBody, { ...validBody, SystemDiskSize: 5 }] }, 400, "InvalidRequest"],
+      ["no items", { items: [] }, 400, "InvalidRequest"],
+      [
+        "two items with one ClientToken",
+        {
+          items: [
+            { ...validBody, ClientToken: "t" },
+            { ...validBody, ClientToken: "t" },
+          ],
+        },
+        400,
+        "InvalidRequest",
+      ],
+    ])("refuses %s", async (_name, body, statusCode, code) => {
+      const response = await postBatch(body);
+      expect(response.statusCode).toBe(statusCode);
+      expect(json(response)).toMatchObject({ code });
+      expect((json(response).errors as { pointer: string }[])[0]!.pointer).toMatch(/^#\/items/);
+      expect(store.records.size).toBe(0);
+    });
+
+    it("answers the same key and body with the same batch, and another body with 422", async () => {
+      const headers = { "Idempotency-Key": "b1" };
+      const first = json(await postBatch({ items: [validBody] }, writer, headers));
+      const again = await postBatch({ items: [validBody] }, writer, headers);
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(json(again).id).toBe(first.id);
+      const other = await postBatch({ items: [validBody, validBody] }, writer, headers);
+      expect(other.statusCode).toBe(422);
+      expect(json(other).code).toBe("IdempotencyKeyReused");
+    });
+
+    it("reads a batch with counts, done and Retry-After while unfinished; another caller gets 404", async () => {
+      const accepted = json(await postBatch({ items: [validBody, validBody] })) as { id: string };
+      const read = await getBatch(accepted.id, reader, { limit: "1" });
+      expect(read.statusCode).toBe(200);
+      expect(read.headers["retry-after"]).toBe("2");
+      expect(json(read)).toMatchObject({
+        id: accepted.id,
+        total: 2,
+        counts: { pending: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+        done: false,
+        items: [expect.objectContaining({ batchId: accepted.id, status: "pending" })],
+        nextCursor: expect.any(String),
+      });
+      for (const record of store.records.values()) record.status = "cancelled";
+      const finished = await getBatch(accepted.id);
+      expect(json(finished)).toMatchObject({ done: true, counts: { cancelled: 2 } });
+      expect(finished.headers["retry-after"]).toBeUndefined();
+      const bobs = await status(
+        fcEvent({ method: "GET", path: `/v1/batches/${accepted.id}`, token: bob }),
+        context,
+      );
+      expect(bobs.statusCode).toBe(404);
+      expect((await getBatch(accepted.id, admin)).statusCode).toBe(200);
+    });
+
+    it.each([
+      ["an id that is not an id", "nope", {}, 404],
+      ["an unknown batch", "01JD0000000000000000000001", {}, 404],
+      ["a list-only query parameter", "01JD0000000000000000000001", { batchId: "x" }, 400],
+      ["a bad limit", "01JD0000000000000000000001", { limit: "0" }, 400],
+    ])("answers %s", async (_name, id, query, statusCode) => {
+      expect((await getBatch(id, reader, query)).statusCode).toBe(statusCode);
+    });
+  });
 });
