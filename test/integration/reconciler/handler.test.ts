@@ -147,6 +147,8 @@ describe("the reconciler function", () => {
 
   it("queues a stale pending record and an expired running one, nothing else, and writes no record", async () => {
     const lost = await stored("pending", 10 * MINUTE);
+    // Stale under the configured 120 s, not under the 300 s default: the setting is what counts.
+    const staleByConfig = await stored("pending", (PENDING_AFTER_SECONDS + 60) * 1000);
     const expired = await stored("running", 10 * MINUTE, {
       leaseUntil: new Date(Date.now() - MINUTE).toISOString(),
     });
@@ -162,8 +164,12 @@ describe("the reconciler function", () => {
 
     const report = await handler(timerEvent(), context());
 
-    expect(report).toEqual({ requeuedPending: [lost], requeuedExpired: [expired], truncated: false });
-    expect(await queuedIds()).toEqual([lost, expired].sort());
+    expect(report).toEqual({
+      requeuedPending: [lost, staleByConfig],
+      requeuedExpired: [expired],
+      truncated: false,
+    });
+    expect(await queuedIds()).toEqual([lost, staleByConfig, expired].sort());
     expect(writeCalls()).toEqual(writesBefore);
   });
 
