@@ -13,8 +13,8 @@ import { build, type Metafile, type Plugin } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Functions that must never carry the ECS SDK: they only validate, store, queue and read. */
-export const FUNCTIONS_WITHOUT_ECS = ["submit", "status"] as const;
+/** Functions that must never carry the ECS SDK: they only validate, store, queue, read and re-queue. */
+export const FUNCTIONS_WITHOUT_ECS = ["submit", "status", "reconciler"] as const;
 
 /** Module path fragments that identify ECS SDK code inside a bundle's inputs. */
 export const ECS_SDK_MARKERS = [

@@ -3,7 +3,13 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BundleReport, buildFunctions, ECS_SDK_MARKERS, verifyBundles } from "../../../scripts/build";
+import {
+  type BundleReport,
+  buildFunctions,
+  ECS_SDK_MARKERS,
+  FUNCTIONS_WITHOUT_ECS,
+  verifyBundles,
+} from "../../../scripts/build";
 
 describe("npm run build", () => {
   let outRoot: string;
@@ -16,12 +22,12 @@ describe("npm run build", () => {
   afterAll(() => rm(outRoot, { recursive: true, force: true }));
 
   it("bundles each function into dist/<function>/index.js", () => {
-    expect(reports.map((r) => r.name)).toEqual(expect.arrayContaining(["status", "submit", "worker"]));
+    expect(reports.map((r) => r.name)).toEqual(["reconciler", "status", "submit", "worker"]);
     for (const r of reports) expect(r.file).toBe(path.join(outRoot, r.name, "index.js"));
   });
 
-  it("keeps the ECS SDK out of the submit and status bundles", () => {
-    for (const name of ["submit", "status"]) {
+  it("keeps the ECS SDK out of the submit, status and reconciler bundles", () => {
+    for (const name of FUNCTIONS_WITHOUT_ECS) {
       const report = reports.find((r) => r.name === name)!;
       expect(report.inputs.filter((i) => ECS_SDK_MARKERS.some((m) => i.includes(m)))).toEqual([]);
     }
