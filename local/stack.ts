@@ -24,7 +24,7 @@ import {
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { startCrashProxy } from "./fc/crash-proxy";
 import { serveThroughFunction } from "./fc/http-gateway";
-import { createFunctionRuntime, type FunctionRuntime } from "./fc/invoker";
+import { createFunctionRuntime, type FunctionDefinition, type FunctionRuntime } from "./fc/invoker";
 import { startTriggerPump, type TriggerPump } from "./fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -47,7 +47,7 @@ const FUNCTIONS = {
   worker: { name: "image-pipeline-worker", memoryMb: 1024, timeoutSeconds: 120 },
 } as const;
 
-type FunctionKey = keyof typeof FUNCTIONS;
+export type FunctionKey = keyof typeof FUNCTIONS;
 
 export const LOCAL_REGION = "cn-hangzhou";
 export const LOCAL_RECORDS_TABLE = "image_pipeline_records";
@@ -104,6 +104,8 @@ export interface StackControl extends ControlPlane {
 export interface RunningStack {
   url: string;
   info: StackInfo;
+  /** How the stack runs each function (bundle, env, context values), for tools that load a bundle themselves (bench). */
+  functions: Readonly<Record<FunctionKey, Readonly<FunctionDefinition>>>;
   control: StackControl;
   stop(): Promise<void>;
 }
@@ -221,31 +223,30 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
     let crashes = 0;
-    const runtime = (
+    const definition = (
       fn: FunctionKey,
       env: Record<string, string>,
-      extra: Partial<Parameters<typeof createFunctionRuntime>[0]> = {},
-    ) =>
-      createFunctionRuntime({
-        name: FUNCTIONS[fn].name,
-        bundle: bundlePath(distDir, fn),
-        env,
-        memoryMb: FUNCTIONS[fn].memoryMb,
-        timeoutSeconds: FUNCTIONS[fn].timeoutSeconds,
-        region: LOCAL_REGION,
-        accountId: LOCAL_SERVICE_ACCOUNT_ID,
-        credentials: {
-          accessKeyId: LOCAL_ACCESS_KEY_ID,
-          accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-          securityToken: "",
-        },
-        output: options.functionOutput ?? "silent",
-        ...extra,
-      });
-    const runtimes: Record<FunctionKey, FunctionRuntime> = {
-      submit: runtime("submit", commonEnv),
-      status: runtime("status", commonEnv),
-      worker: runtime("worker", workerEnv, {
+      extra: Partial<FunctionDefinition> = {},
+    ): FunctionDefinition => ({
+      name: FUNCTIONS[fn].name,
+      bundle: bundlePath(distDir, fn),
+      env,
+      memoryMb: FUNCTIONS[fn].memoryMb,
+      timeoutSeconds: FUNCTIONS[fn].timeoutSeconds,
+      region: LOCAL_REGION,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: {
+        accessKeyId: LOCAL_ACCESS_KEY_ID,
+        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+        securityToken: "",
+      },
+      output: options.functionOutput ?? "silent",
+      ...extra,
+    });
+    const definitions: Record<FunctionKey, FunctionDefinition> = {
+      submit: definition("submit", commonEnv),
+      status: definition("status", commonEnv),
+      worker: definition("worker", workerEnv, {
         timeoutSeconds: workerTimeoutSeconds,
         prepareInstance: async (kill) => {
           const proxy = await startCrashProxy({
@@ -260,6 +261,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           return { env: { ECS_ENDPOINT: proxy.endpoint }, dispose: proxy.close };
         },
       }),
+    };
+    const runtimes: Record<FunctionKey, FunctionRuntime> = {
+      submit: createFunctionRuntime(definitions.submit),
+      status: createFunctionRuntime(definitions.status),
+      worker: createFunctionRuntime(definitions.worker),
     };
 
     // The reconciler timer (spec/local-cloud.md) is wired here when functions/reconciler exists:
@@ -375,6 +381,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     return {
       url,
       info,
+      functions: definitions,
       control: {
         ...plane,
         ecs: ecs.control,

@@ -9,6 +9,7 @@ import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record
 import { claim, fail, isTerminal, type Move, release, succeed } from "../domain/record";
 import type { PipelineRequest } from "../domain/request/normalize";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import type { CallPacer } from "./call-rate";
 import type { InvocationBudget } from "./invocation-budget";
 import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
 
@@ -41,6 +42,8 @@ export interface ProcessMessageDeps {
   /** ECS calls a record may have across all invocations (WORKER_MAX_ATTEMPTS). */
   maxAttempts: number;
   timing?: Partial<WorkerTiming>;
+  /** Paces the ECS calls per target account (shared/app/call-rate); absent = no pacing. */
+  pacer?: CallPacer;
 }
 
 /** Why a message needs nothing more from the platform. */
@@ -139,17 +142,20 @@ class MessageRun {
     let current = claimedRecord;
     let lastError: RecordError | undefined;
     for (let retry = 0; ; retry++) {
-      const timeoutMs = this.callTimeoutMs();
-      if (timeoutMs < this.timing.minCallTimeoutMs) {
+      if (!(await this.awaitCallSlot(current.accountId))) {
         // The call counted in `attempts` is not made after all.
         return this.releaseForRedelivery({ ...current, attempts: current.attempts - 1 }, current, lastError);
       }
+      const timeoutMs = this.callTimeoutMs();
       const outcome = await pipelines.createImagePipeline(
         { accountId: current.accountId, regionId: current.regionId },
         ecsParameters(current),
         current.clientToken,
         { timeoutMs },
       );
+      if (outcome.ok || !outcome.failure.code.startsWith("Throttling"))
+        this.deps.pacer?.answered(current.accountId);
+      else this.deps.pacer?.throttled(current.accountId);
       if (outcome.ok) return this.settle(succeed(current, clock.now(), outcome), current);
 
       const { failure } = outcome;
@@ -272,6 +278,18 @@ class MessageRun {
     } catch (err) {
       this.log("error", "completion event not published", { error: describe(err) });
     }
+  }
+
+  /**
+   * Waits for the account's next call slot, if calls are paced. False when no call fits anymore:
+   * the invocation ends before the slot plus a worthwhile call and the final write.
+   */
+  private async awaitCallSlot(accountId: string): Promise<boolean> {
+    const spare = () => this.callTimeoutMs() - this.timing.minCallTimeoutMs;
+    if (spare() < 0) return false;
+    const { pacer } = this.deps;
+    if (!pacer) return true;
+    return (await pacer.acquire(accountId, spare())) && spare() >= 0;
   }
 
   private callTimeoutMs(): number {

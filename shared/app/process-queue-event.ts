@@ -12,6 +12,7 @@
 import { decodeQueueBody } from "../adapters/mns/queue-body";
 import type { FcContext } from "../fc/context";
 import { parseQueueTriggerEvent } from "../fc/queue-trigger-event";
+import { instanceCallPacer } from "./call-rate";
 import { InvocationBudget } from "./invocation-budget";
 import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
 
@@ -70,6 +71,8 @@ export async function processQueueEvent(
   startedAt: Date = deps.clock.now(),
 ): Promise<QueueEventSummary> {
   const budget = InvocationBudget.fromTimeout(deps.clock, context.function.timeout, startedAt);
+  // Without a pacer of its own the instance paces its calls with the defaults (shared/app/call-rate).
+  const paced: ProcessMessageDeps = deps.pacer ? deps : { ...deps, pacer: instanceCallPacer(deps.clock) };
   const entries = parseQueueTriggerEvent(event);
   const recordIds = new Set<string>();
   let unreadable = 0;
@@ -98,7 +101,7 @@ export async function processQueueEvent(
 
   const outcomes = await inPool([...recordIds], MESSAGE_CONCURRENCY, async (id): Promise<MessageOutcome> => {
     try {
-      return await processMessage(id, deps, budget);
+      return await processMessage(id, paced, budget);
     } catch (err) {
       // The store (or something unforeseen) failed: keep the message, the others go on.
       deps.logger.error("message failed; left for redelivery", {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffCeiling, backoffDelay } from "../../../shared/app/backoff";
+import { AccountCallPacer } from "../../../shared/app/call-rate";
 import { InvocationBudget } from "../../../shared/app/invocation-budget";
 import type { CreatePipelineOutcome, RecordWrite } from "../../../shared/app/ports";
 import {
@@ -454,5 +455,33 @@ describe("backoff", () => {
     const draws = Array.from({ length: 200 }, () => backoffDelay(4, random, { baseMs: 100, capMs: 10_000 }));
     expect(Math.min(...draws)).toBeLessThan(400);
     expect(Math.max(...draws)).toBeGreaterThan(1200);
+  });
+});
+
+describe("processMessage: paced calls", () => {
+  it("waits for the account's slot before each call and slows down after throttling", async () => {
+    const h = harness({ script: [transient("Throttling.User")], callMs: 0 });
+    h.deps.random = () => 0;
+    const pacer = new AccountCallPacer(h.clock, { accountQps: 4, instances: 1, headroom: 1 });
+    h.deps.pacer = pacer;
+    await pacer.acquire(record().accountId, 0);
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", status: "succeeded" });
+    // 250 ms to the first slot, then 500 ms at the halved rate; backoff drew 0.
+    expect(h.clock.sleeps).toEqual([250, 0, 500]);
+    expect(h.pipelines.calls).toHaveLength(2);
+    expect(pacer.rateOf(record().accountId)).toBe(2.2);
+  });
+
+  it("a slot beyond the invocation's time: released uncounted, no call, redelivered", async () => {
+    const h = harness();
+    const pacer = new AccountCallPacer(h.clock, { accountQps: 1, instances: 1, headroom: 1, floorQps: 0.01 });
+    for (let i = 0; i < 8; i++) pacer.throttled(record().accountId);
+    await pacer.acquire(record().accountId, 0);
+    h.deps.pacer = pacer;
+    const outcome = await h.run(30);
+    expect(outcome).toMatchObject({ action: "redeliver", reason: "out-of-time" });
+    expect(h.pipelines.calls).toHaveLength(0);
+    expect(h.stored()).toMatchObject({ status: "pending", attempts: 0 });
   });
 });
