@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EcsCalls, EcsFaults, EcsFaultsUpdate, EcsPipelineView } from "./ecs/index";
+import type { ReceivedEvent } from "./events-queue";
 import type { MnsFaults } from "./mns/index";
 import type { TablestoreFaults } from "./tablestore/index";
 
@@ -41,6 +42,25 @@ export interface TriggerState {
   crashes: number;
 }
 
+/** One reconciler invocation: the function's answer (its ReconcileReport) or how it failed. */
+export type ReconcilerRun =
+  | { ok: true; requestId: string; report: unknown }
+  | { ok: false; requestId: string; kind: string; message: string };
+
+export interface ReconcilerState {
+  /** False when dist/ has no reconciler bundle: no timer, and a run on request answers `unavailable`. */
+  enabled: boolean;
+  intervalMs: number;
+  pendingAfterSeconds: number;
+  /** Invocations so far, by the timer or on request. */
+  runs: number;
+  failures: number;
+  /** Record ids queued again so far, summed over every successful run. */
+  requeuedPending: number;
+  requeuedExpired: number;
+  last?: ReconcilerRun;
+}
+
 export interface ControlPlane {
   info(): unknown;
   jwks(): unknown;
@@ -53,7 +73,13 @@ export interface ControlPlane {
   /** Resolves once no receive is in progress: messages sent afterwards stay queued until resume. */
   pauseTrigger(): Promise<void>;
   resumeTrigger(): void;
-  /** Empties every emulator and provisions the table and queue again; fault settings stay. */
+  /** Runs the reconciler now (after a run in progress, if any) and answers its result. */
+  reconcileNow(): Promise<ReconcilerRun>;
+  reconciler(): ReconcilerState;
+  /** Every completion event since start or reset (or the last clear), oldest first. */
+  events(): Promise<ReceivedEvent[]>;
+  clearEvents(): Promise<void>;
+  /** Empties every emulator and provisions the table, queues and topic again; fault settings stay. */
   reset(): Promise<void>;
 }
 
@@ -162,6 +188,15 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     POST: (_q, res, p) => {
       p.resumeTrigger();
       send(res, 200, p.trigger());
+    },
+  },
+  "/_local/reconcile": { POST: async (_q, res, p) => send(res, 200, await p.reconcileNow()) },
+  "/_local/reconciler": { GET: (_q, res, p) => send(res, 200, p.reconciler()) },
+  "/_local/events": {
+    GET: async (_q, res, p) => send(res, 200, await p.events()),
+    DELETE: async (_q, res, p) => {
+      await p.clearEvents();
+      send(res, 204, undefined);
     },
   },
   "/_local/reset": {

@@ -1,8 +1,9 @@
 /**
  * The whole service on one machine (spec/local-cloud.md): the three emulators on free ports, the
  * provisioned table and queue, a JWT issuer, the local FC runtime running the built bundles from
- * `dist/` behind one HTTP port, the MNS trigger pump feeding the worker, and the `/_local/*` control
- * plane on the same port. `npm start` (scripts/start.ts) and the end-to-end tests call
+ * `dist/` behind one HTTP port, the MNS trigger pump feeding the worker, the reconciler on a timer,
+ * a queue subscribed to the completion-events topic, and the `/_local/*` control plane on the same
+ * port. `npm start` (scripts/start.ts) and the end-to-end tests call
  * {@link startStack}; nothing under shared/ or functions/ knows it exists.
  */
 import { existsSync } from "node:fs";
@@ -19,12 +20,21 @@ import {
   type FaultSettings,
   handleControlRequest,
   NO_WORKER_FAULTS,
+  type ReconcilerRun,
+  type ReconcilerState,
   type WorkerFaults,
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
+import { eventsQueue } from "./events-queue";
 import { startCrashProxy } from "./fc/crash-proxy";
 import { serveThroughFunction } from "./fc/http-gateway";
-import { createFunctionRuntime, type FunctionDefinition, type FunctionRuntime } from "./fc/invoker";
+import {
+  createFunctionRuntime,
+  type FunctionDefinition,
+  type FunctionRuntime,
+  type InvocationResult,
+} from "./fc/invoker";
+import { startTimerTrigger } from "./fc/timer-trigger";
 import { startTriggerPump, type TriggerPump } from "./fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -49,9 +59,18 @@ const FUNCTIONS = {
 
 export type FunctionKey = keyof typeof FUNCTIONS;
 
+/** The timer-triggered function (s.yaml: 512 MB, 60 s); no HTTP route or queue reaches it. */
+const RECONCILER = { name: "image-pipeline-reconciler", memoryMb: 512, timeoutSeconds: 60 } as const;
+const ALL_FUNCTIONS = { ...FUNCTIONS, reconciler: RECONCILER } as const;
+type AnyFunction = keyof typeof ALL_FUNCTIONS;
+
 export const LOCAL_REGION = "cn-hangzhou";
 export const LOCAL_RECORDS_TABLE = "image_pipeline_records";
 export const LOCAL_QUEUE_NAME = "image-pipeline-requests";
+/** The worker's EVENTS_TOPIC. */
+export const LOCAL_EVENTS_TOPIC = "image-pipeline-events";
+/** Subscribed to {@link LOCAL_EVENTS_TOPIC}; what GET /_local/events reads. */
+export const LOCAL_EVENTS_QUEUE = "image-pipeline-events-local";
 
 export interface StackOptions {
   /** The API port; 0 (the default here) picks a free one. `npm start` passes 9000. */
@@ -78,6 +97,10 @@ export interface StackOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Dice for the trigger's duplicates and the worker crashes (tests pass a seeded source). */
   random?: () => number;
+  /** How often the timer runs the reconciler; default 60 000 (s.yaml: every minute). */
+  reconcileIntervalMs?: number;
+  /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
+  reconcilePendingAfterSeconds?: number;
 }
 
 export interface StackInfo {
@@ -88,8 +111,8 @@ export interface StackInfo {
   accounts: { service: string; trusting: readonly string[]; crossAccountRoleName: string };
   region: string;
   tablestore: { instance: string; table: string };
-  mns: { queue: string };
-  functions: Record<FunctionKey, string>;
+  mns: { queue: string; eventsTopic: string; eventsQueue: string };
+  functions: Record<FunctionKey | "reconciler", string>;
   dataDir: string | null;
 }
 
@@ -120,7 +143,7 @@ export class StackError extends Error {
   }
 }
 
-function bundlePath(distDir: string, fn: FunctionKey): string {
+function bundlePath(distDir: string, fn: AnyFunction): string {
   return path.join(distDir, fn, "index.js");
 }
 
@@ -159,6 +182,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
     });
     const workerTimeoutSeconds = options.workerTimeoutSeconds ?? FUNCTIONS.worker.timeoutSeconds;
+    const events = eventsQueue({
+      client: mnsClient,
+      topic: LOCAL_EVENTS_TOPIC,
+      queue: LOCAL_EVENTS_QUEUE,
+      region: LOCAL_REGION,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    });
     const provision = async (): Promise<void> => {
       await provisionResources({
         tablestore: {
@@ -172,11 +202,14 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         mns: {
           client: mnsClient,
           queue: LOCAL_QUEUE_NAME,
+          eventsTopic: LOCAL_EVENTS_TOPIC,
           // The trigger settles every message when its invocation ends; a visibility timeout longer
           // than an invocation keeps a message from coming back while it is still being worked on.
           queueAttributes: { VisibilityTimeout: workerTimeoutSeconds + 10 },
         },
       });
+      // After the topic: a subscription names an existing topic.
+      await events.provision();
     };
     await provision();
 
@@ -199,21 +232,26 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const hostPort = (u: string) => new URL(u).host;
 
-    const commonEnv: Record<string, string> = {
+    // What every function needs to reach the records and the request queue.
+    const storeAndQueueEnv: Record<string, string> = {
       SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
       TABLESTORE_ENDPOINT: tablestore.url,
       TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
       RECORDS_TABLE: LOCAL_RECORDS_TABLE,
       MNS_ENDPOINT: mns.url,
       QUEUE_NAME: LOCAL_QUEUE_NAME,
-      EVENTS_TOPIC: "",
+      LOG_LEVEL: options.logLevel ?? "info",
+    };
+    const commonEnv: Record<string, string> = {
+      ...storeAndQueueEnv,
       JWT_JWKS_URL: `${url}/_local/jwks.json`,
       JWT_ISSUER: LOCAL_JWT_ISSUER,
       JWT_AUDIENCE: LOCAL_JWT_AUDIENCE,
-      LOG_LEVEL: options.logLevel ?? "info",
     };
+    // As s.yaml: only the worker publishes completion events.
     const workerEnv: Record<string, string> = {
       ...commonEnv,
+      EVENTS_TOPIC: LOCAL_EVENTS_TOPIC,
       ECS_ENDPOINT: hostPort(ecs.url),
       STS_ENDPOINT: hostPort(ecs.url),
       CROSS_ACCOUNT_ROLE_NAME: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
@@ -224,15 +262,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
     let crashes = 0;
     const definition = (
-      fn: FunctionKey,
+      fn: AnyFunction,
       env: Record<string, string>,
       extra: Partial<FunctionDefinition> = {},
     ): FunctionDefinition => ({
-      name: FUNCTIONS[fn].name,
+      name: ALL_FUNCTIONS[fn].name,
       bundle: bundlePath(distDir, fn),
       env,
-      memoryMb: FUNCTIONS[fn].memoryMb,
-      timeoutSeconds: FUNCTIONS[fn].timeoutSeconds,
+      memoryMb: ALL_FUNCTIONS[fn].memoryMb,
+      timeoutSeconds: ALL_FUNCTIONS[fn].timeoutSeconds,
       region: LOCAL_REGION,
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: {
@@ -268,10 +306,53 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       worker: createFunctionRuntime(definitions.worker),
     };
 
-    // The reconciler timer (spec/local-cloud.md) is wired here when functions/reconciler exists:
-    // a runtime for dist/reconciler with commonEnv plus the worker's, and
-    // `startTimerTrigger({ function, triggerName: "reconcile", intervalSeconds })` from
-    // ./fc/timer-trigger, stopped in stop() beside the pump.
+    const reconcileIntervalMs = options.reconcileIntervalMs ?? 60_000;
+    const reconcilePendingAfterSeconds = options.reconcilePendingAfterSeconds ?? 300;
+    // Optional, unlike the three functions that serve requests: a dist/ made before the reconciler
+    // existed (or stand-in bundles in the runtime's own tests) still starts, without the timer.
+    const reconcilerRuntime = existsSync(bundlePath(distDir, "reconciler"))
+      ? createFunctionRuntime(
+          definition("reconciler", {
+            ...storeAndQueueEnv,
+            RECONCILE_PENDING_AFTER_SECONDS: String(reconcilePendingAfterSeconds),
+          }),
+        )
+      : undefined;
+    const reconcilerState: ReconcilerState = {
+      enabled: reconcilerRuntime !== undefined,
+      intervalMs: reconcileIntervalMs,
+      pendingAfterSeconds: reconcilePendingAfterSeconds,
+      runs: 0,
+      failures: 0,
+      requeuedPending: 0,
+      requeuedExpired: 0,
+    };
+    const reconcilerRun = (result: InvocationResult): ReconcilerRun =>
+      result.ok
+        ? { ok: true, requestId: result.requestId, report: result.value }
+        : { ok: false, requestId: result.requestId, kind: result.kind, message: result.message };
+    const countOf = (report: unknown, key: string): number => {
+      const ids = typeof report === "object" && report !== null ? Reflect.get(report, key) : undefined;
+      return Array.isArray(ids) ? ids.length : 0;
+    };
+    const reconcileTimer =
+      reconcilerRuntime &&
+      startTimerTrigger({
+        function: reconcilerRuntime,
+        triggerName: "every-minute",
+        intervalSeconds: reconcileIntervalMs / 1000,
+        onResult: (result) => {
+          const run = reconcilerRun(result);
+          reconcilerState.runs += 1;
+          reconcilerState.last = run;
+          if (!run.ok) {
+            reconcilerState.failures += 1;
+            return;
+          }
+          reconcilerState.requeuedPending += countOf(run.report, "requeuedPending");
+          reconcilerState.requeuedExpired += countOf(run.report, "requeuedExpired");
+        },
+      });
     const pump: TriggerPump = startTriggerPump({
       mns: mnsClient,
       queue: LOCAL_QUEUE_NAME,
@@ -300,11 +381,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       region: LOCAL_REGION,
       tablestore: { instance: LOCAL_TABLESTORE_INSTANCE, table: LOCAL_RECORDS_TABLE },
-      mns: { queue: LOCAL_QUEUE_NAME },
+      mns: { queue: LOCAL_QUEUE_NAME, eventsTopic: LOCAL_EVENTS_TOPIC, eventsQueue: LOCAL_EVENTS_QUEUE },
       functions: {
         submit: FUNCTIONS.submit.name,
         status: FUNCTIONS.status.name,
         worker: FUNCTIONS.worker.name,
+        reconciler: ALL_FUNCTIONS.reconciler.name,
       },
       dataDir: dataDir ?? null,
     };
@@ -347,11 +429,24 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes }),
       pauseTrigger: () => pump.pause(),
       resumeTrigger: () => pump.resume(),
+      reconcileNow: async () =>
+        reconcileTimer
+          ? reconcilerRun(await reconcileTimer.runNow())
+          : {
+              ok: false,
+              requestId: "",
+              kind: "unavailable",
+              message: `no reconciler bundle in ${distDir}: run \`npm run build\``,
+            },
+      reconciler: () => ({ ...reconcilerState }),
+      events: () => events.read(),
+      clearEvents: () => events.clear(),
       reset: async () => {
         ecs.control.reset();
         mns.control.reset();
         tablestore.control.reset();
         await provision();
+        await events.clear();
       },
     };
     if (options.faults) plane.replaceFaults(options.faults);
@@ -392,7 +487,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       stop: () => {
         stopping ??= (async () => {
           const pumpStopped = pump.stop();
-          await Promise.all(Object.values(runtimes).map((r) => r.close()));
+          await reconcileTimer?.stop();
+          await Promise.all([...Object.values(runtimes), reconcilerRuntime].map((r) => r?.close()));
           await pumpStopped;
           await closeAll();
         })();

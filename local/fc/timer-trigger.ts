@@ -2,7 +2,7 @@
  * The local FC timer trigger: invokes a function every `intervalSeconds` with FC's timer event
  * `{triggerTime, triggerName, payload}` (triggerTime at second precision, as FC sends it). One
  * invocation at a time: a tick that comes while the previous one still runs is skipped, so a slow
- * run is never stacked up. The stack wires the reconciler to it (next issue).
+ * run is never stacked up. The stack runs the reconciler on it.
  */
 import type { FunctionRuntime, InvocationResult } from "./invoker";
 
@@ -17,6 +17,11 @@ export interface TimerTriggerOptions {
 export interface TimerTrigger {
   /** Invokes now (skipped if a run is in progress); resolves with the result, or undefined when skipped. */
   fire(): Promise<InvocationResult | undefined>;
+  /**
+   * Invokes now, after the run in progress (if any) has ended, so the caller always gets a run that
+   * started after it asked: what "run it now" means to a person or a test.
+   */
+  runNow(): Promise<InvocationResult>;
   stop(): Promise<void>;
 }
 
@@ -39,10 +44,18 @@ export function startTimerTrigger(options: TimerTriggerOptions): TimerTrigger {
       running = undefined;
     }
   };
+  const runNow = async (): Promise<InvocationResult> => {
+    while (true) {
+      await running?.catch(() => undefined);
+      const result = await fire();
+      if (result) return result;
+    }
+  };
   const timer = setInterval(() => void fire(), options.intervalSeconds * 1000);
   timer.unref();
   return {
     fire,
+    runNow,
     stop: async () => {
       clearInterval(timer);
       await running?.catch(() => undefined);

@@ -1,0 +1,257 @@
+/**
+ * Batches end to end (spec/http-api.md, "Batches"; spec/processing.md, "Cross-account" and
+ * "Completion events"): one batch over the service account, the two accounts that trust it and an
+ * account the service cannot enter, in several regions, through the built bundles; then the
+ * `npm run batch` command against the same stack. No faults are on, so exactly one completion
+ * event per item is expected (duplicates are possible only under faults).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../../local/identities";
+import { Caller, type E2eStack, type RecordView, startE2eStack, validRequest } from "./harness";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The local STS simulator knows no such account: AssumeRole answers 403 NoPermission. */
+const NO_ROLE_ACCOUNT = "1000000000000009";
+const ROLE_ACCOUNTS = [LOCAL_SERVICE_ACCOUNT_ID, ...LOCAL_TRUSTING_ACCOUNT_IDS];
+const REGIONS = ["cn-hangzhou", "cn-shanghai", "cn-beijing"];
+
+interface BatchItemView extends RecordView {
+  accountId: string;
+  regionId: string;
+  batchId: string;
+}
+
+interface BatchView {
+  id: string;
+  total: number;
+  counts: Record<string, number>;
+  done: boolean;
+  items: BatchItemView[];
+  nextCursor?: string;
+}
+
+interface CompletionEventView {
+  id: string;
+  batchId: string | null;
+  status: string;
+  accountId: string;
+  regionId: string;
+  imagePipelineId?: string;
+  error?: { code: string };
+}
+
+let e2e: E2eStack;
+let alice: Caller;
+let workDir: string;
+
+beforeAll(async () => {
+  // The timer stays out of the way: this file is about the worker, not the reconciler.
+  e2e = await startE2eStack({ reconcileIntervalMs: 10 * 60_000 });
+  alice = new Caller(e2e.stack, "alice-batches");
+  workDir = await mkdtemp(path.join(tmpdir(), "e2e-batch-cli-"));
+}, 60_000);
+
+afterAll(async () => {
+  await e2e?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** Every item of a batch, all pages; polls until `done` or the deadline. */
+async function waitForBatch(caller: Caller, id: string, timeoutMs = 40_000): Promise<BatchView> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const first = await caller.request<BatchView>("GET", `/v1/batches/${id}?limit=100`);
+    expect(first.status).toBe(200);
+    if (first.body.done || Date.now() > deadline) {
+      const items = [...first.body.items];
+      let cursor = first.body.nextCursor;
+      while (cursor) {
+        const page = await caller.request<BatchView>(
+          "GET",
+          `/v1/batches/${id}?limit=100&cursor=${encodeURIComponent(cursor)}`,
+        );
+        items.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      }
+      return { ...first.body, items };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The stack's completion events, once every id in `ids` has one (bounded wait). */
+async function eventsFor(ids: string[], timeoutMs = 10_000): Promise<CompletionEventView[]> {
+  const wanted = new Set(ids);
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const received = await e2e.stack.control.events();
+    const events = received.flatMap((r) => ("event" in r ? [r.event as CompletionEventView] : []));
+    const mine = events.filter((e) => wanted.has(e.id));
+    if (new Set(mine.map((e) => e.id)).size === wanted.size || Date.now() > deadline) return mine;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("a batch over several accounts and regions", () => {
+  it("puts each account's pipelines in that account, fails the no-role account's items with the STS code, and publishes one event per item", async () => {
+    const items = [
+      ...ROLE_ACCOUNTS.flatMap((accountId) =>
+        REGIONS.map((regionId) =>
+          validRequest(`batch-${accountId.slice(-1)}-${regionId}`, {
+            AccountId: accountId,
+            RegionId: regionId,
+          }),
+        ),
+      ),
+      ...REGIONS.slice(0, 2).map((regionId) =>
+        validRequest(`batch-no-role-${regionId}`, { AccountId: NO_ROLE_ACCOUNT, RegionId: regionId }),
+      ),
+    ];
+    const accepted = await alice.request<{ id: string; total: number; items: { id: string }[] }>(
+      "POST",
+      "/v1/batches",
+      { body: { items } },
+    );
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.total).toBe(items.length);
+
+    const batch = await waitForBatch(alice, accepted.body.id);
+    expect(batch.done).toBe(true);
+    expect(batch.total).toBe(items.length);
+    expect(batch.items.map((i) => i.id)).toEqual(accepted.body.items.map((i) => i.id));
+    expect(Object.values(batch.counts).reduce((a, b) => a + b, 0)).toBe(batch.total);
+    expect(batch.counts).toMatchObject({
+      succeeded: ROLE_ACCOUNTS.length * REGIONS.length,
+      failed: 2,
+      pending: 0,
+      running: 0,
+    });
+
+    const pipelines = e2e.stack.control.pipelines();
+    for (const item of batch.items) {
+      const held = pipelines.filter((p) => p.clientToken === item.clientToken);
+      if (item.accountId === NO_ROLE_ACCOUNT) {
+        expect(item).toMatchObject({ status: "failed", error: { code: "NoPermission", retryable: false } });
+        expect(held).toEqual([]);
+      } else {
+        expect(item.status).toBe("succeeded");
+        expect(held).toEqual([
+          expect.objectContaining({
+            imagePipelineId: item.imagePipelineId,
+            accountId: item.accountId,
+            regionId: item.regionId,
+          }),
+        ]);
+      }
+    }
+
+    const ids = batch.items.map((i) => i.id);
+    const events = await eventsFor(ids);
+    // At-least-once in general; with no faults on, exactly once.
+    expect(events.map((e) => e.id).sort()).toEqual([...ids].sort());
+    for (const item of batch.items) {
+      const event = events.find((e) => e.id === item.id);
+      expect(event).toMatchObject({
+        status: item.status,
+        batchId: batch.id,
+        accountId: item.accountId,
+        regionId: item.regionId,
+      });
+      if (item.status === "succeeded") expect(event?.imagePipelineId).toBe(item.imagePipelineId);
+      else expect(event?.error?.code).toBe("NoPermission");
+    }
+  }, 60_000);
+});
+
+/** Runs `npm run batch -- FILE` as a person would (tsx in a child process); answers the exit code and output. */
+function runBatchCli(
+  file: string,
+  token: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/batch.ts",
+        file,
+        "--url",
+        e2e.stack.url,
+        "--token",
+        token,
+        "--interval",
+        "0.3",
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("npm run batch against the stack", () => {
+  it("follows a YAML batch to the end, prints the summary table and exits 0 when every item succeeded", async () => {
+    const file = path.join(workDir, "three.yaml");
+    await writeFile(
+      file,
+      [
+        "items:",
+        ...[
+          ["cli-a", LOCAL_SERVICE_ACCOUNT_ID, "cn-hangzhou"],
+          ["cli-b", LOCAL_TRUSTING_ACCOUNT_IDS[0], "cn-shanghai"],
+          ["cli-c", LOCAL_TRUSTING_ACCOUNT_IDS[1], "cn-beijing"],
+        ].flatMap(([name, account, region]) => [
+          `  - Name: ${name}`,
+          `    AccountId: "${account}"`,
+          `    RegionId: ${region}`,
+          "    BaseImageType: IMAGE",
+          "    BaseImage: aliyun_3_x64_20G_alibase_20240819.vhd",
+          "    BuildContent: RUN yum install -y nginx",
+          "    SystemDiskSize: 40",
+        ]),
+        "",
+      ].join("\n"),
+    );
+    const token = await e2e.stack.control.issueToken({ sub: "cli-person" });
+    const run = await runBatchCli(file, token);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^#\s+account\s+region\s+status\s+pipeline \/ error$/m);
+    expect(run.stdout.match(/^\d+\s+\d{16}\s+cn-\S+\s+succeeded\s+ip-[a-z0-9]+$/gm)).toHaveLength(3);
+    expect(run.stdout).toMatch(/3 items: 3 succeeded, 0 failed or cancelled/);
+  }, 50_000);
+
+  it("exits 1 when an item fails, naming the STS code in the table", async () => {
+    const file = path.join(workDir, "no-role.json");
+    await writeFile(
+      file,
+      JSON.stringify({ items: [validRequest("cli-no-role", { AccountId: NO_ROLE_ACCOUNT })] }),
+    );
+    const token = await e2e.stack.control.issueToken({ sub: "cli-person" });
+    const run = await runBatchCli(file, token);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(`^0\\s+${NO_ROLE_ACCOUNT}\\s+cn-hangzhou\\s+failed\\s+NoPermission: `, "m"),
+    );
+    expect(run.stdout).toMatch(/1 items: 0 succeeded, 1 failed or cancelled/);
+  }, 50_000);
+});
