@@ -1,0 +1,169 @@
+/**
+ * Submit latency through the local stack: N sequential POST /v1/pipelines over HTTP against a
+ * warm stack, beside the raw emulator round trips submit makes for such a request (one conditional
+ * PutRow through the record store adapter, one BatchSendMessage through the queue adapter, from a
+ * thread of their own as the function has), measured the same way N times. A third series, GET of
+ * an unknown path, answered by the status function without any store call, shows what the local
+ * gateway and the FC hop cost by themselves.
+ */
+import { Worker } from "node:worker_threads";
+import type { RunningStack } from "../local/stack";
+import {
+  BENCH_CALLER,
+  benchStack,
+  elapsedMs,
+  ms,
+  ratio,
+  type Summary,
+  sampleRequest,
+  summarize,
+  verdict,
+} from "./common";
+import type { RawRoundTripsInput } from "./raw-round-trips";
+
+export interface SubmitLatencyFigures {
+  n: number;
+  submit: Summary;
+  raw: Summary;
+  gatewayFloor: Summary;
+  /** submit p50 / raw p50 - 1: what everything but the emulators' own work adds. */
+  overheadP50: number;
+  overheadP99: number;
+  statuses: string[];
+  /** Emulator calls one POST made, by operation: what the raw series repeats. */
+  callsPerSubmit: Record<string, number>;
+}
+
+type Counts = Record<string, number>;
+
+function emulatorCalls(stack: RunningStack): Counts {
+  const out: Counts = {};
+  for (const [op, n] of Object.entries(stack.control.tablestore.calls())) out[`Tablestore ${op}`] = n;
+  for (const [op, n] of Object.entries(stack.control.mns.calls())) out[`MNS ${op}`] = n;
+  return out;
+}
+
+function perCall(before: Counts, after: Counts, n: number): Counts {
+  const out: Counts = {};
+  for (const [op, count] of Object.entries(after)) {
+    const delta = count - (before[op] ?? 0);
+    if (delta > 0) out[op] = delta / n;
+  }
+  return out;
+}
+
+async function timed(n: number, once: (i: number) => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = process.hrtime.bigint();
+    await once(i);
+    samples.push(elapsedMs(started));
+  }
+  return samples;
+}
+
+export async function benchSubmitLatency(
+  options: { n?: number; stack?: RunningStack } = {},
+): Promise<SubmitLatencyFigures> {
+  const n = options.n ?? 300;
+  const stack = options.stack ?? (await benchStack());
+  try {
+    // The queued records wait, so the worker does not share the CPU with the series.
+    await stack.control.pauseTrigger();
+    const token = await stack.control.issueToken({ sub: BENCH_CALLER, scope: "pipelines:write" });
+    const body = JSON.stringify(sampleRequest());
+    const statuses = new Map<number, number>();
+    const post = async (): Promise<void> => {
+      const res = await fetch(`${stack.url}/v1/pipelines`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body,
+      });
+      await res.arrayBuffer();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    };
+    // The thread registers tsx itself, then loads the TypeScript module that makes the calls.
+    const tsxApi = import.meta.resolve("tsx/esm/api");
+    const rawModule = new URL("./raw-round-trips.ts", import.meta.url).href;
+    const rawThread = new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(rawModule)}); });`,
+      {
+        eval: true,
+        workerData: {
+          tablestore: stack.info.emulators.tablestore,
+          mns: stack.info.emulators.mns,
+          accountId: stack.info.accounts.service,
+        } satisfies RawRoundTripsInput,
+      },
+    );
+    const rawSeries = (count: number): Promise<number[]> =>
+      new Promise((resolve) => {
+        rawThread.once("message", resolve);
+        rawThread.postMessage(count);
+      });
+    const floor = async (): Promise<void> => {
+      const res = await fetch(`${stack.url}/v1/nothing-here`);
+      await res.arrayBuffer();
+    };
+
+    // Warm up every path: instances started, connections open, code compiled.
+    await timed(30, post);
+    await rawSeries(30);
+    await timed(30, floor);
+    const before = emulatorCalls(stack);
+    await timed(20, post);
+    const callsPerSubmit = perCall(before, emulatorCalls(stack), 20);
+    statuses.clear();
+    // Interleaved in rounds, so a slow patch of the machine hits all series alike.
+    const series = { submit: [] as number[], raw: [] as number[], floor: [] as number[] };
+    const round = 50;
+    for (let done = 0; done < n; done += round) {
+      const k = Math.min(round, n - done);
+      series.submit.push(...(await timed(k, post)));
+      series.raw.push(...(await rawSeries(k)));
+      series.floor.push(...(await timed(k, floor)));
+    }
+    await rawThread.terminate();
+    const submit = summarize(series.submit);
+    const rawSummary = summarize(series.raw);
+    return {
+      n,
+      submit,
+      raw: rawSummary,
+      gatewayFloor: summarize(series.floor),
+      overheadP50: submit.p50 / rawSummary.p50 - 1,
+      overheadP99: submit.p99 / rawSummary.p99 - 1,
+      statuses: [...statuses].map(([status, count]) => `${status} x${count}`),
+      callsPerSubmit,
+    };
+  } finally {
+    if (!options.stack) await stack.stop();
+    else {
+      await stack.control.reset();
+      stack.control.resumeTrigger();
+    }
+  }
+}
+
+export function printSubmitLatency(f: SubmitLatencyFigures): void {
+  console.log(`\n== Submit latency, ${f.n} sequential requests each, warm stack ==`);
+  const row = (label: string, s: Summary) =>
+    console.log(
+      `  ${label.padEnd(44)} p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  min ${ms(s.min)}  mean ${ms(s.mean)}`,
+    );
+  row(`POST /v1/pipelines through the stack (${f.statuses.join(", ")})`, f.submit);
+  row("raw: PutRow + BatchSendMessage, adapters, own thread", f.raw);
+  console.log(
+    `  (emulator calls per POST: ${Object.entries(f.callsPerSubmit)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(", ")})`,
+  );
+  row("gateway floor: GET unknown path (no store)", f.gatewayFloor);
+  console.log(
+    `  added over the raw round trips: p50 +${(f.overheadP50 * 100).toFixed(0)}% (${ratio(1 + f.overheadP50)}), p99 +${(f.overheadP99 * 100).toFixed(0)}% (target < 20%: ${verdict(f.overheadP50 < 0.2 && f.overheadP99 < 0.2)})`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printSubmitLatency(await benchSubmitLatency({ n: Number(process.env.BENCH_N ?? 300) }));
+}

@@ -1,0 +1,140 @@
+/**
+ * Worker drain: 500 records queued at once in the service account, the ECS simulator limiting
+ * CreateImagePipeline to `qpsPerAccount` 20, and the stack's own trigger pump and worker taking
+ * them. Measures the time from the first message sent until every record is terminal, beside the
+ * ideal 500 / 20 = 25 s, and counts throttled against all CreateImagePipeline calls.
+ */
+
+import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from "../local/identities";
+import { LOCAL_QUEUE_NAME, type RunningStack } from "../local/stack";
+import { createMnsClient } from "../shared/adapters/mns/client";
+import { MnsRequestQueue } from "../shared/adapters/mns/request-queue";
+import type { PipelineRecord } from "../shared/domain/record";
+import { benchStack, elapsedMs, pendingRecord, ratio, stackRecordStore, verdict } from "./common";
+
+export interface WorkerDrainFigures {
+  records: number;
+  qpsPerAccount: number;
+  seconds: number;
+  idealSeconds: number;
+  ratio: number;
+  calls: number;
+  throttled: number;
+  byStatus: Record<string, number>;
+  pipelines: number;
+  trigger: { batches: number; deliveries: number; failed: number };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function queueRecords(stack: RunningStack, count: number, label: string): Promise<PipelineRecord[]> {
+  const store = stackRecordStore(stack);
+  const queue = new MnsRequestQueue({
+    queue: LOCAL_QUEUE_NAME,
+    client: createMnsClient({
+      endpoint: stack.info.emulators.mns,
+      accountId: stack.info.accounts.service,
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    }),
+  });
+  const records = Array.from({ length: count }, (_, i) =>
+    pendingRecord(stack.info.accounts.service, `${label}-${i}`),
+  );
+  // What submit's batch path does: every record durable first, then the messages.
+  await store.createMany(records);
+  await queue.send(records.map((r) => ({ id: r.id })));
+  return records;
+}
+
+/** Polls the records until none is pending or running; returns the final records. */
+async function untilTerminal(
+  stack: RunningStack,
+  records: PipelineRecord[],
+  timeoutMs: number,
+): Promise<PipelineRecord[]> {
+  const store = stackRecordStore(stack);
+  const open = new Set(records.map((r) => r.id));
+  const final = new Map<string, PipelineRecord>();
+  const deadline = Date.now() + timeoutMs;
+  while (open.size > 0 && Date.now() < deadline) {
+    // Only the records still open are read again, 20 at a time.
+    const ids = [...open];
+    for (let i = 0; i < ids.length; i += 20) {
+      const got = await Promise.all(ids.slice(i, i + 20).map((id) => store.get(id)));
+      for (const record of got) {
+        if (record && record.status !== "pending" && record.status !== "running") {
+          open.delete(record.id);
+          final.set(record.id, record);
+        }
+      }
+    }
+    if (open.size > 0) await sleep(200);
+  }
+  if (open.size > 0) throw new Error(`${open.size} records still open after ${timeoutMs} ms`);
+  return records.map((r) => final.get(r.id) as PipelineRecord);
+}
+
+export async function benchWorkerDrain(
+  options: { records?: number; qpsPerAccount?: number; stack?: RunningStack } = {},
+): Promise<WorkerDrainFigures> {
+  const count = options.records ?? 500;
+  const qps = options.qpsPerAccount ?? 20;
+  const stack = options.stack ?? (await benchStack());
+  try {
+    // Warm-up without a limit: the trigger's concurrent worker instances are started once, as they
+    // are on a platform that has been serving traffic.
+    await untilTerminal(stack, await queueRecords(stack, 40, "warm"), 60_000);
+    stack.control.ecs.reset();
+    const pumpBefore = stack.control.trigger();
+    stack.control.replaceFaults({ ecs: { qpsPerAccount: qps } });
+
+    const started = process.hrtime.bigint();
+    const records = await queueRecords(stack, count, "drain");
+    const final = await untilTerminal(stack, records, 300_000);
+    const seconds = elapsedMs(started) / 1000;
+
+    const create = stack.control.calls().createImagePipeline;
+    const byStatus: Record<string, number> = {};
+    for (const r of final) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    const pumpAfter = stack.control.trigger();
+    const idealSeconds = count / qps;
+    return {
+      records: count,
+      qpsPerAccount: qps,
+      seconds,
+      idealSeconds,
+      ratio: seconds / idealSeconds,
+      calls: create.received,
+      throttled: create.throttled,
+      byStatus,
+      pipelines: stack.control.pipelines().length,
+      trigger: {
+        batches: pumpAfter.batches - pumpBefore.batches,
+        deliveries: pumpAfter.deliveries - pumpBefore.deliveries,
+        failed: pumpAfter.failed - pumpBefore.failed,
+      },
+    };
+  } finally {
+    stack.control.replaceFaults({});
+    if (!options.stack) await stack.stop();
+  }
+}
+
+export function printWorkerDrain(f: WorkerDrainFigures): void {
+  const share = f.throttled / Math.max(1, f.calls);
+  console.log(`\n== Worker drain: ${f.records} records, qpsPerAccount ${f.qpsPerAccount} ==`);
+  console.log(
+    `  all terminal after ${f.seconds.toFixed(1)} s, ideal ${f.idealSeconds.toFixed(1)} s = ${ratio(f.ratio)} (target <= 1.15x: ${verdict(f.ratio <= 1.15)})`,
+  );
+  console.log(
+    `  CreateImagePipeline calls ${f.calls}, throttled ${f.throttled} = ${(share * 100).toFixed(1)}% (target < 10%: ${verdict(share < 0.1)})`,
+  );
+  console.log(
+    `  records ${JSON.stringify(f.byStatus)}, pipelines in the simulator ${f.pipelines}; trigger: ${f.trigger.batches} batches, ${f.trigger.deliveries} deliveries, ${f.trigger.failed} failed invocations`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printWorkerDrain(await benchWorkerDrain({ records: Number(process.env.BENCH_RECORDS ?? 500) }));
+}
