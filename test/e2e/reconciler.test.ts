@@ -186,6 +186,26 @@ describe("a record whose worker died mid-lease", () => {
   }, 50_000);
 });
 
+describe("a running record whose lease ran out, with no message", () => {
+  it("is claimed again through the reconciler and settles with one pipeline", async () => {
+    // What a worker that died right after its claim leaves: running, leased, never called ECS.
+    const pending = await writePendingRecord("expired-lease-direct");
+    const { id, clientToken } = pending;
+    expect(
+      await store.update(
+        { ...pending, status: "running", attempts: 1, leaseUntil: new Date(Date.now() - 1000).toISOString() },
+        { from: "pending" },
+      ),
+    ).toBe("applied");
+    const expiredBefore = e2e.stack.control.reconciler().requeuedExpired;
+
+    const [record] = await alice.waitForTerminal([id], 20_000);
+    expect(record).toMatchObject({ id, status: "succeeded", attempts: 2 });
+    expect(pipelinesFor(clientToken)).toHaveLength(1);
+    expect(e2e.stack.control.reconciler().requeuedExpired).toBeGreaterThan(expiredBefore);
+  }, 40_000);
+});
+
 describe("the control routes", () => {
   it("POST /_local/reconcile runs the reconciler now and answers its report", async () => {
     // Paused, nothing can claim the record between the write and the run, so the run must name it.
