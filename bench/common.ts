@@ -6,13 +6,19 @@
 import os from "node:os";
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET, LOCAL_TABLESTORE_INSTANCE } from "../local/identities";
 import { LOCAL_RECORDS_TABLE, type RunningStack, type StackOptions, startStack } from "../local/stack";
+import { systemClock } from "../shared/adapters/system-clock";
 import { TablestoreRecordStore } from "../shared/adapters/tablestore/record-store";
 import { newRecordId } from "../shared/app/ids";
-import { systemClock } from "../shared/app/system-clock";
+import type { Clock } from "../shared/app/ports";
 import type { PipelineRecord } from "../shared/domain/record";
 import type { PipelineRequest } from "../shared/domain/request/normalize";
 
 export const BENCH_CALLER = "bench-user";
+
+const wallClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** A request the ECS simulator accepts; small, like most real ones. */
 export function sampleRequest(name = "bench-image"): PipelineRequest {
@@ -43,7 +49,7 @@ export function stackRecordStore(stack: RunningStack): TablestoreRecordStore {
 
 /** A pending record in the service account, as submit stores it (no caller ClientToken). */
 export function pendingRecord(accountId: string, name?: string): PipelineRecord {
-  const id = newRecordId(systemClock);
+  const id = newRecordId(wallClock);
   const at = new Date().toISOString();
   const request = sampleRequest(name ?? `bench-${id.toLowerCase()}`);
   return {

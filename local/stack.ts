@@ -248,7 +248,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       JWT_ISSUER: LOCAL_JWT_ISSUER,
       JWT_AUDIENCE: LOCAL_JWT_AUDIENCE,
     };
-    // As s.yaml: only the worker publishes completion events.
+    // As s.yaml: the worker publishes completion events, and submit for a cancellation.
     const workerEnv: Record<string, string> = {
       ...commonEnv,
       EVENTS_TOPIC: LOCAL_EVENTS_TOPIC,
@@ -282,7 +282,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       ...extra,
     });
     const definitions: Record<FunctionKey, FunctionDefinition> = {
-      submit: definition("submit", commonEnv),
+      submit: definition("submit", { ...commonEnv, EVENTS_TOPIC: LOCAL_EVENTS_TOPIC }),
       status: definition("status", commonEnv),
       worker: definition("worker", workerEnv, {
         timeoutSeconds: workerTimeoutSeconds,

@@ -3,7 +3,7 @@
  * A middy chain (shared/http/http-function) plus the status operations, wired on first use.
  */
 import { withLogFields } from "../../shared/adapters/logger";
-import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
+import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/composition/http";
 import { createHttpFunction } from "../../shared/http/http-function";
 import { statusOperations } from "../../shared/http/status-operations";
 

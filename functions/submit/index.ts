@@ -1,11 +1,11 @@
 /**
  * POST /v1/pipelines, DELETE /v1/pipelines/{id}, POST /v1/batches (spec/http-api.md).
  * A middy chain (shared/http/http-function) plus the submit operations; everything else is wired
- * on first use from the environment (shared/app/http-composition, shared/app/queue-composition).
+ * on first use from the environment (shared/composition/http, shared/composition/submit).
  */
 import { withLogFields } from "../../shared/adapters/logger";
-import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/app/http-composition";
-import { httpQueue } from "../../shared/app/queue-composition";
+import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/composition/http";
+import { submitSenders } from "../../shared/composition/submit";
 import { createHttpFunction } from "../../shared/http/http-function";
 import { submitOperations } from "../../shared/http/submit-operations";
 
@@ -16,10 +16,10 @@ export const handler = createHttpFunction({
   operations: submitOperations((context) => {
     const { store, clock, config } = httpPorts(context);
     const logger = withLogFields(httpLogger, { function: "submit", requestId: context.requestId });
-    const queue = httpQueue(context);
+    const { queue, publisher } = submitSenders(context);
     return {
       accept: { store, queue, clock, logger, serviceAccountId: config.serviceAccountId },
-      cancel: { store, clock, logger },
+      cancel: { store, clock, logger, ...(publisher ? { publisher } : {}) },
     };
   }),
 });

@@ -2,11 +2,11 @@
  * The MNS queue trigger's function (spec/processing.md): each queued record id is claimed, sent to
  * CreateImagePipeline and settled on its own (shared/app/process-queue-event); the invocation
  * throws, after settling the rest, when any message needs redelivery. Wiring is built on first use
- * from the environment and the FC context's credentials (shared/app/worker-composition).
+ * from the environment and the FC context's credentials (shared/composition/worker).
  */
 import middy from "@middy/core";
 import { processQueueEvent, type QueueEventSummary } from "../../shared/app/process-queue-event";
-import { workerDeps } from "../../shared/app/worker-composition";
+import { workerDeps } from "../../shared/composition/worker";
 import type { FcContext } from "../../shared/fc/context";
 
 export const handler = middy<unknown, QueueEventSummary, Error, FcContext>().handler((event, context) => {

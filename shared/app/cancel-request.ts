@@ -5,13 +5,16 @@
  * the record is in now.
  */
 import { cancel, type PipelineRecord } from "../domain/record";
-import type { Clock, Logger, RecordStore } from "./ports";
+import { publishCompletion } from "./completion-events";
+import type { Clock, EventPublisher, Logger, RecordStore } from "./ports";
 import { canSee, type Requester } from "./requester";
 
 export interface CancelDependencies {
   store: RecordStore;
   clock: Clock;
   logger: Logger;
+  /** Completion events (optional): a cancelled record is terminal, so it is announced like the others. */
+  publisher?: EventPublisher;
 }
 
 export type CancelOutcome =
@@ -30,6 +33,7 @@ export async function cancelRequest(
   if (!move.ok) return { kind: "conflict", record };
   if ((await deps.store.update(move.record, { from: move.from })) === "applied") {
     deps.logger.info("request cancelled", { recordId: id, by: requester.sub });
+    await publishCompletion(deps.publisher, move.record, deps.logger);
     return { kind: "cancelled", record: move.record };
   }
   const current = await deps.store.get(id);

@@ -13,10 +13,10 @@ import {
 } from "../../local/identities";
 import { LOCAL_QUEUE_NAME, LOCAL_RECORDS_TABLE } from "../../local/stack";
 import { createMnsClient, decodeQueueBody, mnsCall, toMnsError } from "../../shared/adapters/mns";
+import { systemClock } from "../../shared/adapters/system-clock";
 import { TablestoreRecordStore } from "../../shared/adapters/tablestore";
 import { newPendingRecord } from "../../shared/app/accept-request";
 import { newRecordId } from "../../shared/app/ids";
-import { systemClock } from "../../shared/app/system-clock";
 import type { PipelineRecord } from "../../shared/domain/record";
 import { validatePipelineRequest } from "../../shared/domain/request/validate";
 import { Caller, type E2eStack, startE2eStack, validRequest } from "./harness";

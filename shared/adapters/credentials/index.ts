@@ -54,6 +54,11 @@ export function credentialsFromContext(context: Pick<FcContext, "credentials">):
   return { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
 }
 
+/** Identifies a set of keys, so clients are rebuilt only when FC hands over other ones (it rotates the role's keys). */
+export function keysFingerprint(keys: AccessKeyCredentials): string {
+  return `${keys.accessKeyId}\n${keys.accessKeySecret}\n${keys.securityToken ?? ""}`;
+}
+
 /**
  * The service account's own keys for its own account, and a permanent refusal for any other: for
  * tests and for wiring that must never leave the service account.

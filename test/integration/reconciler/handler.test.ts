@@ -16,12 +16,12 @@ import {
 import { start as startMns } from "../../../local/mns/index";
 import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
 import { createMnsClient, decodeQueueBody, type MnsSdkClient } from "../../../shared/adapters/mns/index";
+import { systemClock } from "../../../shared/adapters/system-clock";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/client";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
 import { newRecordId } from "../../../shared/app/ids";
 import type { ReconcileReport } from "../../../shared/app/reconcile";
-import { systemClock } from "../../../shared/app/system-clock";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
 

@@ -12,11 +12,11 @@ import {
 } from "../../../local/identities";
 import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
 import { encodeQueueBody } from "../../../shared/adapters/mns/queue-body";
+import { systemClock } from "../../../shared/adapters/system-clock";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/client";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
 import { newRecordId } from "../../../shared/app/ids";
-import { systemClock } from "../../../shared/app/system-clock";
 import type { PipelineRecord } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
 

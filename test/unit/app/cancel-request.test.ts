@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cancelRequest } from "../../../shared/app/cancel-request";
 import type { Requester } from "../../../shared/app/requester";
 import type { RecordStatus } from "../../../shared/domain/record";
-import { CapturingLogger, FakeClock, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, CapturingPublisher, FakeClock, InMemoryRecordStore } from "./fakes";
 import { recordFixture } from "./read-fixtures";
 
 const ID = "01JD0000000000000000000001";
@@ -57,5 +57,34 @@ describe("cancelRequest", () => {
   it("reads an unknown id as not found", async () => {
     const { deps } = await setup();
     expect(await cancelRequest(deps, alice, "01JD0000000000000000000009")).toEqual({ kind: "not-found" });
+  });
+
+  it("announces a cancellation as a completion event, and only a cancellation that happened", async () => {
+    const { deps } = await setup();
+    const publisher = new CapturingPublisher();
+    await cancelRequest({ ...deps, publisher }, alice, ID);
+    expect(publisher.events).toEqual([
+      {
+        id: ID,
+        batchId: null,
+        status: "cancelled",
+        accountId: "1000000000000001",
+        regionId: "cn-hangzhou",
+        completedAt: "2026-11-27T16:05:00.000Z",
+      },
+    ]);
+    await cancelRequest({ ...deps, publisher }, alice, ID);
+    expect(publisher.events).toHaveLength(1);
+  });
+
+  it("keeps the cancellation when the event cannot be published", async () => {
+    const { store, deps } = await setup();
+    const publisher = { publish: async () => Promise.reject(new Error("topic down")) };
+    const outcome = await cancelRequest({ ...deps, publisher }, alice, ID);
+    expect(outcome.kind).toBe("cancelled");
+    expect(store.records.get(ID)?.status).toBe("cancelled");
+    expect(deps.logger.lines).toContainEqual(
+      expect.objectContaining({ level: "error", message: "completion event not published" }),
+    );
   });
 });

@@ -49,6 +49,7 @@ const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
     "RECORDS_TABLE",
     "MNS_ENDPOINT",
     "QUEUE_NAME",
+    "EVENTS_TOPIC",
     "JWT_JWKS_URL",
     "JWT_ISSUER",
     "JWT_AUDIENCE",

@@ -25,18 +25,18 @@ describe("http composition", () => {
   afterEach(() => vi.unstubAllEnvs());
 
   it("builds the store and the queue once per set of credentials", async () => {
-    const { httpPorts } = await import("../../../shared/app/http-composition");
-    const { httpQueue } = await import("../../../shared/app/queue-composition");
+    const { httpPorts } = await import("../../../shared/composition/http");
+    const { submitSenders } = await import("../../../shared/composition/submit");
     const first = httpPorts(context("AK1"));
     expect(httpPorts(context("AK1")).store).toBe(first.store);
-    expect(httpQueue(context("AK1"))).toBe(httpQueue(context("AK1")));
+    expect(submitSenders(context("AK1")).queue).toBe(submitSenders(context("AK1")).queue);
     expect(httpPorts(context("AK2")).store).not.toBe(first.store);
     expect(first.config.serviceAccountId).toBe("1000000000000001");
   });
 
   it("refuses to verify tokens without the JWT settings, naming each missing one", async () => {
     vi.stubEnv("JWT_ISSUER", "https://issuer");
-    const { httpTokenVerifier } = await import("../../../shared/app/http-composition");
+    const { httpTokenVerifier } = await import("../../../shared/composition/http");
     expect(() => httpTokenVerifier()).toThrow(/JWT_JWKS_URL is required; JWT_AUDIENCE is required/);
   });
 
@@ -44,7 +44,23 @@ describe("http composition", () => {
     vi.stubEnv("JWT_JWKS_URL", "http://127.0.0.1:3/jwks.json");
     vi.stubEnv("JWT_ISSUER", "https://issuer");
     vi.stubEnv("JWT_AUDIENCE", "api");
-    const { httpTokenVerifier } = await import("../../../shared/app/http-composition");
+    const { httpTokenVerifier } = await import("../../../shared/composition/http");
     expect(httpTokenVerifier()).toBe(httpTokenVerifier());
+  });
+
+  it("gives submit a completion-event publisher only when EVENTS_TOPIC is set", async () => {
+    const { submitSenders } = await import("../../../shared/composition/submit");
+    expect(submitSenders(context("AK1")).publisher).toBeUndefined();
+    vi.resetModules();
+    vi.stubEnv("EVENTS_TOPIC", "completions");
+    const again = await import("../../../shared/composition/submit");
+    expect(again.submitSenders(context("AK1")).publisher).toBeDefined();
+  });
+
+  it("refuses a context without credentials, naming the fix, instead of signing with empty keys", async () => {
+    const { httpPorts } = await import("../../../shared/composition/http");
+    expect(() => httpPorts({ ...context("AK1"), credentials: {} as FcContext["credentials"] })).toThrow(
+      /give the function a role/,
+    );
   });
 });

@@ -9,16 +9,20 @@
  * from STS AssumeRole, cached per account by the credentials provider (spec/processing.md,
  * "Cross-account").
  */
-import { assumedRoleCredentials, credentialsFromContext } from "../adapters/credentials/index";
+import {
+  assumedRoleCredentials,
+  credentialsFromContext,
+  keysFingerprint,
+} from "../adapters/credentials/index";
 import { createPipelineClient } from "../adapters/ecs/pipeline-client";
 import { createJsonLogger } from "../adapters/logger";
-import { MnsEventPublisher } from "../adapters/mns/event-publisher";
 import { createStsRoleAssumer } from "../adapters/sts/role-assumer";
+import { systemClock } from "../adapters/system-clock";
+import type { ProcessMessageDeps } from "../app/process-message";
 import { config } from "../config";
 import type { FcContext } from "../fc/context";
-import type { ProcessMessageDeps } from "./process-message";
-import { keysFingerprint, mnsClientFor, recordStoreFor } from "./service-adapters";
-import { systemClock } from "./system-clock";
+import { eventPublisherFor } from "./mns";
+import { recordStoreFor } from "./record-store";
 
 /** Logs at the configured level once the configuration is readable, at `info` before. */
 export const workerLogger = createJsonLogger({
@@ -34,13 +38,7 @@ export function workerDeps(context: FcContext): ProcessMessageDeps {
   const key = keysFingerprint(keys);
   if (cached?.key === key) return cached.deps;
 
-  const publisher = cfg.mns.eventsTopic
-    ? new MnsEventPublisher({
-        topic: cfg.mns.eventsTopic,
-        logger: workerLogger,
-        client: mnsClientFor(cfg, context, keys),
-      })
-    : undefined;
+  const publisher = eventPublisherFor(cfg, context, keys, workerLogger);
   const deps: ProcessMessageDeps = {
     store: recordStoreFor(cfg, keys),
     pipelines: createPipelineClient({

@@ -1,4 +1,4 @@
-import type { Clock } from "./ports";
+import type { Clock } from "../app/ports";
 
 /** The wall clock and real timers, for production wiring. */
 export const systemClock: Clock = {

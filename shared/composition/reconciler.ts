@@ -3,13 +3,14 @@
  * the FC context's credentials, built on first use and rebuilt only when FC rotates the keys. The
  * one module of the reconciler that names concrete adapters; it carries no ECS or STS SDK.
  */
-import { credentialsFromContext } from "../adapters/credentials/index";
+import { credentialsFromContext, keysFingerprint } from "../adapters/credentials/index";
 import { createJsonLogger } from "../adapters/logger";
+import { systemClock } from "../adapters/system-clock";
+import type { ReconcileDeps, ReconcileOptions } from "../app/reconcile";
 import { config } from "../config";
 import type { FcContext } from "../fc/context";
-import type { ReconcileDeps, ReconcileOptions } from "./reconcile";
-import { keysFingerprint, recordStoreFor, requestQueueFor } from "./service-adapters";
-import { systemClock } from "./system-clock";
+import { requestQueueFor } from "./mns";
+import { recordStoreFor } from "./record-store";
 
 /** Logs at the configured level once the configuration is readable, at `info` before. */
 export const reconcilerLogger = createJsonLogger({
