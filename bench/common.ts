@@ -6,7 +6,6 @@
 import os from "node:os";
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET, LOCAL_TABLESTORE_INSTANCE } from "../local/identities";
 import { LOCAL_RECORDS_TABLE, type RunningStack, type StackOptions, startStack } from "../local/stack";
-import { systemClock } from "../shared/adapters/system-clock";
 import { TablestoreRecordStore } from "../shared/adapters/tablestore/record-store";
 import { newRecordId } from "../shared/app/ids";
 import type { Clock } from "../shared/app/ports";
