@@ -27,7 +27,16 @@ export interface WorkerDrainFigures {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function queueRecords(stack: RunningStack, count: number, label: string): Promise<PipelineRecord[]> {
+/**
+ * Stores `count` pending records the way submit's batch path does (every record durable first),
+ * then sends their messages; `onSend` is called just before the first message goes out.
+ */
+async function queueRecords(
+  stack: RunningStack,
+  count: number,
+  label: string,
+  onSend: () => void = () => {},
+): Promise<PipelineRecord[]> {
   const store = stackRecordStore(stack);
   const queue = new MnsRequestQueue({
     queue: LOCAL_QUEUE_NAME,
@@ -41,8 +50,8 @@ async function queueRecords(stack: RunningStack, count: number, label: string): 
   const records = Array.from({ length: count }, (_, i) =>
     pendingRecord(stack.info.accounts.service, `${label}-${i}`),
   );
-  // What submit's batch path does: every record durable first, then the messages.
   await store.createMany(records);
+  onSend();
   await queue.send(records.map((r) => ({ id: r.id })));
   return records;
 }
@@ -89,8 +98,10 @@ export async function benchWorkerDrain(
     const pumpBefore = stack.control.trigger();
     stack.control.replaceFaults({ ecs: { qpsPerAccount: qps } });
 
-    const started = process.hrtime.bigint();
-    const records = await queueRecords(stack, count, "drain");
+    let started = process.hrtime.bigint();
+    const records = await queueRecords(stack, count, "drain", () => {
+      started = process.hrtime.bigint();
+    });
     const final = await untilTerminal(stack, records, 300_000);
     const seconds = elapsedMs(started) / 1000;
 
