@@ -257,6 +257,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       CROSS_ACCOUNT_ROLE_NAME: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
       CROSS_ACCOUNT_EXTERNAL_ID: "",
       WORKER_MAX_ATTEMPTS: String(options.workerMaxAttempts ?? 5),
+      // The trigger pump runs at most 4 worker invocations at once, as s.yaml's reservedConcurrency.
+      WORKER_ECS_QPS_PER_ACCOUNT: "20",
+      WORKER_MAX_CONCURRENT_INVOCATIONS: "4",
     };
 
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };

@@ -53,6 +53,11 @@ const ConfigSchema = v.object({
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   WORKER_MAX_ATTEMPTS: positiveInteger("WORKER_MAX_ATTEMPTS", 5),
+  // ECS documents no CreateImagePipeline rate; 20 calls per second per account is the local
+  // simulator's limit and a safe ceiling. The worker paces each account at its share of it.
+  WORKER_ECS_QPS_PER_ACCOUNT: positiveInteger("WORKER_ECS_QPS_PER_ACCOUNT", 20),
+  // How many worker invocations run at once (s.yaml's reservedConcurrency for the worker).
+  WORKER_MAX_CONCURRENT_INVOCATIONS: positiveInteger("WORKER_MAX_CONCURRENT_INVOCATIONS", 4),
   RECONCILE_PENDING_AFTER_SECONDS: positiveInteger("RECONCILE_PENDING_AFTER_SECONDS", 300),
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ""),
@@ -69,7 +74,13 @@ export interface Config {
   stsEndpoint?: string;
   crossAccount: { roleName: string; externalId?: string };
   jwt: { jwksUrl?: string; issuer?: string; audience?: string };
-  worker: { maxAttempts: number };
+  worker: {
+    maxAttempts: number;
+    /** The account's CreateImagePipeline limit the worker instances share. */
+    ecsQpsPerAccount: number;
+    /** Worker invocations at once: each instance takes this share of the account's rate. */
+    maxConcurrentInvocations: number;
+  };
   /** How long a record may stay `pending` before the reconciler queues it again. */
   reconciler: { pendingAfterSeconds: number };
   logLevel: "debug" | "info" | "warn" | "error";
@@ -95,7 +106,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     stsEndpoint: e.STS_ENDPOINT,
     crossAccount: { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID },
     jwt: { jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
-    worker: { maxAttempts: e.WORKER_MAX_ATTEMPTS },
+    worker: {
+      maxAttempts: e.WORKER_MAX_ATTEMPTS,
+      ecsQpsPerAccount: e.WORKER_ECS_QPS_PER_ACCOUNT,
+      maxConcurrentInvocations: e.WORKER_MAX_CONCURRENT_INVOCATIONS,
+    },
     reconciler: { pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS },
     logLevel: e.LOG_LEVEL,
   };

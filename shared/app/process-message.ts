@@ -10,6 +10,7 @@ import { claim, fail, isTerminal, type Move, release, succeed } from "../domain/
 import type { PipelineRequest } from "../domain/request/normalize";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { CallPacer } from "./call-rate";
+import { publishCompletion } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
 import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
 
@@ -261,23 +262,7 @@ class MessageRun {
   }
 
   private async publish(record: PipelineRecord): Promise<void> {
-    const { publisher } = this.deps;
-    const { status } = record;
-    if (!publisher || (status !== "succeeded" && status !== "failed" && status !== "cancelled")) return;
-    try {
-      await publisher.publish({
-        id: record.id,
-        batchId: record.batchId,
-        status,
-        ...(record.imagePipelineId ? { imagePipelineId: record.imagePipelineId } : {}),
-        ...(record.error ? { error: record.error } : {}),
-        accountId: record.accountId,
-        regionId: record.regionId,
-        completedAt: record.completedAt ?? record.updatedAt,
-      });
-    } catch (err) {
-      this.log("error", "completion event not published", { error: describe(err) });
-    }
+    await publishCompletion(this.deps.publisher, record, this.deps.logger);
   }
 
   /**

@@ -18,6 +18,7 @@ import { createPipelineClient } from "../adapters/ecs/pipeline-client";
 import { createJsonLogger } from "../adapters/logger";
 import { createStsRoleAssumer } from "../adapters/sts/role-assumer";
 import { systemClock } from "../adapters/system-clock";
+import { instanceCallPacer } from "../app/call-rate";
 import type { ProcessMessageDeps } from "../app/process-message";
 import { config } from "../config";
 import type { FcContext } from "../fc/context";
@@ -56,6 +57,11 @@ export function workerDeps(context: FcContext): ProcessMessageDeps {
     logger: workerLogger,
     ...(publisher ? { publisher } : {}),
     maxAttempts: cfg.worker.maxAttempts,
+    // One schedule per account for the whole instance, its share of the account's limit.
+    pacer: instanceCallPacer(systemClock, {
+      accountQps: cfg.worker.ecsQpsPerAccount,
+      instances: cfg.worker.maxConcurrentInvocations,
+    }),
   };
   cached = { key, deps };
   return deps;

@@ -36,6 +36,8 @@ const CONFIG_ENV_NAMES = [
   "JWT_ISSUER",
   "JWT_AUDIENCE",
   "WORKER_MAX_ATTEMPTS",
+  "WORKER_ECS_QPS_PER_ACCOUNT",
+  "WORKER_MAX_CONCURRENT_INVOCATIONS",
   "RECONCILE_PENDING_AFTER_SECONDS",
   "LOG_LEVEL",
 ];
@@ -74,6 +76,8 @@ const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
     "CROSS_ACCOUNT_ROLE_NAME",
     "CROSS_ACCOUNT_EXTERNAL_ID",
     "WORKER_MAX_ATTEMPTS",
+    "WORKER_ECS_QPS_PER_ACCOUNT",
+    "WORKER_MAX_CONCURRENT_INVOCATIONS",
     "LOG_LEVEL",
   ],
   reconciler: [
@@ -208,6 +212,16 @@ describe("s.yaml resolved by Serverless Devs", () => {
         MNS_ENDPOINT: `https://${LOCAL_SERVICE_ACCOUNT_ID}.mns.cn-hangzhou.aliyuncs.com`,
       });
     }
+  });
+
+  it("tells the worker the concurrency FC enforces, so its per-instance ECS pacing adds up to the account's rate", () => {
+    const worker = props("worker");
+    const reserved = record(worker.concurrencyConfig).reservedConcurrency;
+    expect(typeof reserved).toBe("number");
+    expect(envOf(worker)).toMatchObject({
+      WORKER_MAX_CONCURRENT_INVOCATIONS: String(reserved),
+      WORKER_ECS_QPS_PER_ACCOUNT: "20",
+    });
   });
 
   it("defaults the worker's optional settings to 'off' and the role name to the local stack's", () => {
