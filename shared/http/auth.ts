@@ -37,7 +37,19 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** How long one JWKS fetch may take. */
   jwksTimeoutMs?: number;
+  /**
+   * How long a verified token is remembered (default 5 minutes; 0 turns the cache off). A caller
+   * polling its records sends the same token again and again; a signature check costs more than
+   * the rest of the request's own work. A remembered token is still refused once it expires;
+   * what the cache delays is a key's removal from the JWKS, by at most this long.
+   */
+  verifiedTokenTtlMs?: number;
+  /** The clock for expiry checks and the memory; for tests. */
+  now?: () => number;
 }
+
+/** Most verified tokens remembered at once; the oldest is forgotten first. */
+const VERIFIED_TOKEN_CACHE_SIZE = 1_000;
 
 /** Asymmetric algorithms only: a JWKS never holds the secret an HMAC token would need. */
 export const ACCEPTED_ALGORITHMS = [
@@ -115,7 +127,15 @@ const scopesOf = (payload: JWTPayload): Set<string> => {
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   if (!options.keys && !options.jwksUrl) throw new Error("createTokenVerifier needs jwksUrl or keys");
   const keys = options.keys ?? remoteKeySet(options.jwksUrl as string, options.jwksTimeoutMs ?? 3000);
+  const ttlMs = options.verifiedTokenTtlMs ?? 5 * 60_000;
+  const toleranceMs = (options.clockToleranceSeconds ?? 30) * 1000;
+  const now = options.now ?? Date.now;
+  /** token -> who it names and until when it may be taken without a new signature check. */
+  const verified = new Map<string, { caller: Caller; until: number }>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known && now() < known.until) return known.caller;
+    if (known) verified.delete(token);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -124,6 +144,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         algorithms: ACCEPTED_ALGORITHMS,
         clockTolerance: options.clockToleranceSeconds ?? 30,
         requiredClaims: ["exp", "sub"],
+        currentDate: new Date(now()),
       }));
     } catch (error) {
       if (error instanceof joseErrors.JOSEError && TOKEN_FAULTS.has(error.code))
@@ -138,7 +159,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       );
     }
     if (typeof payload.sub !== "string" || payload.sub === "") throw unauthorized("The token has no subject");
-    return { sub: payload.sub, scopes: scopesOf(payload) };
+    const caller = { sub: payload.sub, scopes: scopesOf(payload) };
+    if (ttlMs > 0 && typeof payload.exp === "number") {
+      if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { caller, until: Math.min(now() + ttlMs, payload.exp * 1000 + toleranceMs) });
+    }
+    return caller;
   };
 }
 

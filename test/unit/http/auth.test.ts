@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearerToken, createTokenVerifier } from "../../../shared/http/auth";
 import { HttpProblem } from "../../../shared/http/problems";
@@ -89,5 +90,67 @@ describe("bearerToken", () => {
     [undefined, undefined],
   ])("%j -> %j", (header, token) => {
     expect(bearerToken(header)).toBe(token);
+  });
+});
+
+describe("createTokenVerifier's memory of verified tokens", () => {
+  let kit: TokenKit;
+  beforeAll(async () => {
+    kit = await tokenKit();
+  });
+
+  /** A key set that counts how often a signature had to be checked. */
+  function countingVerifier(now: () => number, verifiedTokenTtlMs?: number) {
+    let checks = 0;
+    const keys = createLocalJWKSet(kit.jwks);
+    const verify = createTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: (header, token) => {
+        checks++;
+        return keys(header, token);
+      },
+      now,
+      ...(verifiedTokenTtlMs !== undefined ? { verifiedTokenTtlMs } : {}),
+    });
+    return { verify, checks: () => checks };
+  }
+
+  it("checks a token's signature once, and answers the same caller for it again", async () => {
+    const clock = Date.now();
+    const { verify, checks } = countingVerifier(() => clock);
+    const token = await kit.sign({ sub: "alice" });
+    const first = await verify(token);
+    expect(await verify(token)).toBe(first);
+    expect(checks()).toBe(1);
+  });
+
+  it("checks again after the memory's time, and refuses a remembered token once it expires", async () => {
+    let clock = Date.now();
+    const { verify, checks } = countingVerifier(() => clock, 60_000);
+    const token = await kit.sign({ sub: "alice" }, { expiresIn: Math.floor(clock / 1000) + 90 });
+    await verify(token);
+    clock += 61_000;
+    await verify(token);
+    expect(checks()).toBe(2);
+    // 90 s of life plus the 30 s clock tolerance: at +121 s jose itself must refuse it again.
+    clock += 60_000;
+    await expect(verify(token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("remembers nothing with a time of 0", async () => {
+    const { verify, checks } = countingVerifier(Date.now, 0);
+    const token = await kit.sign();
+    await verify(token);
+    await verify(token);
+    expect(checks()).toBe(2);
+  });
+
+  it("never remembers a refused token", async () => {
+    const { verify, checks } = countingVerifier(Date.now);
+    const token = await kit.sign({ aud: "someone-else" });
+    await expect(verify(token)).rejects.toMatchObject({ status: 401 });
+    await expect(verify(token)).rejects.toMatchObject({ status: 401 });
+    expect(checks()).toBe(2);
   });
 });
