@@ -5,6 +5,7 @@
  * a line at once, so both see the same machine load. Figures only; nothing here asserts a time.
  */
 import { spawn } from "node:child_process";
+import path from "node:path";
 import type { FcHttpEvent } from "../local/fc/http-gateway";
 import { type FunctionDefinition, newInvocationId } from "../local/fc/invoker";
 import type { FunctionKey, RunningStack } from "../local/stack";
@@ -24,18 +25,21 @@ import {
 
 /** The FC runtime's part: load the bundle with require, call the handler once, report the answer. */
 const CHILD = `
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const { handler } = require(process.env.BENCH_BUNDLE);
 const event = Buffer.from(process.env.BENCH_EVENT, "base64");
 Promise.resolve(handler(event, JSON.parse(process.env.BENCH_CONTEXT))).then(
-  (r) => { process.stdout.write("answered " + (r && r.statusCode !== undefined ? r.statusCode : JSON.stringify(r)) + "\\n"); process.exit(0); },
+  (r) => { process.stdout.write("answered " + (r && r.statusCode !== undefined ? r.statusCode : JSON.stringify(r)) + "\\t" + cpuMs() + "\\n"); process.exit(0); },
   (e) => { process.stdout.write("failed " + String(e && e.message || e) + "\\n"); process.exit(1); },
 );`;
-const BARE = `process.stdout.write("answered bare\\n")`;
+const BARE = `const u = process.cpuUsage(); process.stdout.write("answered bare\\t" + (u.user + u.system) / 1000 + "\\n")`;
 
 const TARGETS: Record<FunctionKey, number> = { submit: 1.5, status: 1.5, worker: 3 };
 
 interface Run {
   ms: number;
+  /** CPU time of the child (all its threads) until it answered: far less load-sensitive than `ms`. */
+  cpuMs: number;
   answer: string;
 }
 
@@ -58,7 +62,8 @@ function timeChild(script: string, env: Record<string, string>): Promise<Run> {
       out += chunk.toString();
       if (!done && out.includes("\n")) {
         done = true;
-        resolve({ ms: elapsedMs(started), answer: out.split("\n", 1)[0] ?? "" });
+        const [answer = "", cpu = "NaN"] = (out.split("\n", 1)[0] ?? "").split("\t");
+        resolve({ ms: elapsedMs(started), cpuMs: Number(cpu), answer });
       }
     });
     child.stderr.on("data", (chunk: Buffer) => {
@@ -144,14 +149,30 @@ function childEnv(definition: Readonly<FunctionDefinition>, event: unknown): Rec
 export interface ColdStartFigures {
   runs: number;
   bare: ReturnType<typeof summarize>;
-  functions: Record<
-    FunctionKey,
-    { summary: ReturnType<typeof summarize>; ratio: number; target: number; answers: string[] }
-  >;
+  functions: Record<FunctionKey, VariantFigures & { ratio: number; target: number; answers: string[] }>;
+  /** CPU time of the bare `node -e`. */
+  bareCpu: ReturnType<typeof summarize>;
+  variants: { name: string; functions: Record<FunctionKey, VariantFigures> }[];
+}
+
+interface VariantFigures {
+  summary: ReturnType<typeof summarize>;
+  cpu: ReturnType<typeof summarize>;
+}
+
+function emptyTimes(): Record<FunctionKey, number[]> {
+  return { submit: [], status: [], worker: [] };
+}
+
+/** Other builds to time beside the stack's own, run by run (A/B of a build change). */
+export interface ColdStartVariant {
+  name: string;
+  /** A directory laid out like dist/: `<distDir>/<function>/index.js`. */
+  distDir: string;
 }
 
 export async function benchColdStart(
-  options: { runs?: number; stack?: RunningStack } = {},
+  options: { runs?: number; stack?: RunningStack; variants?: ColdStartVariant[] } = {},
 ): Promise<ColdStartFigures> {
   const runs = options.runs ?? 9;
   const stack = options.stack ?? (await benchStack());
@@ -181,15 +202,37 @@ export async function benchColdStart(
     const bare: number[] = [];
     const times: Record<FunctionKey, number[]> = { submit: [], status: [], worker: [] };
     const answers: Record<FunctionKey, string[]> = { submit: [], status: [], worker: [] };
-    // Run 0 warms the page cache and is not counted.
+    const variants = options.variants ?? [];
+    const variantTimes = variants.map(() => emptyTimes());
+    const cpu = { bare: [] as number[], main: emptyTimes(), variants: variants.map(() => emptyTimes()) };
+    // Run 0 warms the page cache and is not counted. Variants take turns going first, run by run.
     for (let run = 0; run <= runs; run++) {
       const b = await timeChild(BARE, { PATH: process.env.PATH ?? "" });
-      if (run > 0) bare.push(b.ms);
+      if (run > 0) {
+        bare.push(b.ms);
+        cpu.bare.push(b.cpuMs);
+      }
       for (const fn of kinds) {
-        const result = await timeChild(CHILD, childEnv(stack.functions[fn], await events[fn]()));
-        if (run > 0) {
-          times[fn].push(result.ms);
-          answers[fn].push(result.answer);
+        const slots = [-1, ...variants.keys()];
+        for (let k = 0; k < slots.length; k++) {
+          const slot = slots[(k + run) % slots.length] ?? -1;
+          const variant = variants[slot];
+          const definition = variant
+            ? { ...stack.functions[fn], bundle: path.join(variant.distDir, fn, "index.js") }
+            : stack.functions[fn];
+          const result = await timeChild(CHILD, childEnv(definition, await events[fn]()));
+          if (variant && !result.answer.startsWith("answered")) {
+            throw new Error(`${variant.name} ${fn}: ${result.answer}`);
+          }
+          if (run === 0) continue;
+          if (variant) {
+            variantTimes[slot]?.[fn].push(result.ms);
+            cpu.variants[slot]?.[fn].push(result.cpuMs);
+          } else {
+            times[fn].push(result.ms);
+            answers[fn].push(result.answer);
+            cpu.main[fn].push(result.cpuMs);
+          }
         }
       }
     }
@@ -199,12 +242,27 @@ export async function benchColdStart(
       const summary = summarize(times[fn]);
       functions[fn] = {
         summary,
+        cpu: summarize(cpu.main[fn]),
         ratio: summary.p50 / bareSummary.p50,
         target: TARGETS[fn],
         answers: [...new Set(answers[fn])],
       };
     }
-    return { runs, bare: bareSummary, functions };
+    return {
+      runs,
+      bare: bareSummary,
+      bareCpu: summarize(cpu.bare),
+      functions,
+      variants: variants.map((v, i) => ({
+        name: v.name,
+        functions: Object.fromEntries(
+          kinds.map((fn) => [
+            fn,
+            { summary: summarize(variantTimes[i]?.[fn] ?? []), cpu: summarize(cpu.variants[i]?.[fn] ?? []) },
+          ]),
+        ) as Record<FunctionKey, VariantFigures>,
+      })),
+    };
   } finally {
     if (!options.stack) await stack.stop();
     else stack.control.resumeTrigger();
@@ -213,14 +271,36 @@ export async function benchColdStart(
 
 export function printColdStart(f: ColdStartFigures): void {
   console.log(`\n== Cold start (spawn -> first answer), ${f.runs} interleaved runs each ==`);
-  console.log(`  node -e (bare)   median ${ms(f.bare.p50)}  min ${ms(f.bare.min)}`);
+  console.log(
+    `  node -e (bare)   median ${ms(f.bare.p50)}  min ${ms(f.bare.min)}  cpu median ${ms(f.bareCpu.p50)}`,
+  );
   for (const [fn, x] of Object.entries(f.functions)) {
     console.log(
-      `  ${fn.padEnd(16)} median ${ms(x.summary.p50)}  min ${ms(x.summary.min)}  = ${ratio(x.ratio)} bare by median, ${ratio(x.summary.min / f.bare.min)} by min (target <= ${x.target}x: ${verdict(x.ratio <= x.target)})  answers: ${x.answers.join(", ")}`,
+      `  ${fn.padEnd(16)} median ${ms(x.summary.p50)}  min ${ms(x.summary.min)}  = ${ratio(x.ratio)} bare by median, ${ratio(x.summary.min / f.bare.min)} by min, cpu median ${ms(x.cpu.p50)} (target <= ${x.target}x: ${verdict(x.ratio <= x.target)})  answers: ${x.answers.join(", ")}`,
     );
+    for (const v of f.variants) {
+      const { summary: y, cpu } = v.functions[fn as FunctionKey];
+      console.log(
+        `    ${v.name.padEnd(14)} median ${ms(y.p50)}  min ${ms(y.min)}  = ${ratio(y.p50 / f.bare.p50)} bare by median, ${ratio(y.min / f.bare.min)} by min, cpu median ${ms(cpu.p50)}`,
+      );
+    }
   }
 }
 
+/** BENCH_VARIANTS="name=dir,name=dir": builds to time beside dist/, e.g. the build before a change. */
+function variantsFromEnv(value: string | undefined): ColdStartVariant[] {
+  if (!value) return [];
+  return value.split(",").map((pair) => {
+    const [name = "", distDir = ""] = pair.split("=");
+    return { name, distDir: path.resolve(distDir) };
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printColdStart(await benchColdStart({ runs: Number(process.env.BENCH_RUNS ?? 9) }));
+  printColdStart(
+    await benchColdStart({
+      runs: Number(process.env.BENCH_RUNS ?? 9),
+      variants: variantsFromEnv(process.env.BENCH_VARIANTS),
+    }),
+  );
 }

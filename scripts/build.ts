@@ -6,7 +6,7 @@
  * ECS SDK alone is ~3,400 files. A bundle holds only what its function imports, so submit and
  * status never pay for the ECS SDK; `verifyBundles` fails the build if one of them does.
  */
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
@@ -67,6 +67,101 @@ function ecsModelsOnly(operations: readonly string[]): Plugin {
             resolveDir: dir,
           };
         },
+      );
+    },
+  };
+}
+
+/**
+ * The Tablestore operations the functions call (shared/adapters/tablestore, shared/adapters/provision).
+ * `tablestore` requires one generated protobufjs module with all 259 message types of every
+ * Tablestore API (2.6 MB of source, ~620 KB minified: three quarters of the submit and status
+ * bundles), evaluated at load. Each bundle keeps the messages these operations encode and decode,
+ * the error message, every enum (the SDK reads some at load) and the filter messages (conditions),
+ * plus everything those reference; the rest of the search, SQL and table-admin messages go. Calling
+ * another operation from a bundle fails loudly (`Cannot read properties of undefined`).
+ */
+export const TABLESTORE_OPERATIONS_USED = [
+  "GetRow",
+  "PutRow",
+  "UpdateRow",
+  "DeleteRow",
+  "GetRange",
+  "BatchGetRow",
+  "BatchWriteRow",
+  "ListTable",
+  "DescribeTable",
+  "CreateTable",
+  "DeleteTable",
+] as const;
+
+const PROTO_BLOCK_START = /^ {8}proto\.(\w+) = \(function\(\) \{$/;
+const PROTO_BLOCK_END = "        })();";
+const PROTO_NAMESPACE = /^\$root\.(\w+) = \(function\(\) \{$/;
+
+/** The generated module with only the message types `roots` reach; enums always stay. */
+export function trimTablestoreProto(source: string, operations: readonly string[]): string {
+  const lines = source.split("\n");
+  interface Block {
+    key: string;
+    start: number;
+    end: number;
+    isEnum: boolean;
+    refs: string[];
+  }
+  const blocks: Block[] = [];
+  let namespace = "";
+  for (let i = 0; i < lines.length; i++) {
+    const ns = PROTO_NAMESPACE.exec(lines[i] ?? "");
+    if (ns) namespace = ns[1] ?? "";
+    const start = PROTO_BLOCK_START.exec(lines[i] ?? "");
+    if (!start) continue;
+    const end = lines.indexOf(PROTO_BLOCK_END, i);
+    if (end < 0) return source;
+    const body = lines.slice(i, end + 1).join("\n");
+    blocks.push({
+      key: `${namespace}.${start[1]}`,
+      start: i,
+      end,
+      isEnum:
+        /var valuesById = \{\}/.test(lines[i + 1] ?? "") ||
+        /valuesById/.test(lines.slice(i, i + 12).join("\n")),
+      refs: [...body.matchAll(/\$root\.(\w+)\.proto\.(\w+)/g)].map((m) => `${m[1]}.${m[2]}`),
+    });
+    i = end;
+  }
+  const byKey = new Map(blocks.map((b) => [b.key, b]));
+  const roots = [
+    "main.Error",
+    ...operations.flatMap((op) => [`main.${op}Request`, `main.${op}Response`]),
+    ...blocks.filter((b) => b.isEnum || b.key.startsWith("filter.")).map((b) => b.key),
+  ];
+  const kept = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const key = pending.pop() as string;
+    const block = byKey.get(key);
+    if (!block || kept.has(key)) continue;
+    kept.add(key);
+    pending.push(...block.refs);
+  }
+  // Any operation we name but the module lacks means the SDK changed shape: keep everything.
+  if (roots.some((r) => !byKey.has(r))) return source;
+  const dropped = new Set<number>();
+  for (const b of blocks) if (!kept.has(b.key)) for (let i = b.start; i <= b.end; i++) dropped.add(i);
+  return lines.filter((_, i) => !dropped.has(i)).join("\n");
+}
+
+function tablestoreProtoTrimmed(operations: readonly string[]): Plugin {
+  return {
+    name: "tablestore-proto-trimmed",
+    setup(pluginBuild) {
+      pluginBuild.onLoad(
+        { filter: /[\\/]tablestore[\\/]lib[\\/]protocol[\\/]tablestore_compiled_proto\.js$/ },
+        async (args) => ({
+          contents: trimTablestoreProto(await readFile(args.path, "utf8"), operations),
+          loader: "js",
+        }),
       );
     },
   };
@@ -144,7 +239,10 @@ export async function buildFunctions(outRoot = path.join(root, "dist")): Promise
       // `sub`): sloppy-mode globals that throw under the "use strict" our ES modules put at the
       // top of the bundle. Declaring them here keeps them local to the bundle.
       banner: { js: "var key, size, pro, sub;" },
-      plugins: ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : [],
+      plugins: [
+        tablestoreProtoTrimmed(TABLESTORE_OPERATIONS_USED),
+        ...(ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : []),
+      ],
     });
     // The project root is an ES module package; this marker keeps Node (and the local FC runtime)
     // loading the bundle as CommonJS, as FC does.

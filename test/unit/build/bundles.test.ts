@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +8,8 @@ import {
   buildFunctions,
   ECS_SDK_MARKERS,
   FUNCTIONS_WITHOUT_ECS,
+  TABLESTORE_OPERATIONS_USED,
+  trimTablestoreProto,
   verifyBundles,
 } from "../../../scripts/build";
 
@@ -49,5 +51,28 @@ describe("npm run build", () => {
       const loaded = require(r.file) as { handler?: unknown };
       expect(typeof loaded.handler, r.name).toBe("function");
     }
+  });
+
+  it("keeps the Tablestore messages the functions use and drops the others", async () => {
+    const require = createRequire(import.meta.url);
+    const source = await readFile(
+      require.resolve("tablestore/lib/protocol/tablestore_compiled_proto.js"),
+      "utf8",
+    );
+    const trimmed = trimTablestoreProto(source, TABLESTORE_OPERATIONS_USED);
+    expect(trimmed.length).toBeLessThan(source.length / 2);
+    for (const kept of ["GetRowRequest", "PutRowResponse", "BatchWriteRowRequest", "Condition", "Error"]) {
+      expect(trimmed, kept).toContain(`proto.${kept} = (function() {`);
+    }
+    expect(trimmed).toContain("proto.IndexStatusEnum = (function() {");
+    expect(trimmed).not.toContain("proto.SearchRequest = (function() {");
+    expect(trimmed).not.toContain("proto.SQLQueryRequest = (function() {");
+    // The generated module is ~620 KB of the untrimmed status bundle (~835 KB); the rest is ~215 KB.
+    expect(reports.find((r) => r.name === "status")!.bytes).toBeLessThan(500 * 1024);
+  });
+
+  it("keeps the whole module when an operation it names is missing from it", () => {
+    const source = "$root.main = (function() {\n        proto.GetRowRequest = (function() {\n        })();\n";
+    expect(trimTablestoreProto(source, ["NoSuchOperation"])).toBe(source);
   });
 });
