@@ -45,10 +45,51 @@ export const ECS_OPERATIONS_USED: Record<string, readonly string[]> = {
   worker: ["CreateImagePipeline"],
 };
 
+const ECS_CLIENT_METHOD = /^ {4}async (\w+)\(/;
+
+/**
+ * The ECS client class with the methods of `operations` only (`createImagePipeline` and
+ * `createImagePipelineWithOptions` for CreateImagePipeline): its ~760 other operation methods are
+ * ~1.5 MB of source that every worker cold start reads and compiles. Everything that is not an
+ * operation method (constructor, endpoint helpers) stays. If an operation's method is missing, the
+ * SDK changed shape and the client is kept whole.
+ */
+export function ecsClientMethodsOnly(source: string, operations: readonly string[]): string {
+  const kept = new Set(
+    operations.flatMap((op) => {
+      const method = op.charAt(0).toLowerCase() + op.slice(1);
+      return [method, `${method}WithOptions`];
+    }),
+  );
+  const lines = source.split("\n");
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    const name = ECS_CLIENT_METHOD.exec(lines[i] ?? "")?.[1];
+    if (name === undefined) {
+      out.push(lines[i] ?? "");
+      continue;
+    }
+    seen.add(name);
+    const end = lines.indexOf("    }", i);
+    if (end < 0) return source;
+    if (kept.has(name)) out.push(...lines.slice(i, end + 1));
+    i = end;
+  }
+  return [...kept].every((m) => seen.has(m)) ? out.join("\n") : source;
+}
+
 function ecsModelsOnly(operations: readonly string[]): Plugin {
   return {
     name: "ecs-models-only",
     setup(pluginBuild) {
+      pluginBuild.onLoad(
+        { filter: /[\\/]@alicloud[\\/]ecs20140526[\\/]dist[\\/]client\.js$/ },
+        async (args) => ({
+          contents: ecsClientMethodsOnly(await readFile(args.path, "utf8"), operations),
+          loader: "js",
+        }),
+      );
       pluginBuild.onLoad(
         { filter: /[\\/]@alicloud[\\/]ecs20140526[\\/]dist[\\/]models[\\/]model\.js$/ },
         async (args) => {
