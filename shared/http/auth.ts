@@ -4,15 +4,10 @@
  * The function checks the token itself even when a trigger-level check sits in front of it.
  */
 import type { MiddlewareObj } from "@middy/core";
-import {
-  createRemoteJWKSet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  errors as joseErrors,
-  jwtVerify,
-} from "jose";
+import { type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from "jose";
 import { expectApiRequest, type HttpEvent } from "./api-request";
 import type { HttpResponse } from "./fc-http-event";
+import { jwksKeySet } from "./jwks-key-set";
 import { HttpProblem } from "./problems";
 import type { Scope } from "./routes";
 
@@ -79,13 +74,13 @@ const TOKEN_FAULTS = new Set([
   "ERR_JOSE_NOT_SUPPORTED",
 ]);
 
-/** One remote key set per URL for the life of the instance: jose caches the keys and refetches on an unknown `kid`. */
+/** One remote key set per URL for the life of the instance: ./jwks-key-set caches the keys and refetches on an unknown `kid`. */
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 
 function remoteKeySet(url: string, timeoutMs: number): JWTVerifyGetKey {
   let keySet = remoteKeySets.get(url);
   if (!keySet) {
-    keySet = createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs });
+    keySet = jwksKeySet(url, { timeoutMs });
     remoteKeySets.set(url, keySet);
   }
   return keySet;

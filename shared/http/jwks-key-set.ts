@@ -1,12 +1,12 @@
 /**
- * The HTTP functions' JWKS, kept the way jose's `createRemoteJWKSet` keeps it (fetched on first
+ * The remote JWKS of shared/http/auth, kept the way jose's `createRemoteJWKSet` keeps it (fetched on first
  * use, reused for 10 minutes, fetched again on a token with an unknown key at most every 30 s, one
  * fetch at a time), but fetched with node:http / node:https.
  *
  * Why: `createRemoteJWKSet` builds a `Headers` when it is created and fetches with `fetch`; the first
  * use of either makes Node load and compile its bundled undici (and its WebAssembly HTTP parser),
  * ~40-50 ms of every cold start of submit and status (bench/RESULTS.md). node:http is loaded anyway
- * by the Tablestore SDK. Failures keep jose's errors, so shared/http/auth answers them as before:
+ * by the Tablestore SDK. Failures keep jose's errors, so ./auth answers them as jose's own:
  * a key set that cannot be fetched or read is 503, a token whose key is not in it 401.
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { errors, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { jwksKeySet } from "../../../shared/composition/jwks";
+import { jwksKeySet } from "../../../shared/http/jwks-key-set";
 
 // The key set the HTTP functions use instead of jose's remote one, to keep undici off the cold
 // path (shared/composition/jwks): same caching, same errors.
