@@ -36,8 +36,6 @@ export class CredentialsError extends Error {
   readonly code = "MissingCredentials";
 }
 
-export const CROSS_ACCOUNT_NOT_SUPPORTED = "CrossAccountNotSupported";
-
 /**
  * The function's own keys. FC passes `{}` when the function has no role: that is a deployment
  * error, reported as one instead of as a signature failure from every service.
@@ -57,29 +55,6 @@ export function credentialsFromContext(context: Pick<FcContext, "credentials">):
 /** Identifies a set of keys, so clients are rebuilt only when FC hands over other ones (it rotates the role's keys). */
 export function keysFingerprint(keys: AccessKeyCredentials): string {
   return `${keys.accessKeyId}\n${keys.accessKeySecret}\n${keys.securityToken ?? ""}`;
-}
-
-/**
- * The service account's own keys for its own account, and a permanent refusal for any other: for
- * tests and for wiring that must never leave the service account.
- */
-export function serviceAccountCredentials(
-  serviceAccountId: string,
-  own: AccessKeyCredentials,
-): AccountCredentialsProvider {
-  return {
-    async forAccount(accountId) {
-      if (accountId === serviceAccountId) return { ok: true, credentials: own };
-      return {
-        ok: false,
-        failure: {
-          code: CROSS_ACCOUNT_NOT_SUPPORTED,
-          message: `Records for account ${accountId} need STS AssumeRole into it, which this provider does not do; only account ${serviceAccountId} is served.`,
-          transient: false,
-        },
-      };
-    },
-  };
 }
 
 export {

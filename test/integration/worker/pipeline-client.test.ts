@@ -13,9 +13,9 @@ import {
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "../../../local/identities";
 import {
-  CROSS_ACCOUNT_NOT_SUPPORTED,
+  type AccessKeyCredentials,
+  type AccountCredentialsProvider,
   credentialsFromContext,
-  serviceAccountCredentials,
 } from "../../../shared/adapters/credentials/index";
 import {
   createPipelineClient,
@@ -25,6 +25,28 @@ import {
 } from "../../../shared/adapters/ecs/index";
 import type { PipelineClient } from "../../../shared/app/ports";
 import type { PipelineRequest } from "../../../shared/domain/request/normalize";
+
+const CROSS_ACCOUNT_NOT_SUPPORTED = "CrossAccountNotSupported";
+
+/** A provider that serves only the service account: shows the client never calls ECS without keys. */
+function serviceAccountCredentials(
+  serviceAccountId: string,
+  own: AccessKeyCredentials,
+): AccountCredentialsProvider {
+  return {
+    async forAccount(accountId) {
+      if (accountId === serviceAccountId) return { ok: true, credentials: own };
+      return {
+        ok: false,
+        failure: {
+          code: CROSS_ACCOUNT_NOT_SUPPORTED,
+          message: `only account ${serviceAccountId} is served`,
+          transient: false,
+        },
+      };
+    },
+  };
+}
 
 const SERVICE = { accountId: LOCAL_SERVICE_ACCOUNT_ID, regionId: "cn-hangzhou" };
 const OWN_KEYS = credentialsFromContext({
