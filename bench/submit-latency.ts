@@ -20,12 +20,17 @@ import {
   verdict,
 } from "./common";
 import type { RawRoundTripsInput } from "./raw-round-trips";
+import type { SubmitInThreadInput, SubmitInThreadSamples } from "./submit-in-thread";
 
 export interface SubmitLatencyFigures {
   n: number;
   submit: Summary;
   raw: Summary;
   gatewayFloor: Summary;
+  /** The bundle's handler called in a thread of its own with FC events: no gateway. */
+  handlerInThread: Summary;
+  /** The raw round trips, interleaved one by one with the handler calls in that same thread. */
+  rawInThread: Summary;
   /** submit p50 / raw p50 - 1: what everything but the emulators' own work adds. */
   overheadP50: number;
   overheadP99: number;
@@ -101,6 +106,39 @@ export async function benchSubmitLatency(
         rawThread.once("message", resolve);
         rawThread.postMessage(count);
       });
+    const submitDefinition = stack.functions.submit;
+    const inThreadModule = new URL("./submit-in-thread.ts", import.meta.url).href;
+    const inThread = new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(inThreadModule)}); });`,
+      {
+        eval: true,
+        env: { ...submitDefinition.env },
+        workerData: {
+          bundle: submitDefinition.bundle,
+          tablestore: stack.info.emulators.tablestore,
+          mns: stack.info.emulators.mns,
+          accountId: stack.info.accounts.service,
+          token,
+          body,
+          context: {
+            credentials: { ...submitDefinition.credentials },
+            function: {
+              name: submitDefinition.name,
+              handler: "index.handler",
+              memory: submitDefinition.memoryMb,
+              timeout: submitDefinition.timeoutSeconds,
+            },
+            region: submitDefinition.region,
+            accountId: submitDefinition.accountId,
+          },
+        } satisfies SubmitInThreadInput,
+      },
+    );
+    const inThreadSeries = (count: number): Promise<SubmitInThreadSamples> =>
+      new Promise((resolve) => {
+        inThread.once("message", resolve);
+        inThread.postMessage(count);
+      });
     const floor = async (): Promise<void> => {
       const res = await fetch(`${stack.url}/v1/nothing-here`);
       await res.arrayBuffer();
@@ -110,20 +148,32 @@ export async function benchSubmitLatency(
     await timed(30, post);
     await rawSeries(30);
     await timed(30, floor);
+    await inThreadSeries(30);
     const before = emulatorCalls(stack);
     await timed(20, post);
     const callsPerSubmit = perCall(before, emulatorCalls(stack), 20);
     statuses.clear();
     // Interleaved in rounds, so a slow patch of the machine hits all series alike.
-    const series = { submit: [] as number[], raw: [] as number[], floor: [] as number[] };
+    const series = {
+      submit: [] as number[],
+      raw: [] as number[],
+      floor: [] as number[],
+      handler: [] as number[],
+      rawInThread: [] as number[],
+    };
     const round = 50;
     for (let done = 0; done < n; done += round) {
       const k = Math.min(round, n - done);
       series.submit.push(...(await timed(k, post)));
       series.raw.push(...(await rawSeries(k)));
       series.floor.push(...(await timed(k, floor)));
+      const inThreadRound = await inThreadSeries(k);
+      series.handler.push(...inThreadRound.handler);
+      series.rawInThread.push(...inThreadRound.raw);
+      for (const status of inThreadRound.statuses) statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
     await rawThread.terminate();
+    await inThread.terminate();
     const submit = summarize(series.submit);
     const rawSummary = summarize(series.raw);
     return {
@@ -131,6 +181,8 @@ export async function benchSubmitLatency(
       submit,
       raw: rawSummary,
       gatewayFloor: summarize(series.floor),
+      handlerInThread: summarize(series.handler),
+      rawInThread: summarize(series.rawInThread),
       overheadP50: submit.p50 / rawSummary.p50 - 1,
       overheadP99: submit.p99 / rawSummary.p99 - 1,
       statuses: [...statuses].map(([status, count]) => `${status} x${count}`),
@@ -162,6 +214,13 @@ export function printSubmitLatency(f: SubmitLatencyFigures): void {
   const ours = f.submit.p50 - f.gatewayFloor.p50 - f.raw.p50;
   console.log(
     `  our code alone ~ submit - gateway floor - raw = ${ms(ours)} at p50 (+${((ours / f.raw.p50) * 100).toFixed(0)}% of raw; target < 20%: ${verdict(ours / f.raw.p50 < 0.2)})`,
+  );
+  row("handler in a thread, FC events, no gateway", f.handlerInThread);
+  row("raw in that same thread, interleaved", f.rawInThread);
+  const p50 = f.handlerInThread.p50 / f.rawInThread.p50 - 1;
+  const p99 = f.handlerInThread.p99 / f.rawInThread.p99 - 1;
+  console.log(
+    `  our code over the raw round trips, same thread: p50 +${(p50 * 100).toFixed(0)}%, p99 +${(p99 * 100).toFixed(0)}% (target < 20%: ${verdict(p50 < 0.2)})`,
   );
   console.log(
     `  added over the raw round trips, gateway included: p50 +${(f.overheadP50 * 100).toFixed(0)}% (${ratio(1 + f.overheadP50)}), p99 +${(f.overheadP99 * 100).toFixed(0)}% (target < 20%: ${verdict(f.overheadP50 < 0.2 && f.overheadP99 < 0.2)})`,

@@ -1,0 +1,93 @@
+/**
+ * The in-thread series of the submit benchmark: in one worker thread with the submit function's
+ * own environment, the built bundle's `handler` is called with FC3 HTTP events (as FC calls it),
+ * interleaved with the raw round trips that request makes (one conditional PutRow, one
+ * BatchSendMessage, through the same adapters). Both pay the same hops to the emulators, and
+ * neither pays the local gateway, so the difference is what the service's own code adds.
+ */
+import { createRequire } from "node:module";
+import { parentPort, workerData } from "node:worker_threads";
+import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET, LOCAL_TABLESTORE_INSTANCE } from "../local/identities";
+import { LOCAL_QUEUE_NAME, LOCAL_RECORDS_TABLE } from "../local/stack";
+import { createMnsClient } from "../shared/adapters/mns/client";
+import { MnsRequestQueue } from "../shared/adapters/mns/request-queue";
+import { TablestoreRecordStore } from "../shared/adapters/tablestore/record-store";
+import { pendingRecord } from "./common";
+
+export interface SubmitInThreadInput {
+  bundle: string;
+  tablestore: string;
+  mns: string;
+  accountId: string;
+  token: string;
+  body: string;
+  context: Record<string, unknown>;
+}
+
+export interface SubmitInThreadSamples {
+  handler: number[];
+  raw: number[];
+  statuses: number[];
+}
+
+type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
+
+const input = workerData as SubmitInThreadInput;
+const keys = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
+const store = new TablestoreRecordStore({
+  table: LOCAL_RECORDS_TABLE,
+  connection: { endpoint: input.tablestore, instanceName: LOCAL_TABLESTORE_INSTANCE, credentials: keys },
+});
+const queue = new MnsRequestQueue({
+  queue: LOCAL_QUEUE_NAME,
+  client: createMnsClient({ endpoint: input.mns, accountId: input.accountId, ...keys }),
+});
+const { handler } = createRequire(import.meta.url)(input.bundle) as { handler: Handler };
+
+function httpEvent(i: number): Buffer {
+  const now = new Date();
+  return Buffer.from(
+    JSON.stringify({
+      version: "v1",
+      rawPath: "/v1/pipelines",
+      headers: { authorization: `Bearer ${input.token}`, "content-type": "application/json" },
+      queryParameters: {},
+      body: Buffer.from(input.body).toString("base64"),
+      isBase64Encoded: true,
+      requestContext: {
+        accountId: input.accountId,
+        domainName: "127.0.0.1",
+        domainPrefix: "bench",
+        http: {
+          method: "POST",
+          path: "/v1/pipelines",
+          protocol: "HTTP/1.1",
+          sourceIp: "127.0.0.1",
+          userAgent: "bench",
+        },
+        requestId: `bench-${i}`,
+        time: now.toISOString(),
+        timeEpoch: String(now.getTime()),
+      },
+    }),
+  );
+}
+
+const elapsed = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e6;
+
+parentPort?.on("message", async (count: number) => {
+  const out: SubmitInThreadSamples = { handler: [], raw: [], statuses: [] };
+  for (let i = 0; i < count; i++) {
+    const event = httpEvent(i);
+    let started = process.hrtime.bigint();
+    const answer = await handler(event, { ...input.context, requestId: `bench-${i}` });
+    out.handler.push(elapsed(started));
+    out.statuses.push(answer.statusCode);
+    started = process.hrtime.bigint();
+    const record = pendingRecord(input.accountId);
+    await store.create(record);
+    await queue.send([{ id: record.id }]);
+    out.raw.push(elapsed(started));
+  }
+  parentPort?.postMessage(out);
+});
