@@ -1,9 +1,8 @@
+export { type ResolvedEndpoint, toEcsFailure } from "../openapi/index";
 export {
   createPipelineClient,
   type PipelineClientOptions,
-  type ResolvedEndpoint,
   resolveEcsEndpoint,
   toCreateImagePipelineRequest,
-  toEcsFailure,
   UnmappedParameterError,
 } from "./pipeline-client";

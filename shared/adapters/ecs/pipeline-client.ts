@@ -6,24 +6,22 @@
  */
 import { createHash } from "node:crypto";
 import * as $Ecs from "@alicloud/ecs20140526";
-import * as $OpenApi from "@alicloud/openapi-core";
-// The SDK's own runtime package: RuntimeOptions and RetryOptions are only defined there.
-import * as $dara from "@darabonba/typescript";
-import type { CreatePipelineOutcome, EcsFailure, PipelineClient, PipelineTarget } from "../../app/ports";
-import { classifyEcsFailure } from "../../domain/ecs-error-codes";
+import type { CreatePipelineOutcome, PipelineClient, PipelineTarget } from "../../app/ports";
 import type { PipelineRequest } from "../../domain/request/normalize";
 import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
+import {
+  failure,
+  type ResolvedEndpoint,
+  resolveEndpoint,
+  sdkClientClass,
+  singleAttemptConfig,
+  singleAttemptRuntime,
+  text,
+  toEcsFailure,
+} from "../openapi/index";
 
-/**
- * The SDK is CommonJS with `exports.default = Client`: Node's ESM loader (tsx, plain node) hands
- * over the whole `exports` as the default import, bundlers and vitest unwrap it. Take the class.
- */
 type EcsClientClass = typeof $Ecs.default;
-function clientClass(): EcsClientClass {
-  const outer = ($Ecs as { default?: unknown }).default;
-  const inner = (outer as { default?: unknown } | undefined)?.default;
-  return (typeof inner === "function" ? inner : outer) as EcsClientClass;
-}
+const clientClass = (): EcsClientClass => sdkClientClass<EcsClientClass>($Ecs);
 type EcsClient = InstanceType<EcsClientClass>;
 
 export interface PipelineClientOptions {
@@ -36,24 +34,9 @@ export interface PipelineClientOptions {
   credentials: AccountCredentialsProvider;
 }
 
-export interface ResolvedEndpoint {
-  endpoint: string;
-  protocol: "http" | "https";
-}
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
-
+/** ECS_ENDPOINT as ../openapi reads endpoints; unset: the region's public endpoint. */
 export function resolveEcsEndpoint(configured: string | undefined, regionId: string): ResolvedEndpoint {
-  if (!configured) return { endpoint: `ecs.${regionId}.aliyuncs.com`, protocol: "https" };
-  const withScheme = /^(https?):\/\/(.+?)\/*$/i.exec(configured.trim());
-  if (withScheme) {
-    return {
-      endpoint: withScheme[2] ?? "",
-      protocol: withScheme[1]?.toLowerCase() === "http" ? "http" : "https",
-    };
-  }
-  const host = configured.trim().replace(/\/+$/, "");
-  return { endpoint: host, protocol: LOOPBACK.test(host) ? "http" : "https" };
+  return resolveEndpoint(configured, `ecs.${regionId}.aliyuncs.com`);
 }
 
 /** SDK model classes describe themselves: property -> wire name, and property -> type. */
@@ -117,48 +100,6 @@ export function toCreateImagePipelineRequest(
   return new $Ecs.CreateImagePipelineRequest({ ...input, regionId: target.regionId, clientToken });
 }
 
-/** Node's system error codes (ECONNRESET, ECONNREFUSED, ENOTFOUND, EAI_AGAIN...) and undici's. */
-const NETWORK_CODE = /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/;
-
-function failure(
-  code: string,
-  message: string,
-  extra: { requestId?: string; httpStatus?: number } = {},
-): EcsFailure {
-  const httpStatus = extra.httpStatus;
-  return {
-    code,
-    message,
-    ...(extra.requestId ? { requestId: extra.requestId } : {}),
-    ...(httpStatus !== undefined ? { httpStatus } : {}),
-    transient:
-      classifyEcsFailure({ code, ...(httpStatus !== undefined ? { httpStatus } : {}) }) === "transient",
-  };
-}
-
-const text = (value: unknown): string | undefined =>
-  typeof value === "string" && value !== "" && value !== "undefined" ? value : undefined;
-
-/** Whatever the SDK threw, as an EcsFailure (reference/ecs.md §1.5). */
-export function toEcsFailure(err: unknown): EcsFailure {
-  const e = isObject(err) ? err : {};
-  const message = err instanceof Error ? err.message : String(err);
-  const code = text(e.code);
-  const statusCode = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  const data = isObject(e.data) ? e.data : {};
-  if (statusCode !== undefined) {
-    return failure(code ?? text(data.Code) ?? `Http${statusCode}`, text(data.Message) ?? message, {
-      requestId: text(data.RequestId) ?? text(e.requestId),
-      httpStatus: statusCode,
-    });
-  }
-  if (e.name === "RequestTimeoutError") return failure("Timeout", message);
-  if (code && NETWORK_CODE.test(code)) return failure("NetworkError", `${code}: ${message}`);
-  // A body that is not JSON (a proxy's HTML page) or not the expected shape.
-  if (err instanceof SyntaxError || /mismatch/i.test(message)) return failure("UnparsableResponse", message);
-  return failure(code ?? "ClientSideError", message);
-}
-
 /** One SDK client per endpoint, region and keys, kept for the life of the instance. */
 const clients = new Map<string, EcsClient>();
 const MAX_CACHED_CLIENTS = 64;
@@ -179,18 +120,7 @@ function clientFor(where: ResolvedEndpoint, regionId: string, keys: AccessKeyCre
   const cached = clients.get(key);
   if (cached) return cached;
   const Client = clientClass();
-  const client = new Client(
-    new $OpenApi.$OpenApiUtil.Config({
-      accessKeyId: keys.accessKeyId,
-      accessKeySecret: keys.accessKeySecret,
-      ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
-      endpoint: where.endpoint,
-      protocol: where.protocol,
-      regionId,
-      // The SDK retries nothing unless retryOptions says so; say so explicitly.
-      retryOptions: new $dara.RetryOptions({ retryable: false, retryCondition: [], noRetryCondition: [] }),
-    }),
-  );
+  const client = new Client(singleAttemptConfig(keys, where, regionId));
   if (clients.size >= MAX_CACHED_CLIENTS) {
     const oldest = clients.keys().next().value;
     if (oldest !== undefined) clients.delete(oldest);
@@ -216,23 +146,15 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         const message = err instanceof Error ? err.message : String(err);
         return { ok: false, failure: { code: "InvalidParameter.UnknownKey", message, transient: false } };
       }
-      const timeout = Math.max(1, Math.floor(timeoutMs - (Date.now() - startedAt)));
       try {
         const client = clientFor(
           resolveEcsEndpoint(options.endpoint, target.regionId),
           target.regionId,
           keys.credentials,
         );
-        // connectTimeout is also the socket's idle timeout in the SDK's HTTP layer: keep both equal
-        // so a slow answer is a read timeout of the whole budget, not an early "connect" timeout.
         const response = await client.createImagePipelineWithOptions(
           sdkRequest,
-          new $dara.RuntimeOptions({
-            readTimeout: timeout,
-            connectTimeout: timeout,
-            autoretry: false,
-            maxAttempts: 0,
-          }),
+          singleAttemptRuntime(timeoutMs - (Date.now() - startedAt)),
         );
         const imagePipelineId = text(response.body?.imagePipelineId);
         const requestId = text(response.body?.requestId);

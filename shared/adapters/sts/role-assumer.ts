@@ -9,14 +9,19 @@
  * can never reach the local simulator (reference/ecs.md section 6), and it caches per provider
  * object rather than per account. The cache lives in ../credentials/assumed-role-provider.
  */
-import * as $OpenApi from "@alicloud/openapi-core";
 import * as $Sts from "@alicloud/sts20150401";
-// The SDK's own runtime package: RuntimeOptions and RetryOptions are only defined there.
-import * as $dara from "@darabonba/typescript";
 import type { EcsFailure } from "../../app/ports";
-import { classifyEcsFailure } from "../../domain/ecs-error-codes";
 import type { AccessKeyCredentials } from "../credentials/index";
-import { type ResolvedEndpoint, resolveEcsEndpoint, toEcsFailure } from "../ecs/pipeline-client";
+import {
+  failure,
+  type ResolvedEndpoint,
+  resolveEndpoint,
+  sdkClientClass,
+  singleAttemptConfig,
+  singleAttemptRuntime,
+  text,
+  toEcsFailure,
+} from "../openapi/index";
 
 /** What one AssumeRole asks for. */
 export interface AssumeRoleInput {
@@ -52,48 +57,21 @@ export interface StsRoleAssumerOptions {
   regionId: string;
 }
 
-/**
- * The SDK is CommonJS with `exports.default = Client`: Node's ESM loader hands over the whole
- * `exports` as the default import, bundlers and vitest unwrap it. Take the class.
- */
 type StsClientClass = typeof $Sts.default;
-function clientClass(): StsClientClass {
-  const outer = ($Sts as { default?: unknown }).default;
-  const inner = (outer as { default?: unknown } | undefined)?.default;
-  return (typeof inner === "function" ? inner : outer) as StsClientClass;
-}
+const clientClass = (): StsClientClass => sdkClientClass<StsClientClass>($Sts);
 
 export function resolveStsEndpoint(configured: string | undefined, regionId: string): ResolvedEndpoint {
-  if (configured) return resolveEcsEndpoint(configured, regionId);
-  return { endpoint: regionId ? `sts.${regionId}.aliyuncs.com` : "sts.aliyuncs.com", protocol: "https" };
+  return resolveEndpoint(configured, regionId ? `sts.${regionId}.aliyuncs.com` : "sts.aliyuncs.com");
 }
-
-const text = (value: unknown): string | undefined =>
-  typeof value === "string" && value !== "" ? value : undefined;
 
 export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssumer {
   const where = resolveStsEndpoint(options.endpoint, options.regionId);
   return async (source, input) => {
-    const timeout = Math.max(1, Math.floor(input.timeoutMs));
     try {
       // A client per call: AssumeRole runs about once per account and hour, and the source keys
       // rotate, so a client cache would buy nothing.
       const Client = clientClass();
-      const client = new Client(
-        new $OpenApi.$OpenApiUtil.Config({
-          accessKeyId: source.accessKeyId,
-          accessKeySecret: source.accessKeySecret,
-          ...(source.securityToken ? { securityToken: source.securityToken } : {}),
-          endpoint: where.endpoint,
-          protocol: where.protocol,
-          regionId: options.regionId || "cn-hangzhou",
-          retryOptions: new $dara.RetryOptions({
-            retryable: false,
-            retryCondition: [],
-            noRetryCondition: [],
-          }),
-        }),
-      );
+      const client = new Client(singleAttemptConfig(source, where, options.regionId || "cn-hangzhou"));
       const response = await client.assumeRoleWithOptions(
         new $Sts.AssumeRoleRequest({
           roleArn: input.roleArn,
@@ -101,12 +79,7 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
           durationSeconds: input.durationSeconds,
           ...(input.externalId ? { externalId: input.externalId } : {}),
         }),
-        new $dara.RuntimeOptions({
-          readTimeout: timeout,
-          connectTimeout: timeout,
-          autoretry: false,
-          maxAttempts: 0,
-        }),
+        singleAttemptRuntime(input.timeoutMs),
       );
       const body = response.body;
       const keys = body?.credentials;
@@ -118,12 +91,13 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
       if (!accessKeyId || !accessKeySecret || !securityToken || Number.isNaN(expiresAt.getTime())) {
         return {
           ok: false,
-          failure: {
-            code: "UnparsableResponse",
-            message: "The AssumeRole answer lacks credentials or their expiration",
-            ...(requestId ? { requestId } : {}),
-            transient: classifyEcsFailure({ code: "UnparsableResponse" }) === "transient",
-          },
+          failure: failure(
+            "UnparsableResponse",
+            "The AssumeRole answer lacks credentials or their expiration",
+            {
+              ...(requestId ? { requestId } : {}),
+            },
+          ),
         };
       }
       return { ok: true, credentials: { accessKeyId, accessKeySecret, securityToken }, expiresAt, requestId };
