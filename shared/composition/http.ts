@@ -5,13 +5,12 @@
  * Sending and publishing are submit's alone (./submit), so the status bundle carries no MNS SDK.
  */
 
-import { credentialsFromContext, keysFingerprint } from "../adapters/credentials/index";
 import { createJsonLogger } from "../adapters/logger";
 import { systemClock } from "../adapters/system-clock";
 import type { Clock, Logger, RecordStore } from "../app/ports";
 import { type Config, ConfigError, config } from "../config";
-import type { FcContext } from "../fc/context";
 import { createTokenVerifier, type TokenVerifier } from "../http/auth";
+import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
 
 /** Logs at the configured level once the configuration is readable, at `info` before. */
@@ -24,17 +23,14 @@ export interface HttpPorts {
   logger: Logger;
 }
 
-let cachedPorts: { key: string; ports: HttpPorts } | undefined;
-
-export function httpPorts(context: FcContext): HttpPorts {
-  const cfg = config();
-  const keys = credentialsFromContext(context);
-  const key = keysFingerprint(keys);
-  if (cachedPorts?.key === key) return cachedPorts.ports;
-  const ports = { config: cfg, store: recordStoreFor(cfg, keys), clock: systemClock, logger: httpLogger };
-  cachedPorts = { key, ports };
-  return ports;
-}
+export const httpPorts = perKeys(
+  (cfg, keys): HttpPorts => ({
+    config: cfg,
+    store: recordStoreFor(cfg, keys),
+    clock: systemClock,
+    logger: httpLogger,
+  }),
+);
 
 let cachedVerifier: TokenVerifier | undefined;
 

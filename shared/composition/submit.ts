@@ -4,27 +4,17 @@
  * use and rebuilt only when those change.
  */
 
-import { credentialsFromContext, keysFingerprint } from "../adapters/credentials/index";
 import type { EventPublisher, RequestQueue } from "../app/ports";
-import { config } from "../config";
-import type { FcContext } from "../fc/context";
 import { httpLogger } from "./http";
 import { eventPublisherFor, requestQueueFor } from "./mns";
+import { perKeys } from "./per-keys";
 
 export interface SubmitSenders {
   queue: RequestQueue;
   publisher?: EventPublisher;
 }
 
-let cached: { key: string; senders: SubmitSenders } | undefined;
-
-export function submitSenders(context: FcContext): SubmitSenders {
-  const keys = credentialsFromContext(context);
-  const key = keysFingerprint(keys);
-  if (cached?.key === key) return cached.senders;
-  const cfg = config();
+export const submitSenders = perKeys((cfg, keys, context): SubmitSenders => {
   const publisher = eventPublisherFor(cfg, context, keys, httpLogger);
-  const senders = { queue: requestQueueFor(cfg, context, keys), ...(publisher ? { publisher } : {}) };
-  cached = { key, senders };
-  return senders;
-}
+  return { queue: requestQueueFor(cfg, context, keys), ...(publisher ? { publisher } : {}) };
+});

@@ -9,11 +9,7 @@
  * from STS AssumeRole, cached per account by the credentials provider (spec/processing.md,
  * "Cross-account").
  */
-import {
-  assumedRoleCredentials,
-  credentialsFromContext,
-  keysFingerprint,
-} from "../adapters/credentials/index";
+import { assumedRoleCredentials } from "../adapters/credentials/index";
 import { createPipelineClient } from "../adapters/ecs/pipeline-client";
 import { createJsonLogger } from "../adapters/logger";
 import { createStsRoleAssumer } from "../adapters/sts/role-assumer";
@@ -21,8 +17,8 @@ import { systemClock } from "../adapters/system-clock";
 import { instanceCallPacer } from "../app/call-rate";
 import type { ProcessMessageDeps } from "../app/process-message";
 import { config } from "../config";
-import type { FcContext } from "../fc/context";
 import { eventPublisherFor } from "./mns";
+import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
 
 /** Logs at the configured level once the configuration is readable, at `info` before. */
@@ -31,16 +27,9 @@ export const workerLogger = createJsonLogger({
   base: { function: "worker" },
 });
 
-let cached: { key: string; deps: ProcessMessageDeps } | undefined;
-
-export function workerDeps(context: FcContext): ProcessMessageDeps {
-  const cfg = config();
-  const keys = credentialsFromContext(context);
-  const key = keysFingerprint(keys);
-  if (cached?.key === key) return cached.deps;
-
+export const workerDeps = perKeys((cfg, keys, context): ProcessMessageDeps => {
   const publisher = eventPublisherFor(cfg, context, keys, workerLogger);
-  const deps: ProcessMessageDeps = {
+  return {
     store: recordStoreFor(cfg, keys),
     pipelines: createPipelineClient({
       endpoint: cfg.ecsEndpoint,
@@ -63,6 +52,4 @@ export function workerDeps(context: FcContext): ProcessMessageDeps {
       instances: cfg.worker.maxConcurrentInvocations,
     }),
   };
-  cached = { key, deps };
-  return deps;
-}
+});

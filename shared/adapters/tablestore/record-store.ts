@@ -105,12 +105,21 @@ export class TablestoreRecordStore implements RecordStore {
   }
 
   async create(record: PipelineRecord): Promise<RecordWrite> {
-    const row = {
-      primaryKey: recordKey(requireRecordId(record.id)),
-      attributeColumns: recordColumns(record),
-    };
+    return this.putIfAbsent(recordKey(requireRecordId(record.id)), recordColumns(record));
+  }
+
+  /** PutRow that requires the row not to exist: `conflict` when it does. */
+  private async putIfAbsent(
+    primaryKey: ReturnType<typeof recordKey>,
+    attributeColumns: ReturnType<typeof recordColumns>,
+  ): Promise<RecordWrite> {
     try {
-      await this.client.putRow({ tableName: this.table, ...row, condition: notExisting() });
+      await this.client.putRow({
+        tableName: this.table,
+        primaryKey,
+        attributeColumns,
+        condition: notExisting(),
+      });
       return "applied";
     } catch (err) {
       if (isConditionFailure(err)) return "conflict";
@@ -213,14 +222,7 @@ export class TablestoreRecordStore implements RecordStore {
   }
 
   async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {
-    const row = { primaryKey: idempotencyKey(entry.scope), attributeColumns: idempotencyColumns(entry) };
-    try {
-      await this.client.putRow({ tableName: this.table, ...row, condition: notExisting() });
-      return "applied";
-    } catch (err) {
-      if (isConditionFailure(err)) return "conflict";
-      throw toTablestoreError(err);
-    }
+    return this.putIfAbsent(idempotencyKey(entry.scope), idempotencyColumns(entry));
   }
 
   async getIdempotency(scope: string): Promise<IdempotencyEntry | undefined> {
