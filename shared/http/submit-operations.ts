@@ -49,6 +49,14 @@ const invalid = (violations: Violation[]): HttpProblem =>
     errors: violations,
   });
 
+/** 202 Accepted (spec/http-api.md): the body, where to poll, when, and whether it is a replay. */
+const accepted = (body: unknown, location: string, replayed: boolean) =>
+  jsonResponse(202, body, {
+    location,
+    "retry-after": String(RETRY_AFTER_SECONDS),
+    ...(replayed ? { "idempotent-replayed": "true" } : {}),
+  });
+
 const keyReused = (source: IdempotencySource): HttpProblem =>
   new HttpProblem(
     "idempotency-key-reused",
@@ -72,11 +80,11 @@ export function submitOperations(
         case "idempotency-key-reused":
           throw keyReused(outcome.source);
         case "accepted":
-          return jsonResponse(202, acceptedView(outcome.record, outcome.warnings), {
-            location: recordPath(outcome.record.id),
-            "retry-after": String(RETRY_AFTER_SECONDS),
-            ...(outcome.replayed ? { "idempotent-replayed": "true" } : {}),
-          });
+          return accepted(
+            acceptedView(outcome.record, outcome.warnings),
+            recordPath(outcome.record.id),
+            outcome.replayed,
+          );
       }
     },
 
@@ -119,11 +127,11 @@ export function submitOperations(
         case "idempotency-key-reused":
           throw keyReused(outcome.source);
         case "accepted":
-          return jsonResponse(202, acceptedBatchView(outcome.batchId, outcome.items, outcome.warnings), {
-            location: batchPath(outcome.batchId),
-            "retry-after": String(RETRY_AFTER_SECONDS),
-            ...(outcome.replayed ? { "idempotent-replayed": "true" } : {}),
-          });
+          return accepted(
+            acceptedBatchView(outcome.batchId, outcome.items, outcome.warnings),
+            batchPath(outcome.batchId),
+            outcome.replayed,
+          );
       }
     },
   };
