@@ -7,18 +7,10 @@
  */
 import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET, LOCAL_TABLESTORE_INSTANCE } from "../local/identities";
-import { LOCAL_QUEUE_NAME, LOCAL_RECORDS_TABLE } from "../local/stack";
-import { createMnsClient } from "../shared/adapters/mns/client";
-import { MnsRequestQueue } from "../shared/adapters/mns/request-queue";
-import { TablestoreRecordStore } from "../shared/adapters/tablestore/record-store";
-import { pendingRecord } from "./common";
+import { type RawSubmitTarget, rawSubmitCalls } from "./raw-submit-calls";
 
-export interface SubmitInThreadInput {
+export interface SubmitInThreadInput extends RawSubmitTarget {
   bundle: string;
-  tablestore: string;
-  mns: string;
-  accountId: string;
   token: string;
   body: string;
   context: Record<string, unknown>;
@@ -33,15 +25,7 @@ export interface SubmitInThreadSamples {
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
 
 const input = workerData as SubmitInThreadInput;
-const keys = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
-const store = new TablestoreRecordStore({
-  table: LOCAL_RECORDS_TABLE,
-  connection: { endpoint: input.tablestore, instanceName: LOCAL_TABLESTORE_INSTANCE, credentials: keys },
-});
-const queue = new MnsRequestQueue({
-  queue: LOCAL_QUEUE_NAME,
-  client: createMnsClient({ endpoint: input.mns, accountId: input.accountId, ...keys }),
-});
+const rawCalls = rawSubmitCalls(input);
 const { handler } = createRequire(import.meta.url)(input.bundle) as { handler: Handler };
 
 function httpEvent(i: number): Buffer {
@@ -84,9 +68,7 @@ parentPort?.on("message", async (count: number) => {
     out.handler.push(elapsed(started));
     out.statuses.push(answer.statusCode);
     started = process.hrtime.bigint();
-    const record = pendingRecord(input.accountId);
-    await store.create(record);
-    await queue.send([{ id: record.id }]);
+    await rawCalls();
     out.raw.push(elapsed(started));
   }
   parentPort?.postMessage(out);
