@@ -256,47 +256,64 @@ export async function listFunctions(): Promise<string[]> {
     .sort();
 }
 
+export interface BundleTarget {
+  /** The function the bundle serves: selects the trimming (`ECS_OPERATIONS_USED`, ...). */
+  name: string;
+  entryPoint: string;
+  /** Receives `index.js` (the loader FC runs), `bundle.js`, its map and its code cache. */
+  outdir: string;
+}
+
+/** One FC bundle from any entry, built exactly as the functions' bundles are. */
+export async function buildBundle({ name, entryPoint, outdir }: BundleTarget): Promise<BundleReport> {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [entryPoint],
+    outfile: path.join(outdir, BUNDLE_FILE),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    sourcemap: "linked",
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+    // `tablestore` assigns to variables it never declares (`for (pro in ...)`, `key`, `size`,
+    // `sub`): sloppy-mode globals that throw under the "use strict" our ES modules put at the
+    // top of the bundle. Declaring them here keeps them local to the bundle.
+    banner: { js: "var key, size, pro, sub;" },
+    plugins: [
+      tablestoreProtoTrimmed(TABLESTORE_OPERATIONS_USED),
+      ...(ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : []),
+    ],
+  });
+  // The project root is an ES module package; this marker keeps Node (and the local FC runtime)
+  // loading the bundle as CommonJS, as FC does.
+  await writeFile(path.join(outdir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  await writeFile(path.join(outdir, "index.js"), CODE_CACHE_LOADER);
+  const cacheBytes = await produceCodeCache(outdir);
+  return {
+    name,
+    file: path.join(outdir, "index.js"),
+    bytes: (await stat(path.join(outdir, BUNDLE_FILE))).size,
+    cacheBytes,
+    inputs: Object.keys((result.metafile as Metafile).inputs),
+  };
+}
+
 export async function buildFunctions(outRoot = path.join(root, "dist")): Promise<BundleReport[]> {
-  const names = await listFunctions();
   const reports: BundleReport[] = [];
-  for (const name of names) {
-    const outdir = path.join(outRoot, name);
-    await rm(outdir, { recursive: true, force: true });
-    await mkdir(outdir, { recursive: true });
-    const result = await build({
-      absWorkingDir: root,
-      entryPoints: [path.join(root, "functions", name, "index.ts")],
-      outfile: path.join(outdir, BUNDLE_FILE),
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      minify: true,
-      sourcemap: "linked",
-      metafile: true,
-      legalComments: "none",
-      logLevel: "warning",
-      // `tablestore` assigns to variables it never declares (`for (pro in ...)`, `key`, `size`,
-      // `sub`): sloppy-mode globals that throw under the "use strict" our ES modules put at the
-      // top of the bundle. Declaring them here keeps them local to the bundle.
-      banner: { js: "var key, size, pro, sub;" },
-      plugins: [
-        tablestoreProtoTrimmed(TABLESTORE_OPERATIONS_USED),
-        ...(ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : []),
-      ],
-    });
-    // The project root is an ES module package; this marker keeps Node (and the local FC runtime)
-    // loading the bundle as CommonJS, as FC does.
-    await writeFile(path.join(outdir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
-    await writeFile(path.join(outdir, "index.js"), CODE_CACHE_LOADER);
-    const cacheBytes = await produceCodeCache(outdir);
-    reports.push({
-      name,
-      file: path.join(outdir, "index.js"),
-      bytes: (await stat(path.join(outdir, BUNDLE_FILE))).size,
-      cacheBytes,
-      inputs: Object.keys((result.metafile as Metafile).inputs),
-    });
+  for (const name of await listFunctions()) {
+    reports.push(
+      await buildBundle({
+        name,
+        entryPoint: path.join(root, "functions", name, "index.ts"),
+        outdir: path.join(outRoot, name),
+      }),
+    );
   }
   return reports;
 }
