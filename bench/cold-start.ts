@@ -2,14 +2,30 @@
  * Cold start of each built bundle: a fresh Node process loads dist/<fn>/index.js, invokes `handler`
  * once with a realistic event against a running local stack, and prints when the answer arrives.
  * The parent measures spawn -> that line, interleaved run by run with a bare `node -e` that prints
- * a line at once, so both see the same machine load. Figures only; nothing here asserts a time.
+ * a line at once, so both see the same machine load. Beside submit and status it times their
+ * floors (./cold-start-floors: the same HTTP exchanges with bare node:http, and loading only the
+ * official SDKs), which bound from below what any implementation with those SDKs can reach;
+ * BENCH_FLOORS=0 skips them. Figures only; nothing here asserts a time.
  */
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { FcHttpEvent } from "../local/fc/http-gateway";
 import { type FunctionDefinition, newInvocationId } from "../local/fc/invoker";
 import type { FunctionKey, RunningStack } from "../local/stack";
 import { encodeQueueBody } from "../shared/adapters/mns/queue-body";
+import {
+  buildSdkLoadFloor,
+  FLOOR_FUNCTIONS,
+  type FloorFunction,
+  isFloorFunction,
+  officialSdkModulesOf,
+  recordFirstAnswer,
+  SDK_LOAD_FLOOR_CHILD,
+  WIRE_FLOOR_CHILD,
+  wireFloorEnv,
+} from "./cold-start-floors";
 import {
   BENCH_CALLER,
   benchStack,
@@ -153,11 +169,44 @@ export interface ColdStartFigures {
   /** CPU time of the bare `node -e`. */
   bareCpu: ReturnType<typeof summarize>;
   variants: { name: string; functions: Record<FunctionKey, VariantFigures> }[];
+  /** What submit and status cannot go below with the official SDKs; empty with BENCH_FLOORS=0. */
+  floors: Partial<Record<FloorFunction, FunctionFloors>>;
 }
 
-interface VariantFigures {
+export interface VariantFigures {
   summary: ReturnType<typeof summarize>;
   cpu: ReturnType<typeof summarize>;
+}
+
+/** The floors of one function (bench/cold-start-floors.ts). */
+export interface FunctionFloors {
+  /** Its first answer's HTTP exchanges replayed with node:http, plus the token check. */
+  wire: VariantFigures & {
+    /** "<method> <upstream env> <path> <status when recorded>", in the order they were made. */
+    exchanges: string[];
+    answers: string[];
+  };
+  /** Only loading the official SDK modules its bundle contains, bundled as the function is. */
+  sdkLoad: VariantFigures & { modules: string[] };
+  /**
+   * (bare + (wire − bare) + (SDK-load − bare)) / bare: an estimate of the lowest ratio to bare Node
+   * that any implementation with the official SDKs reaches, as it must both load them and talk.
+   */
+  lowerBound: { byMedian: number; byMin: number };
+}
+
+/** A floor child ready to spawn, and where its runs go. */
+interface FloorSeries {
+  script: string;
+  env: Record<string, string>;
+  times: number[];
+  cpu: number[];
+  answers: string[];
+}
+
+interface PreparedFloors {
+  wire: FloorSeries & { exchanges: string[] };
+  sdkLoad: FloorSeries & { modules: string[] };
 }
 
 function emptyTimes(): Record<FunctionKey, number[]> {
@@ -172,10 +221,17 @@ export interface ColdStartVariant {
 }
 
 export async function benchColdStart(
-  options: { runs?: number; stack?: RunningStack; variants?: ColdStartVariant[] } = {},
+  options: {
+    runs?: number;
+    stack?: RunningStack;
+    variants?: ColdStartVariant[];
+    /** Time the submit and status floors too; default unless BENCH_FLOORS=0. */
+    floors?: boolean;
+  } = {},
 ): Promise<ColdStartFigures> {
   const runs = options.runs ?? 9;
   const stack = options.stack ?? (await benchStack());
+  let floorDir: string | undefined;
   try {
     // Submitted records stay queued, so the stack's worker does not compete for the CPU meanwhile.
     await stack.control.pauseTrigger();
@@ -205,7 +261,15 @@ export async function benchColdStart(
     const variants = options.variants ?? [];
     const variantTimes = variants.map(() => emptyTimes());
     const cpu = { bare: [] as number[], main: emptyTimes(), variants: variants.map(() => emptyTimes()) };
-    // Run 0 warms the page cache and is not counted. Variants take turns going first, run by run.
+    const floors: Partial<Record<FloorFunction, PreparedFloors>> = {};
+    if (options.floors ?? process.env.BENCH_FLOORS !== "0") {
+      floorDir = await mkdtemp(path.join(os.tmpdir(), "cold-start-floors-"));
+      for (const fn of FLOOR_FUNCTIONS) {
+        floors[fn] = await prepareFloors(fn, stack.functions[fn], events[fn], token, floorDir);
+      }
+    }
+    // Run 0 warms the page cache and is not counted. Variants and floors take turns going first,
+    // run by run.
     for (let run = 0; run <= runs; run++) {
       const b = await timeChild(BARE, { PATH: process.env.PATH ?? "" });
       if (run > 0) {
@@ -213,9 +277,7 @@ export async function benchColdStart(
         cpu.bare.push(b.cpuMs);
       }
       for (const fn of kinds) {
-        const slots = [-1, ...variants.keys()];
-        for (let k = 0; k < slots.length; k++) {
-          const slot = slots[(k + run) % slots.length] ?? -1;
+        const slots: (() => Promise<void>)[] = [-1, ...variants.keys()].map((slot) => async () => {
           const variant = variants[slot];
           const definition = variant
             ? { ...stack.functions[fn], bundle: path.join(variant.distDir, fn, "index.js") }
@@ -224,7 +286,7 @@ export async function benchColdStart(
           if (variant && !result.answer.startsWith("answered")) {
             throw new Error(`${variant.name} ${fn}: ${result.answer}`);
           }
-          if (run === 0) continue;
+          if (run === 0) return;
           if (variant) {
             variantTimes[slot]?.[fn].push(result.ms);
             cpu.variants[slot]?.[fn].push(result.cpuMs);
@@ -233,7 +295,19 @@ export async function benchColdStart(
             answers[fn].push(result.answer);
             cpu.main[fn].push(result.cpuMs);
           }
+        });
+        const fnFloors = isFloorFunction(fn) ? floors[fn] : undefined;
+        for (const series of fnFloors ? [fnFloors.wire, fnFloors.sdkLoad] : []) {
+          slots.push(async () => {
+            const result = await timeChild(series.script, series.env);
+            if (!result.answer.startsWith("answered")) throw new Error(`${fn} floor: ${result.answer}`);
+            if (run === 0) return;
+            series.times.push(result.ms);
+            series.cpu.push(result.cpuMs);
+            series.answers.push(result.answer);
+          });
         }
+        for (let k = 0; k < slots.length; k++) await slots[(k + run) % slots.length]?.();
       }
     }
     const bareSummary = summarize(bare);
@@ -262,11 +336,70 @@ export async function benchColdStart(
           ]),
         ) as Record<FunctionKey, VariantFigures>,
       })),
+      floors: Object.fromEntries(
+        Object.entries(floors).map(([fn, f]) => [fn, floorFigures(f, bareSummary)]),
+      ) as ColdStartFigures["floors"],
     };
   } finally {
+    if (floorDir) await rm(floorDir, { recursive: true, force: true });
     if (!options.stack) await stack.stop();
     else stack.control.resumeTrigger();
   }
+}
+
+/**
+ * Records the function's first answer (a fresh child, as the timed ones) through proxies and builds
+ * its SDK-only bundle under `dir`. Done once, before the timed runs: the floors replay and load what
+ * the function did then.
+ */
+async function prepareFloors(
+  fn: FloorFunction,
+  definition: Readonly<FunctionDefinition>,
+  event: () => Promise<unknown>,
+  token: string,
+  dir: string,
+): Promise<PreparedFloors> {
+  const exchanges = await recordFirstAnswer(definition.env, async (env) =>
+    timeChild(CHILD, childEnv({ ...definition, env }, await event())),
+  );
+  const modules = await officialSdkModulesOf(path.dirname(path.dirname(definition.bundle)), fn);
+  const bundle = await buildSdkLoadFloor(dir, fn, modules);
+  // Each series gets its own arrays: the timed loop appends to them.
+  const runsOf = () => ({ times: [], cpu: [], answers: [] });
+  return {
+    wire: {
+      ...runsOf(),
+      script: WIRE_FLOOR_CHILD,
+      env: wireFloorEnv(exchanges, token),
+      exchanges: exchanges.map((x) => `${x.method} ${x.upstream} ${new URL(x.url).pathname} ${x.status}`),
+    },
+    sdkLoad: {
+      ...runsOf(),
+      script: SDK_LOAD_FLOOR_CHILD,
+      env: { PATH: process.env.PATH ?? "", BENCH_BUNDLE: bundle },
+      modules,
+    },
+  };
+}
+
+function floorFigures(f: PreparedFloors, bare: ReturnType<typeof summarize>): FunctionFloors {
+  const wire = summarize(f.wire.times);
+  const sdkLoad = summarize(f.sdkLoad.times);
+  // Each floor is a whole Node start; their sum counts the bare start twice.
+  const bound = (w: number, s: number, b: number) => (b + (w - b) + (s - b)) / b;
+  return {
+    wire: {
+      summary: wire,
+      cpu: summarize(f.wire.cpu),
+      exchanges: f.wire.exchanges,
+      answers: [...new Set(f.wire.answers)],
+    },
+    sdkLoad: { summary: sdkLoad, cpu: summarize(f.sdkLoad.cpu), modules: f.sdkLoad.modules },
+    lowerBound: {
+      byMedian: bound(wire.p50, sdkLoad.p50, bare.p50),
+      byMin: bound(wire.min, sdkLoad.min, bare.min),
+    },
+  };
 }
 
 export function printColdStart(f: ColdStartFigures): void {
@@ -278,13 +411,27 @@ export function printColdStart(f: ColdStartFigures): void {
     console.log(
       `  ${fn.padEnd(16)} median ${ms(x.summary.p50)}  min ${ms(x.summary.min)}  = ${ratio(x.ratio)} bare by median, ${ratio(x.summary.min / f.bare.min)} by min, cpu median ${ms(x.cpu.p50)} (target <= ${x.target}x: ${verdict(x.ratio <= x.target)})  answers: ${x.answers.join(", ")}`,
     );
-    for (const v of f.variants) {
-      const { summary: y, cpu } = v.functions[fn as FunctionKey];
-      console.log(
-        `    ${v.name.padEnd(14)} median ${ms(y.p50)}  min ${ms(y.min)}  = ${ratio(y.p50 / f.bare.p50)} bare by median, ${ratio(y.min / f.bare.min)} by min, cpu median ${ms(cpu.p50)}`,
-      );
-    }
+    for (const v of f.variants) printSeries(v.name, v.functions[fn as FunctionKey], f.bare);
+    const floors = isFloorFunction(fn) ? f.floors[fn] : undefined;
+    if (!floors) continue;
+    printSeries("wire floor", floors.wire, f.bare, `answers: ${floors.wire.answers.join(", ")}`);
+    console.log(`      recorded exchanges: ${floors.wire.exchanges.join("; ")}`);
+    printSeries("SDK-load floor", floors.sdkLoad, f.bare, `loads: ${floors.sdkLoad.modules.join(", ")}`);
+    console.log(
+      `    lower bound with the official SDKs ≈ bare + (wire floor − bare) + (SDK-load floor − bare) = ${ratio(floors.lowerBound.byMedian)} by median, ${ratio(floors.lowerBound.byMin)} by min (an estimate)`,
+    );
   }
+}
+
+function printSeries(
+  name: string,
+  { summary: y, cpu }: VariantFigures,
+  bare: ReturnType<typeof summarize>,
+  note = "",
+): void {
+  console.log(
+    `    ${name.padEnd(14)} median ${ms(y.p50)}  min ${ms(y.min)}  = ${ratio(y.p50 / bare.p50)} bare by median, ${ratio(y.min / bare.min)} by min, cpu median ${ms(cpu.p50)}${note ? `  ${note}` : ""}`,
+  );
 }
 
 /** BENCH_VARIANTS="name=dir,name=dir": builds to time beside dist/, e.g. the build before a change. */
