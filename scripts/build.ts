@@ -7,6 +7,7 @@
  * status never pay for the ECS SDK; `verifyBundles` fails the build if one of them does.
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
@@ -208,6 +209,105 @@ function tablestoreProtoTrimmed(operations: readonly string[]): Plugin {
   };
 }
 
+/**
+ * `tablestore`, `int64-buffer` and `protobufjs` 6 (which tablestore uses for 64-bit integers and
+ * its messages) and `kitx` (under `@alicloud/mns`) still construct `Buffer`s with `new`, which Node deprecates: the first such call
+ * prints a DEP0005 warning to stderr in every fresh instance (every cold start's log gets it) and
+ * costs the warning machinery on the first request. The calls are rewritten to what `new Buffer`
+ * does today: `Buffer.alloc(size)` (zero-filled) for a number, `Buffer.from(...)` for anything else.
+ * A rewrite whose text is not found leaves the file as it is (the warning comes back, nothing breaks).
+ */
+export const BUFFER_OF =
+  'function __bufferOf(first, ...rest) { return typeof first === "number" ? require("buffer").Buffer.alloc(first) : require("buffer").Buffer.from(first, ...rest); }';
+
+/** `new Buffer(` and tablestore's `new TableStore.util.Buffer(` (the same class). */
+const LEGACY_BUFFER_CALLS = /new (TableStore\.util\.)?Buffer\(/g;
+const LEGACY_BUFFER_CALL = new RegExp(LEGACY_BUFFER_CALLS.source);
+
+export const LEGACY_BUFFER_REWRITES: readonly { file: RegExp; rewrite: (source: string) => string }[] = [
+  {
+    file: /[\\/]node_modules[\\/](tablestore[\\/]lib|(@alicloud[\\/]mns[\\/]node_modules[\\/])?kitx[\\/]lib)[\\/].*\.js$/,
+    rewrite: (source) =>
+      LEGACY_BUFFER_CALL.test(source)
+        ? `${BUFFER_OF}\n${source.replace(LEGACY_BUFFER_CALLS, "__bufferOf(")}`
+        : source,
+  },
+  {
+    // int64-buffer keeps the constructor in a variable and calls `new BUFFER(8)` (also through its
+    // `storage` variable); a plain function returning an object works the same under `new`.
+    file: /[\\/]node_modules[\\/]int64-buffer[\\/]int64-buffer\.js$/,
+    rewrite: (source) =>
+      source.replace(
+        "var BUFFER = (UNDEFINED !== typeof Buffer) && Buffer;",
+        `${BUFFER_OF}\n  var BUFFER = (UNDEFINED !== typeof Buffer) && __bufferOf;`,
+      ),
+  },
+  {
+    // protobufjs 6 reads an empty `bytes` field as `new this.buf.constructor(0)`: `new Buffer(0)`.
+    file: /[\\/]node_modules[\\/]protobufjs[\\/]src[\\/]reader\.js$/,
+    rewrite: (source) =>
+      source.replace(
+        "? new this.buf.constructor(0)",
+        '? (typeof this.buf.constructor.alloc === "function" ? this.buf.constructor.alloc(0) : new this.buf.constructor(0))',
+      ),
+  },
+];
+
+function legacyBufferCallsReplaced(): Plugin {
+  return {
+    name: "legacy-buffer-calls-replaced",
+    setup(pluginBuild) {
+      for (const { file, rewrite } of LEGACY_BUFFER_REWRITES) {
+        pluginBuild.onLoad({ filter: file }, async (args) => {
+          const source = await readFile(args.path, "utf8");
+          const rewritten = rewrite(source);
+          return rewritten === source ? undefined : { contents: rewritten, loader: "js" };
+        });
+      }
+    },
+  };
+}
+
+/**
+ * Built-in modules a package requires at load but only uses on paths our functions never take at
+ * a cold start: `@middy/core` needs `node:stream/web` for streamed responses only (ours are not),
+ * `httpx` (under `@alicloud/mns`) needs `zlib` only for compressed responses. Each is loaded on
+ * the first property read instead (a few milliseconds of every cold start otherwise).
+ */
+export const BUILTINS_LOADED_ON_USE: Readonly<Record<string, RegExp>> = {
+  "node:stream/web": /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/,
+  zlib: /[\\/]node_modules[\\/]httpx[\\/]/,
+};
+
+const requireBuiltin = createRequire(import.meta.url);
+
+export function builtinsLoadedOnUse(): Plugin {
+  const names = Object.keys(BUILTINS_LOADED_ON_USE);
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[/]/g, "\\/")).join("|")})$`);
+  return {
+    name: "builtins-loaded-on-use",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter }, (args) =>
+        BUILTINS_LOADED_ON_USE[args.path]?.test(args.importer)
+          ? { path: args.path, namespace: "on-use" }
+          : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: "on-use" }, (args) => {
+        // One getter per export, not a Proxy: the bundler copies an ES importer's view of a CommonJS
+        // module property by property, which a Proxy's missing own keys would leave empty. The
+        // require inside resolves normally (the importer is this module), to the real built-in.
+        const getters = Object.keys(requireBuiltin(args.path)).map(
+          (key) => `${JSON.stringify(key)}: { get: () => load()[${JSON.stringify(key)}], enumerable: true }`,
+        );
+        return {
+          contents: `const load = () => require(${JSON.stringify(args.path)});\nObject.defineProperties(module.exports, { ${getters.join(", ")} });\n`,
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+
 const BUNDLE_FILE = "bundle.js";
 const CACHE_FILE = "bundle.js.cache";
 
@@ -216,7 +316,9 @@ const CACHE_FILE = "bundle.js.cache";
  * so a cold start skips most of the parsing and compiling (the ECS SDK alone is ~3 MB of
  * JavaScript). The cache is only valid for the V8 that made it: FC's nodejs20 may run another
  * patch release, and then V8 rejects the cache and compiles normally, which is slower but correct.
- * With FC_PRODUCE_CODE_CACHE set, it writes the cache after the bundle's top level has run.
+ * With FC_PRODUCE_CODE_CACHE set, it writes the cache when the process exits with code 0: after the
+ * bundle's top level when nothing else runs (`produceCodeCache`), or after an answered invocation
+ * (`scripts/warm-code-cache.ts`), so that the cache also holds what the first request compiles.
  */
 const CODE_CACHE_LOADER = `"use strict";
 const fs = require("fs"), path = require("path"), vm = require("vm"), Module = require("module");
@@ -228,7 +330,7 @@ const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filen
 const bundle = { exports: {} };
 script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, __dirname);
 module.exports = bundle.exports;
-if (process.env.FC_PRODUCE_CODE_CACHE) fs.writeFileSync(cacheFile, script.createCachedData());
+if (process.env.FC_PRODUCE_CODE_CACHE) process.once("exit", (code) => { if (code === 0) fs.writeFileSync(cacheFile, script.createCachedData()); });
 `;
 
 /** Loads the bundle once in a fresh Node process to write its code cache; returns its size. */
@@ -287,6 +389,8 @@ export async function buildBundle({ name, entryPoint, outdir }: BundleTarget): P
     banner: { js: "var key, size, pro, sub;" },
     plugins: [
       tablestoreProtoTrimmed(TABLESTORE_OPERATIONS_USED),
+      legacyBufferCallsReplaced(),
+      builtinsLoadedOnUse(),
       ...(ECS_OPERATIONS_USED[name] ? [ecsModelsOnly(ECS_OPERATIONS_USED[name])] : []),
     ],
   });
@@ -343,6 +447,17 @@ async function main(): Promise<void> {
   if (problems.length > 0) {
     for (const p of problems) console.error(`build: ${p}`);
     process.exit(1);
+  }
+  // BUILD_WARM_CACHE=0 skips the warm-up (it starts the local stack for a few seconds).
+  if (process.env.BUILD_WARM_CACHE !== "0") {
+    const { warmCodeCaches } = await import("./warm-code-cache");
+    for (const w of await warmCodeCaches(path.join(root, "dist"))) {
+      console.log(
+        w.problem
+          ? `${w.name.padEnd(12)} code cache NOT warmed (kept the load-time cache): ${w.problem}`
+          : `${w.name.padEnd(12)} ${(w.cacheBytes / 1024).toFixed(1).padStart(8)} KiB code cache after one answered invocation`,
+      );
+    }
   }
 }
 

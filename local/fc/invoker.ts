@@ -51,6 +51,25 @@ export interface InvocationContext {
   accountId: string;
 }
 
+/** The context FC hands `definition`'s handler for one invocation. */
+export function invocationContext(
+  definition: Readonly<FunctionDefinition>,
+  requestId: string = newInvocationId(),
+): InvocationContext {
+  return {
+    requestId,
+    credentials: { ...definition.credentials },
+    function: {
+      name: definition.name,
+      handler: "index.handler",
+      memory: definition.memoryMb,
+      timeout: definition.timeoutSeconds,
+    },
+    region: definition.region,
+    accountId: definition.accountId,
+  };
+}
+
 export type InvocationFailureKind = "error" | "timeout" | "crash";
 
 export type InvocationResult =
@@ -203,18 +222,7 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
     } catch (err) {
       return { ok: false, kind: "crash", message: String(err), requestId };
     }
-    const context: InvocationContext = {
-      requestId,
-      credentials: { ...definition.credentials },
-      function: {
-        name: definition.name,
-        handler: "index.handler",
-        memory: definition.memoryMb,
-        timeout: definition.timeoutSeconds,
-      },
-      region: definition.region,
-      accountId: definition.accountId,
-    };
+    const context = invocationContext(definition, requestId);
     const result = await new Promise<InvocationResult>((resolve) => {
       const timer = setTimeout(
         () => end(instance, "timeout", `Function timed out after ${definition.timeoutSeconds} seconds`),

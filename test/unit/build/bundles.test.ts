@@ -1,15 +1,21 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  BUFFER_OF,
   type BundleReport,
   buildFunctions,
+  builtinsLoadedOnUse,
   ECS_OPERATIONS_USED,
   ECS_SDK_MARKERS,
   ecsClientMethodsOnly,
   FUNCTIONS_WITHOUT_ECS,
+  LEGACY_BUFFER_REWRITES,
   TABLESTORE_OPERATIONS_USED,
   trimTablestoreProto,
   verifyBundles,
@@ -90,5 +96,87 @@ describe("npm run build", () => {
     expect(trimmed).toContain("constructor(config) {");
     expect(ecsClientMethodsOnly(source, ["NoSuchOperation"])).toBe(source);
     expect(reports.find((r) => r.name === "worker")!.bytes).toBeLessThan(1200 * 1024);
+  });
+});
+
+describe("what the bundles change in their dependencies", () => {
+  const require = createRequire(import.meta.url);
+  // Evaluated as the bundle does: in a CommonJS scope, where `require` is the module's own.
+  const bufferOf = new Function("require", `${BUFFER_OF}; return __bufferOf;`)(require) as (
+    ...args: unknown[]
+  ) => Buffer;
+
+  it("builds Buffers as `new Buffer` does, without the deprecated constructor", () => {
+    expect(bufferOf(4)).toEqual(Buffer.alloc(4));
+    // int64-buffer calls its constructor variable with `new`.
+    expect(new (bufferOf as unknown as new (size: number) => Buffer)(8)).toEqual(Buffer.alloc(8));
+    expect(bufferOf("aGk=", "base64").toString()).toBe("hi");
+    expect(bufferOf("é").length).toBe(2);
+    expect(bufferOf([1, 2, 255])).toEqual(Buffer.from([1, 2, 255]));
+    const bytes = new Uint8Array([9, 8, 7, 6]);
+    expect(bufferOf(bytes.buffer, 1, 2)).toEqual(Buffer.from([8, 7]));
+  });
+
+  it.each([
+    ["tablestore/lib/util.js"],
+    ["tablestore/lib/event_listeners.js"],
+    ["tablestore/lib/protocol/plain_buffer_stream.js"],
+    ["int64-buffer/int64-buffer.js"],
+    ["protobufjs/src/reader.js"],
+  ])("rewrites every deprecated Buffer construction in %s", async (file) => {
+    const resolved = require.resolve(file);
+    const rewrite = LEGACY_BUFFER_REWRITES.find((r) => r.file.test(resolved));
+    expect(rewrite, `no rewrite matches ${resolved}`).toBeDefined();
+    const source = await readFile(resolved, "utf8");
+    const rewritten = rewrite!.rewrite(source);
+    // A dependency update that changes the rewritten text shows up here, not as a warning in production.
+    expect(rewritten).not.toBe(source);
+    expect(rewritten).not.toMatch(/new (TableStore\.util\.)?Buffer\(/);
+  });
+
+  it("loads node:stream/web and zlib only when a property of them is read", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "on-use-"));
+    try {
+      // Stand-ins placed where the plugin expects middy and httpx, importing the built-ins as they do.
+      await mkdir(path.join(dir, "node_modules/@middy/core"), { recursive: true });
+      await mkdir(path.join(dir, "node_modules/httpx"), { recursive: true });
+      await writeFile(
+        path.join(dir, "node_modules/@middy/core/index.mjs"),
+        'import { ReadableStream } from "node:stream/web";\nexport const isWebStream = (x) => x instanceof ReadableStream;\n',
+      );
+      await writeFile(
+        path.join(dir, "node_modules/httpx/index.js"),
+        'const zlib = require("zlib");\nexports.gzip = (b) => zlib.gzipSync(b);\n',
+      );
+      await writeFile(
+        path.join(dir, "entry.mjs"),
+        'import { isWebStream } from "./node_modules/@middy/core/index.mjs";\nimport httpx from "./node_modules/httpx/index.js";\nexport { isWebStream, httpx };\n',
+      );
+      await build({
+        entryPoints: [path.join(dir, "entry.mjs")],
+        outfile: path.join(dir, "out.cjs"),
+        bundle: true,
+        platform: "node",
+        format: "cjs",
+        logLevel: "silent",
+        plugins: [builtinsLoadedOnUse()],
+      });
+      const probe = `
+        const loaded = () => process.moduleLoadList.filter((m) => m === "NativeModule zlib" || m === "NativeModule stream/web");
+        const { isWebStream, httpx } = require(${JSON.stringify(path.join(dir, "out.cjs"))});
+        const atLoad = loaded();
+        const web = isWebStream(new (require("node:stream/web").ReadableStream)());
+        const gz = httpx.gzip(Buffer.from("x"))[0];
+        console.log(JSON.stringify({ atLoad, web, gz, after: loaded() }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", probe]);
+      expect(JSON.parse(stdout)).toEqual({
+        atLoad: [],
+        web: true,
+        gz: 0x1f,
+        after: ["NativeModule stream/web", "NativeModule zlib"],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
