@@ -3,8 +3,9 @@
  * once with a realistic event against a running local stack, and prints when the answer arrives.
  * The parent measures spawn -> that line, interleaved run by run with a bare `node -e` that prints
  * a line at once, so both see the same machine load. Beside submit and status it times their
- * floors (./cold-start-floors: the same HTTP exchanges with bare node:http, and loading only the
- * official SDKs), which bound from below what any implementation with those SDKs can reach;
+ * floors (./cold-start-floors: the same HTTP exchanges with bare node:http, alone and after
+ * loading only the official SDKs), which bound from below what any implementation with those SDKs
+ * can reach;
  * BENCH_FLOORS=0 skips them. Figures only; nothing here asserts a time.
  */
 import { spawn } from "node:child_process";
@@ -22,7 +23,7 @@ import {
   isFloorFunction,
   officialSdkModulesOf,
   recordFirstAnswer,
-  SDK_LOAD_FLOOR_CHILD,
+  SDK_AND_WIRE_FLOOR_CHILD,
   WIRE_FLOOR_CHILD,
   wireFloorEnv,
 } from "./cold-start-floors";
@@ -186,15 +187,11 @@ export interface FunctionFloors {
     exchanges: string[];
     answers: string[];
   };
-  /** Only loading the official SDK modules its bundle contains, bundled as the function is. */
-  sdkLoad: VariantFigures & { modules: string[] };
   /**
-   * (bare + (wire − bare) + (SDK-load − bare)) / bare: an estimate of the lowest ratio to bare Node
-   * that any implementation with the official SDKs reaches, as it must both load them and talk.
-   * Loading node:http and node:crypto is in both floors, so the sum counts it twice and can
-   * overstate the bound by that much; nothing else is shared.
+   * Loading only the official SDK modules its bundle contains (bundled as the function is), then the
+   * same exchanges: its ratio to bare Node is a lower bound for any implementation with those SDKs.
    */
-  lowerBound: { byMedian: number; byMin: number };
+  sdkAndWire: VariantFigures & { modules: string[]; answers: string[] };
 }
 
 /** A floor child ready to spawn, and where its runs go. */
@@ -208,7 +205,7 @@ interface FloorSeries {
 
 interface PreparedFloors {
   wire: FloorSeries & { exchanges: string[] };
-  sdkLoad: FloorSeries & { modules: string[] };
+  sdkAndWire: FloorSeries & { modules: string[] };
 }
 
 function emptyTimes(): Record<FunctionKey, number[]> {
@@ -299,7 +296,7 @@ export async function benchColdStart(
           }
         });
         const fnFloors = isFloorFunction(fn) ? floors[fn] : undefined;
-        for (const series of fnFloors ? [fnFloors.wire, fnFloors.sdkLoad] : []) {
+        for (const series of fnFloors ? [fnFloors.wire, fnFloors.sdkAndWire] : []) {
           slots.push(async () => {
             const result = await timeChild(series.script, series.env);
             if (!result.answer.startsWith("answered")) throw new Error(`${fn} floor: ${result.answer}`);
@@ -339,7 +336,7 @@ export async function benchColdStart(
         ) as Record<FunctionKey, VariantFigures>,
       })),
       floors: Object.fromEntries(
-        Object.entries(floors).map(([fn, f]) => [fn, floorFigures(f, bareSummary)]),
+        Object.entries(floors).map(([fn, f]) => [fn, floorFigures(f)]),
       ) as ColdStartFigures["floors"],
     };
   } finally {
@@ -375,31 +372,29 @@ async function prepareFloors(
       env: wireFloorEnv(exchanges, token),
       exchanges: exchanges.map((x) => `${x.method} ${x.upstream} ${new URL(x.url).pathname} ${x.status}`),
     },
-    sdkLoad: {
+    sdkAndWire: {
       ...runsOf(),
-      script: SDK_LOAD_FLOOR_CHILD,
-      env: { PATH: process.env.PATH ?? "", BENCH_BUNDLE: bundle },
+      script: SDK_AND_WIRE_FLOOR_CHILD,
+      env: { ...wireFloorEnv(exchanges, token), BENCH_BUNDLE: bundle },
       modules,
     },
   };
 }
 
-function floorFigures(f: PreparedFloors, bare: ReturnType<typeof summarize>): FunctionFloors {
-  const wire = summarize(f.wire.times);
-  const sdkLoad = summarize(f.sdkLoad.times);
-  // Each floor is a whole Node start; their sum counts the bare start twice.
-  const bound = (w: number, s: number, b: number) => (b + (w - b) + (s - b)) / b;
+function floorFigures(f: PreparedFloors): FunctionFloors {
+  const answers = (series: FloorSeries) => [...new Set(series.answers)];
   return {
     wire: {
-      summary: wire,
+      summary: summarize(f.wire.times),
       cpu: summarize(f.wire.cpu),
       exchanges: f.wire.exchanges,
-      answers: [...new Set(f.wire.answers)],
+      answers: answers(f.wire),
     },
-    sdkLoad: { summary: sdkLoad, cpu: summarize(f.sdkLoad.cpu), modules: f.sdkLoad.modules },
-    lowerBound: {
-      byMedian: bound(wire.p50, sdkLoad.p50, bare.p50),
-      byMin: bound(wire.min, sdkLoad.min, bare.min),
+    sdkAndWire: {
+      summary: summarize(f.sdkAndWire.times),
+      cpu: summarize(f.sdkAndWire.cpu),
+      modules: f.sdkAndWire.modules,
+      answers: answers(f.sdkAndWire),
     },
   };
 }
@@ -418,9 +413,11 @@ export function printColdStart(f: ColdStartFigures): void {
     if (!floors) continue;
     printSeries("wire floor", floors.wire, f.bare, `answers: ${floors.wire.answers.join(", ")}`);
     console.log(`      recorded exchanges: ${floors.wire.exchanges.join("; ")}`);
-    printSeries("SDK-load floor", floors.sdkLoad, f.bare, `loads: ${floors.sdkLoad.modules.join(", ")}`);
-    console.log(
-      `    lower bound with the official SDKs ≈ bare + (wire floor − bare) + (SDK-load floor − bare) = ${ratio(floors.lowerBound.byMedian)} by median, ${ratio(floors.lowerBound.byMin)} by min (an estimate: node:http/node:crypto loading is in both floors)`,
+    printSeries(
+      "SDK+wire floor",
+      floors.sdkAndWire,
+      f.bare,
+      `loads: ${floors.sdkAndWire.modules.join(", ")}; answers: ${floors.sdkAndWire.answers.join(", ")} (the lowest ratio reachable with the official SDKs)`,
     );
   }
 }
