@@ -269,14 +269,17 @@ function legacyBufferCallsReplaced(): Plugin {
 }
 
 /**
- * Built-in modules a package requires at load but only uses on paths our functions never take at
- * a cold start: `@middy/core` needs `node:stream/web` for streamed responses only (ours are not),
- * `httpx` (under `@alicloud/mns`) needs `zlib` only for compressed responses. Each is loaded on
- * the first property read instead (a few milliseconds of every cold start otherwise).
+ * Built-in modules a module requires at load but only uses on paths a cold start may never take:
+ * `@middy/core` needs `node:stream/web` for streamed responses only (ours are not), `httpx` (under
+ * `@alicloud/mns`) needs `zlib` only for compressed responses, and our own adapters need
+ * `node:https` only for an https endpoint (the Tablestore SDK itself already requires it on first
+ * https use; `httpx` does at load, so submit still loads it). Each is loaded on the first property
+ * read instead of at every cold start (`node:https` with TLS: ~5 ms).
  */
 export const BUILTINS_LOADED_ON_USE: Readonly<Record<string, RegExp>> = {
   "node:stream/web": /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/,
   zlib: /[\\/]node_modules[\\/]httpx[\\/]/,
+  "node:https": /^(?!.*[\\/]node_modules[\\/]).*[\\/]shared[\\/]/,
 };
 
 const requireBuiltin = createRequire(import.meta.url);

@@ -134,12 +134,13 @@ describe("what the bundles change in their dependencies", () => {
     expect(rewritten).not.toMatch(/new (TableStore\.util\.)?Buffer\(/);
   });
 
-  it("loads node:stream/web and zlib only when a property of them is read", async () => {
+  it("loads node:stream/web, zlib and (for our own code) node:https only when a property of them is read", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "on-use-"));
     try {
       // Stand-ins placed where the plugin expects middy and httpx, importing the built-ins as they do.
       await mkdir(path.join(dir, "node_modules/@middy/core"), { recursive: true });
       await mkdir(path.join(dir, "node_modules/httpx"), { recursive: true });
+      await mkdir(path.join(dir, "shared"), { recursive: true });
       await writeFile(
         path.join(dir, "node_modules/@middy/core/index.mjs"),
         'import { ReadableStream } from "node:stream/web";\nexport const isWebStream = (x) => x instanceof ReadableStream;\n',
@@ -149,8 +150,12 @@ describe("what the bundles change in their dependencies", () => {
         'const zlib = require("zlib");\nexports.gzip = (b) => zlib.gzipSync(b);\n',
       );
       await writeFile(
+        path.join(dir, "shared/jwks.mjs"),
+        'import { Agent } from "node:https";\nexport const secureAgent = () => new Agent({ keepAlive: true });\n',
+      );
+      await writeFile(
         path.join(dir, "entry.mjs"),
-        'import { isWebStream } from "./node_modules/@middy/core/index.mjs";\nimport httpx from "./node_modules/httpx/index.js";\nexport { isWebStream, httpx };\n',
+        'import { isWebStream } from "./node_modules/@middy/core/index.mjs";\nimport httpx from "./node_modules/httpx/index.js";\nimport { secureAgent } from "./shared/jwks.mjs";\nexport { isWebStream, httpx, secureAgent };\n',
       );
       await build({
         entryPoints: [path.join(dir, "entry.mjs")],
@@ -162,18 +167,21 @@ describe("what the bundles change in their dependencies", () => {
         plugins: [builtinsLoadedOnUse()],
       });
       const probe = `
-        const loaded = () => process.moduleLoadList.filter((m) => m === "NativeModule zlib" || m === "NativeModule stream/web");
-        const { isWebStream, httpx } = require(${JSON.stringify(path.join(dir, "out.cjs"))});
+        const watched = ["NativeModule zlib", "NativeModule stream/web", "NativeModule https"];
+        const loaded = () => process.moduleLoadList.filter((m) => watched.includes(m)).sort();
+        const { isWebStream, httpx, secureAgent } = require(${JSON.stringify(path.join(dir, "out.cjs"))});
         const atLoad = loaded();
         const web = isWebStream(new (require("node:stream/web").ReadableStream)());
         const gz = httpx.gzip(Buffer.from("x"))[0];
-        console.log(JSON.stringify({ atLoad, web, gz, after: loaded() }));`;
+        const agent = secureAgent() instanceof require("node:https").Agent;
+        console.log(JSON.stringify({ atLoad, web, gz, agent, after: loaded() }));`;
       const { stdout } = await promisify(execFile)(process.execPath, ["-e", probe]);
       expect(JSON.parse(stdout)).toEqual({
         atLoad: [],
         web: true,
         gz: 0x1f,
-        after: ["NativeModule stream/web", "NativeModule zlib"],
+        agent: true,
+        after: ["NativeModule https", "NativeModule stream/web", "NativeModule zlib"],
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
