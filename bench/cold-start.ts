@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { FcHttpEvent } from "../local/fc/http-gateway";
-import { type FunctionDefinition, newInvocationId } from "../local/fc/invoker";
+import { type FunctionDefinition, invocationContext, newInvocationId } from "../local/fc/invoker";
 import type { FunctionKey, RunningStack } from "../local/stack";
 import { encodeQueueBody } from "../shared/adapters/mns/queue-body";
 import {
@@ -142,24 +142,12 @@ function queueEvent(recordId: string, accountId: string): unknown[] {
 }
 
 function childEnv(definition: Readonly<FunctionDefinition>, event: unknown): Record<string, string> {
-  const context = {
-    requestId: newInvocationId(),
-    credentials: definition.credentials,
-    function: {
-      name: definition.name,
-      handler: "index.handler",
-      memory: definition.memoryMb,
-      timeout: definition.timeoutSeconds,
-    },
-    region: definition.region,
-    accountId: definition.accountId,
-  };
   return {
     ...definition.env,
     PATH: process.env.PATH ?? "",
     BENCH_BUNDLE: definition.bundle,
     BENCH_EVENT: Buffer.from(JSON.stringify(event)).toString("base64"),
-    BENCH_CONTEXT: JSON.stringify(context),
+    BENCH_CONTEXT: JSON.stringify(invocationContext(definition)),
   };
 }
 
