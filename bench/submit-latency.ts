@@ -1,17 +1,17 @@
 /**
  * Submit latency through the local stack: N sequential POST /v1/pipelines over HTTP against a
- * warm stack, beside the raw emulator round trips submit makes for such a request (one conditional
+ * warm stack (from a client thread of its own, ./http-client-thread), beside the raw emulator round trips submit makes for such a request (one conditional
  * PutRow through the record store adapter, one BatchSendMessage through the queue adapter, from a
  * thread of their own as the function has), measured the same way N times. A third series, GET of
  * an unknown path, answered by the status function without any store call, shows what the local
  * gateway and the FC hop cost by themselves.
  */
 import { Worker } from "node:worker_threads";
+import { invocationContext } from "../local/fc/invoker";
 import type { RunningStack } from "../local/stack";
 import {
   BENCH_CALLER,
   benchStack,
-  elapsedMs,
   ms,
   ratio,
   type Summary,
@@ -19,6 +19,7 @@ import {
   summarize,
   verdict,
 } from "./common";
+import type { HttpClientRequestKind, HttpClientSamples, HttpClientThreadInput } from "./http-client-thread";
 import type { RawRoundTripsInput } from "./raw-round-trips";
 import type { SubmitInThreadInput, SubmitInThreadSamples } from "./submit-in-thread";
 
@@ -57,16 +58,6 @@ function perCall(before: Counts, after: Counts, n: number): Counts {
   return out;
 }
 
-async function timed(n: number, once: (i: number) => Promise<void>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = process.hrtime.bigint();
-    await once(i);
-    samples.push(elapsedMs(started));
-  }
-  return samples;
-}
-
 export async function benchSubmitLatency(
   options: { n?: number; stack?: RunningStack } = {},
 ): Promise<SubmitLatencyFigures> {
@@ -78,17 +69,24 @@ export async function benchSubmitLatency(
     const token = await stack.control.issueToken({ sub: BENCH_CALLER, scope: "pipelines:write" });
     const body = JSON.stringify(sampleRequest());
     const statuses = new Map<number, number>();
-    const post = async (): Promise<void> => {
-      const res = await fetch(`${stack.url}/v1/pipelines`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body,
-      });
-      await res.arrayBuffer();
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-    };
     // The thread registers tsx itself, then loads the TypeScript module that makes the calls.
     const tsxApi = import.meta.resolve("tsx/esm/api");
+    const clientModule = new URL("./http-client-thread.ts", import.meta.url).href;
+    const clientThread = new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(clientModule)}); });`,
+      { eval: true, workerData: { url: stack.url, token, body } satisfies HttpClientThreadInput },
+    );
+    const clientSeries = (kind: HttpClientRequestKind, count: number): Promise<HttpClientSamples> =>
+      new Promise((resolve) => {
+        clientThread.once("message", resolve);
+        clientThread.postMessage({ kind, count });
+      });
+    const post = async (count: number): Promise<number[]> => {
+      const samples = await clientSeries("submit", count);
+      for (const status of samples.statuses) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      return samples.ms;
+    };
+    const floor = async (count: number): Promise<number[]> => (await clientSeries("unknown-path", count)).ms;
     const rawModule = new URL("./raw-round-trips.ts", import.meta.url).href;
     const rawThread = new Worker(
       `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(rawModule)}); });`,
@@ -120,17 +118,7 @@ export async function benchSubmitLatency(
           accountId: stack.info.accounts.service,
           token,
           body,
-          context: {
-            credentials: { ...submitDefinition.credentials },
-            function: {
-              name: submitDefinition.name,
-              handler: "index.handler",
-              memory: submitDefinition.memoryMb,
-              timeout: submitDefinition.timeoutSeconds,
-            },
-            region: submitDefinition.region,
-            accountId: submitDefinition.accountId,
-          },
+          context: { ...invocationContext(submitDefinition) },
         } satisfies SubmitInThreadInput,
       },
     );
@@ -139,18 +127,13 @@ export async function benchSubmitLatency(
         inThread.once("message", resolve);
         inThread.postMessage(count);
       });
-    const floor = async (): Promise<void> => {
-      const res = await fetch(`${stack.url}/v1/nothing-here`);
-      await res.arrayBuffer();
-    };
-
     // Warm up every path: instances started, connections open, code compiled.
-    await timed(30, post);
+    await post(30);
     await rawSeries(30);
-    await timed(30, floor);
+    await floor(30);
     await inThreadSeries(30);
     const before = emulatorCalls(stack);
-    await timed(20, post);
+    await post(20);
     const callsPerSubmit = perCall(before, emulatorCalls(stack), 20);
     statuses.clear();
     // Interleaved in rounds, so a slow patch of the machine hits all series alike.
@@ -164,14 +147,15 @@ export async function benchSubmitLatency(
     const round = 50;
     for (let done = 0; done < n; done += round) {
       const k = Math.min(round, n - done);
-      series.submit.push(...(await timed(k, post)));
+      series.submit.push(...(await post(k)));
       series.raw.push(...(await rawSeries(k)));
-      series.floor.push(...(await timed(k, floor)));
+      series.floor.push(...(await floor(k)));
       const inThreadRound = await inThreadSeries(k);
       series.handler.push(...inThreadRound.handler);
       series.rawInThread.push(...inThreadRound.raw);
       for (const status of inThreadRound.statuses) statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
+    await clientThread.terminate();
     await rawThread.terminate();
     await inThread.terminate();
     const submit = summarize(series.submit);
@@ -197,6 +181,9 @@ export async function benchSubmitLatency(
   }
 }
 
+const signedPercent = (fraction: number): string =>
+  `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(0)}%`;
+
 export function printSubmitLatency(f: SubmitLatencyFigures): void {
   console.log(`\n== Submit latency, ${f.n} sequential requests each, warm stack ==`);
   const row = (label: string, s: Summary) =>
@@ -213,17 +200,17 @@ export function printSubmitLatency(f: SubmitLatencyFigures): void {
   row("gateway floor: GET unknown path (no store)", f.gatewayFloor);
   const ours = f.submit.p50 - f.gatewayFloor.p50 - f.raw.p50;
   console.log(
-    `  our code alone ~ submit - gateway floor - raw = ${ms(ours)} at p50 (+${((ours / f.raw.p50) * 100).toFixed(0)}% of raw; target < 20%: ${verdict(ours / f.raw.p50 < 0.2)})`,
+    `  our code alone ~ submit - gateway floor - raw = ${ms(ours)} at p50 (${signedPercent(ours / f.raw.p50)} of raw; target < 20%: ${verdict(ours / f.raw.p50 < 0.2)})`,
   );
   row("handler in a thread, FC events, no gateway", f.handlerInThread);
   row("raw in that same thread, interleaved", f.rawInThread);
   const p50 = f.handlerInThread.p50 / f.rawInThread.p50 - 1;
   const p99 = f.handlerInThread.p99 / f.rawInThread.p99 - 1;
   console.log(
-    `  our code over the raw round trips, same thread: p50 +${(p50 * 100).toFixed(0)}%, p99 +${(p99 * 100).toFixed(0)}% (target < 20%: ${verdict(p50 < 0.2)})`,
+    `  our code over the raw round trips, same thread: p50 ${signedPercent(p50)}, p99 ${signedPercent(p99)} (target < 20%: ${verdict(p50 < 0.2)})`,
   );
   console.log(
-    `  added over the raw round trips, gateway included: p50 +${(f.overheadP50 * 100).toFixed(0)}% (${ratio(1 + f.overheadP50)}), p99 +${(f.overheadP99 * 100).toFixed(0)}% (target < 20%: ${verdict(f.overheadP50 < 0.2 && f.overheadP99 < 0.2)})`,
+    `  added over the raw round trips, gateway included: p50 ${signedPercent(f.overheadP50)} (${ratio(1 + f.overheadP50)}), p99 ${signedPercent(f.overheadP99)} (target < 20%: ${verdict(f.overheadP50 < 0.2 && f.overheadP99 < 0.2)})`,
   );
 }
 
