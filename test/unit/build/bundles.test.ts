@@ -20,6 +20,7 @@ import {
   trimTablestoreProto,
   verifyBundles,
 } from "../../../scripts/build";
+import { warmCodeCaches } from "../../../scripts/warm-code-cache";
 
 describe("npm run build", () => {
   let outRoot: string;
@@ -60,6 +61,18 @@ describe("npm run build", () => {
       expect(typeof loaded.handler, r.name).toBe("function");
     }
   });
+
+  it("remakes the submit, status and worker code caches after one answered invocation each", async () => {
+    const before = new Map(reports.map((r) => [r.name, r.cacheBytes]));
+    const warmed = await warmCodeCaches(outRoot);
+    expect(warmed.map((w) => [w.name, w.problem])).toEqual([
+      ["submit", undefined],
+      ["status", undefined],
+      ["worker", undefined],
+    ]);
+    // What the first request compiled is now in the cache too.
+    for (const w of warmed) expect(w.cacheBytes, w.name).toBeGreaterThan(before.get(w.name) ?? 0);
+  }, 60_000);
 
   it("keeps the Tablestore messages the functions use and drops the others", async () => {
     const require = createRequire(import.meta.url);
