@@ -211,9 +211,9 @@ function tablestoreProtoTrimmed(operations: readonly string[]): Plugin {
 
 /**
  * `tablestore`, `int64-buffer` and `protobufjs` 6 (which tablestore uses for 64-bit integers and
- * its messages) and `kitx` (under `@alicloud/mns`) still construct `Buffer`s with `new`, which Node deprecates: the first such call
- * prints a DEP0005 warning to stderr in every fresh instance (every cold start's log gets it) and
- * costs the warning machinery on the first request. The calls are rewritten to what `new Buffer`
+ * its messages) and `kitx` (under `@alicloud/mns`) still construct `Buffer`s with `new`, which
+ * Node deprecates: the first such call prints a DEP0005 warning to stderr in every fresh instance
+ * (every cold start's log gets it) and costs the warning machinery on the first request. The calls are rewritten to what `new Buffer`
  * does today: `Buffer.alloc(size)` (zero-filled) for a number, `Buffer.from(...)` for anything else.
  * A rewrite whose text is not found leaves the file as it is (the warning comes back, nothing breaks).
  */

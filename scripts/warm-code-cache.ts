@@ -5,7 +5,8 @@
  * Why: V8 compiles a function when it first runs. The cache the bundler makes after the bundle's top
  * level holds only what ran at load, so a cold start's first request still compiles the JWT
  * verification, the validation and the SDKs' request paths from source. A cache made after an
- * answered request holds those too (bench/RESULTS.md: about 8% off the cold start of submit).
+ * answered request holds those too (bench/RESULTS.md: about 5% off the cold start of submit and
+ * the worker, 2% off status).
  *
  * The invocations are the sample events of `events/` with what only a running stack knows put in:
  * a token it accepts, the id submit created (status reads it, the worker processes it). A child
