@@ -5,8 +5,7 @@
  * a line at once, so both see the same machine load. Beside submit and status it times their
  * floors (./cold-start-floors: the same HTTP exchanges with bare node:http, alone and after
  * loading only the official SDKs), which bound from below what any implementation with those SDKs
- * can reach;
- * BENCH_FLOORS=0 skips them. Figures only; nothing here asserts a time.
+ * can reach; BENCH_FLOORS=0 skips them. Figures only; nothing here asserts a time.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
