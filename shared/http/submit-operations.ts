@@ -6,6 +6,7 @@
 import { acceptBatch } from "../app/accept-batch";
 import {
   type AcceptDependencies,
+  type AcceptOutcome,
   acceptPipelineRequest,
   type IdempotencySource,
   isIdempotencyKey,
@@ -49,13 +50,26 @@ const invalid = (violations: Violation[]): HttpProblem =>
     errors: violations,
   });
 
-/** 202 Accepted (spec/http-api.md): the body, where to poll, when, and whether it is a replay. */
-const accepted = (body: unknown, location: string, replayed: boolean) =>
-  jsonResponse(202, body, {
+/** What single requests and batches are refused for alike. */
+type AcceptRefusal = Exclude<AcceptOutcome, { kind: "accepted" }>;
+
+/**
+ * A refusal as its problem, or 202 Accepted (spec/http-api.md): the body, where to poll, when,
+ * and whether it is a replay.
+ */
+function answerAcceptance<Accepted extends { kind: "accepted"; replayed: boolean }>(
+  outcome: Accepted | AcceptRefusal,
+  view: (accepted: Accepted) => { body: unknown; location: string },
+) {
+  if (outcome.kind === "invalid") throw invalid(outcome.violations);
+  if (outcome.kind === "idempotency-key-reused") throw keyReused(outcome.source);
+  const { body, location } = view(outcome);
+  return jsonResponse(202, body, {
     location,
     "retry-after": String(RETRY_AFTER_SECONDS),
-    ...(replayed ? { "idempotent-replayed": "true" } : {}),
+    ...(outcome.replayed ? { "idempotent-replayed": "true" } : {}),
   });
+}
 
 const keyReused = (source: IdempotencySource): HttpProblem =>
   new HttpProblem(
@@ -74,18 +88,10 @@ export function submitOperations(
         body: request.json,
         idempotencyKey: idempotencyKeyOf(request),
       });
-      switch (outcome.kind) {
-        case "invalid":
-          throw invalid(outcome.violations);
-        case "idempotency-key-reused":
-          throw keyReused(outcome.source);
-        case "accepted":
-          return accepted(
-            acceptedView(outcome.record, outcome.warnings),
-            recordPath(outcome.record.id),
-            outcome.replayed,
-          );
-      }
+      return answerAcceptance(outcome, (done) => ({
+        body: acceptedView(done.record, done.warnings),
+        location: recordPath(done.record.id),
+      }));
     },
 
     cancelPipeline: async (request, context) => {
@@ -121,18 +127,10 @@ export function submitOperations(
         body: request.json,
         idempotencyKey: idempotencyKeyOf(request),
       });
-      switch (outcome.kind) {
-        case "invalid":
-          throw invalid(outcome.violations);
-        case "idempotency-key-reused":
-          throw keyReused(outcome.source);
-        case "accepted":
-          return accepted(
-            acceptedBatchView(outcome.batchId, outcome.items, outcome.warnings),
-            batchPath(outcome.batchId),
-            outcome.replayed,
-          );
-      }
+      return answerAcceptance(outcome, (done) => ({
+        body: acceptedBatchView(done.batchId, done.items, done.warnings),
+        location: batchPath(done.batchId),
+      }));
     },
   };
 }
