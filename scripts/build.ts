@@ -217,8 +217,10 @@ function tablestoreProtoTrimmed(operations: readonly string[]): Plugin {
  * does today: `Buffer.alloc(size)` (zero-filled) for a number, `Buffer.from(...)` for anything else.
  * A rewrite whose text is not found leaves the file as it is (the warning comes back, nothing breaks).
  */
+// The Buffer class is looked up once per module, not at every call: tablestore makes Buffers per
+// column on the hot path.
 export const BUFFER_OF =
-  'function __bufferOf(first, ...rest) { return typeof first === "number" ? require("buffer").Buffer.alloc(first) : require("buffer").Buffer.from(first, ...rest); }';
+  'var __bufferClass = require("buffer").Buffer; function __bufferOf(first, ...rest) { return typeof first === "number" ? __bufferClass.alloc(first) : __bufferClass.from(first, ...rest); }';
 
 /** `new Buffer(` and tablestore's `new TableStore.util.Buffer(` (the same class). */
 const LEGACY_BUFFER_CALLS = /new (TableStore\.util\.)?Buffer\(/g;
