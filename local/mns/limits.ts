@@ -159,6 +159,3 @@ export function checkName(kind: NamedKind, name: string): void {
     throw new MnsServiceError(rule.invalid, `The ${kind} name "${name}" is invalid: ${rule.shape}.`);
   }
 }
-
-/** Where each documented fact comes from, for the README and for anyone reading a refusal. */
-export const LIMIT_SOURCES = DOCS;

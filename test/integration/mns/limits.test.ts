@@ -350,6 +350,19 @@ describe("topics", () => {
   });
 });
 
+describe("request size", () => {
+  it("refuses a request body over 1 MiB before looking at it, storing nothing", async () => {
+    const queue = await newQueue();
+    const bodies = Array.from({ length: 16 }, () => ({ MessageBody: "H".repeat(65536) }));
+    expect(await failure(mns.batchSendMessage(queue, bodies))).toMatchObject({
+      code: "InvalidArgument",
+      httpStatus: 400,
+      message: "The request body is too large.",
+    });
+    expect(storedIn(queue)).toBe(0);
+  });
+});
+
 describe("ListQueue / ListTopic", () => {
   it("takes x-mns-ret-number 1 to 1000 and refuses 0 and 1001", async () => {
     expect((await mns.listQueue(undefined, 1000, "")).code).toBe(200);
