@@ -73,6 +73,12 @@ export const LIMITS = {
   RetNumber: range(1, 1000, "", "aliyun-mns-go-sdk errors.go ERR_MNS_RET_NUMBER_RANGE_ERROR"),
 } as const;
 
+/** The batch total a queue takes: 64 KB, or its MaximumMessageSize when smaller (stricter reading). */
+export function batchSendTotalLimit(queueMaximumMessageSize: number): RangeLimit {
+  const limit = LIMITS.BatchSendTotalBytes;
+  return { ...limit, max: Math.min(limit.max, queueMaximumMessageSize) };
+}
+
 /**
  * Refuses a number outside its limit (or not an integer) as MNS does. `element` is an element or
  * parameter name ("The value of DelaySeconds must be ...") or a phrase starting with "the"

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { authenticate, type ResolveAccessKey } from "./auth";
 import { MnsServiceError } from "./errors";
-import { checkRange, checkRangeText, LIMITS, type RangeLimit } from "./limits";
+import { batchSendTotalLimit, checkRange, checkRangeText, LIMITS, type RangeLimit } from "./limits";
 import {
   type MnsStore,
   NOTIFY_CONTENT_FORMATS,
@@ -476,11 +476,11 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
         const inputs = entries.map(sendInput);
         for (const input of inputs) store.validateSend(queue, input);
         const total = inputs.reduce((sum, i) => sum + Buffer.byteLength(i.body, "utf8"), 0);
-        const maxTotal = Math.min(LIMITS.BatchSendTotalBytes.max, queue.attributes.MaximumMessageSize);
-        checkRange("the total size of the MessageBody elements", total, {
-          ...LIMITS.BatchSendTotalBytes,
-          max: maxTotal,
-        });
+        checkRange(
+          "the total size of the MessageBody elements",
+          total,
+          batchSendTotalLimit(queue.attributes.MaximumMessageSize),
+        );
         let failed = false;
         const results = inputs.map((input): XmlFields => {
           if (faultHits()) {
@@ -614,12 +614,12 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "PublishMessage": {
         const topic = store.topic(accountId, queueName);
         const element = parseBody(body, ["Message"]);
+        const messageBody = childText(element, "MessageBody") ?? "";
+        const messageTag = childText(element, "MessageTag") ?? "";
+        // A refusal for the request itself comes before an injected fault, as for SendMessage.
+        store.validatePublish(topic, messageBody, messageTag);
         if (faultHits()) throw injectedError();
-        const published = store.publish(
-          topic,
-          childText(element, "MessageBody") ?? "",
-          childText(element, "MessageTag") ?? "",
-        );
+        const published = store.publish(topic, messageBody, messageTag);
         return {
           status: 201,
           root: "Message",

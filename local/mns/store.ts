@@ -490,9 +490,13 @@ export class MnsStore {
   }
 
   /** Pushes a published message into every subscribed queue whose filter tag matches. */
-  publish(topic: TopicRecord, body: string, messageTag: string): { messageId: string; bodyMd5: string } {
+  validatePublish(topic: TopicRecord, body: string, messageTag: string): void {
     checkBodySize("MessageBody", body, topic.maximumMessageSize);
     checkRange("the length of MessageTag", messageTag.length, LIMITS.MessageTagLength);
+  }
+
+  publish(topic: TopicRecord, body: string, messageTag: string): { messageId: string; bodyMd5: string } {
+    this.validatePublish(topic, body, messageTag);
     const published = { messageId: hexId(16), bodyMd5: md5Upper(body) };
     const publishTime = this.now();
     for (const s of this.subscriptions(topic)) {
