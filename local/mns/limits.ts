@@ -13,11 +13,11 @@ const DOCS = {
   createTopic: "https://www.alibabacloud.com/help/en/doc-detail/27495.htm",
   subscribe: "https://www.alibabacloud.com/help/en/message-service/latest/subscribe-1",
   subscriptionConcept: "https://alibabacloud.com/help/en/mns/developer-reference/subscription",
-  sendMessage: "https://help.aliyun.com/document_detail/35134.html",
+  sendMessage: "https://alibabacloud.com/help/en/mns/developer-reference/sendmessage",
   batchSend: "https://www.alibabacloud.com/help/en/mns/developer-reference/batchsendmessage",
   receive: "https://www.alibabacloud.com/help/en/mns/developer-reference/batchreceivemessage",
   batchDelete: "https://help.aliyun.com/en/mns/developer-reference/batchdeletemessage",
-  changeVisibility: "https://help.aliyun.com/en/mns/developer-reference/changemessagevisibility",
+  changeVisibility: "https://www.alibabacloud.com/help/en/mns/developer-reference/changemessagevisibility",
   errorCodes: "https://www.alibabacloud.com/help/en/message-service/latest/syntax-of-error-responses",
 } as const;
 
