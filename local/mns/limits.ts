@@ -149,7 +149,7 @@ export const NAME_RULES: Record<NamedKind, NameRule> = {
     shape: "letters, digits and hyphens, starting with a letter",
     invalid: "SubscriptionNameInvalid",
     tooLong: "SubscriptionNameLengthError",
-    source: DOCS.subscribe,
+    source: DOCS.subscriptionConcept,
   },
 };
 
