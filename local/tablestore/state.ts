@@ -1,10 +1,11 @@
 /**
- * Tables, rows and global secondary indexes, independent of the wire format. Every write keeps
- * the indexes in step synchronously (the real service updates them asynchronously, within
- * milliseconds; see README "Fidelity gaps").
+ * Tables, rows and global secondary indexes, independent of the wire format. A write changes the
+ * base row at once; its index changes go through an {@link IndexChangeQueue} and become visible
+ * after the configured lag, as the service's asynchronous indexes do.
  */
 import { type ColumnFilter, matches } from "./conditions";
 import { ots } from "./errors";
+import { IndexChangeQueue } from "./index-lag";
 import type { ParsedCell } from "./plain-buffer-reader";
 import {
   type CellValue,
@@ -109,11 +110,18 @@ const DEFINED_TYPE_OF: Record<DefinedColumnType, CellValue["type"]> = {
 export class TablestoreState {
   private readonly tables = new Map<string, TableData>();
 
-  /** Called after every change, so persistence can schedule a snapshot. */
-  constructor(private readonly onChange: () => void = () => {}) {}
+  /**
+   * `onChange` is called after every change, so persistence can schedule a snapshot (index rows
+   * are not persisted: they are rebuilt from the base rows on load).
+   */
+  constructor(
+    private readonly onChange: () => void = () => {},
+    readonly indexChanges: IndexChangeQueue = new IndexChangeQueue(),
+  ) {}
 
   reset(): void {
     this.tables.clear();
+    this.indexChanges.clear();
     this.onChange();
   }
 
@@ -162,7 +170,10 @@ export class TablestoreState {
       };
       for (const row of rows) {
         data.rows.set(primaryKeyId(row.primaryKey), row);
-        this.reindex(data, undefined, row);
+        for (const index of schema.indexes) {
+          const indexRow = indexRowOf(schema, index, row);
+          if (indexRow) data.indexRows.get(index.name)!.set(primaryKeyId(indexRow.primaryKey), indexRow);
+        }
       }
       this.tables.set(schema.name, data);
     }
@@ -215,7 +226,7 @@ export class TablestoreState {
 
     if (next) table.rows.set(id, next);
     else table.rows.delete(id);
-    this.reindex(table, current, next);
+    this.reindex(table, id, current, next);
     this.onChange();
     return next;
   }
@@ -278,6 +289,7 @@ export class TablestoreState {
     if (table) return { primaryKey: table.schema.primaryKey, rows: table.rows };
     const found = this.findIndex(name);
     if (!found) throw ots.tableNotExist();
+    this.indexChanges.applyDue();
     return {
       primaryKey: indexPrimaryKeySchema(found.table.schema, found.index),
       rows: found.table.indexRows.get(found.index.name)!,
@@ -290,15 +302,32 @@ export class TablestoreState {
     return { value: cell.value, timestamp: cell.timestamp ?? now };
   }
 
-  private reindex(table: TableData, before: StoredRow | undefined, after: StoredRow | undefined): void {
+  /**
+   * Queues, per index, the change a base-row write makes to it: the index row computed from the
+   * row before the write goes, the one from the row after it comes. Keyed by index and base row,
+   * so the changes of one index row apply in write order.
+   */
+  private reindex(
+    table: TableData,
+    baseRowId: string,
+    before: StoredRow | undefined,
+    after: StoredRow | undefined,
+  ): void {
     for (const index of table.schema.indexes) {
       const rows = table.indexRows.get(index.name)!;
       const old = before && indexRowOf(table.schema, index, before);
-      if (old) rows.delete(primaryKeyId(old.primaryKey));
       const fresh = after && indexRowOf(table.schema, index, after);
-      if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
+      if (!old && !fresh) continue;
+      this.indexChanges.enqueue(indexChangeKey(table.schema.name, index.name, baseRowId), () => {
+        if (old) rows.delete(primaryKeyId(old.primaryKey));
+        if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
+      });
     }
   }
+}
+
+function indexChangeKey(table: string, index: string, baseRowId: string): string {
+  return `${table}\u0000${index}\u0000${baseRowId}`;
 }
 
 function applyUpdate(schema: TableSchema, row: StoredRow, cell: ParsedCell, now: number): void {
