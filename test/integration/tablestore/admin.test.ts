@@ -82,7 +82,7 @@ describe("CreateIndex", () => {
 
   it("builds asynchronously under index lag: ISP_FULL until the existing rows are in", async () => {
     await putRequest(client, "r1", { status: "pending" });
-    emulator.control.setIndexLag(200);
+    emulator.control.setIndexLag(1000);
     await client.createIndex(byStatus());
     expect(await statusIndex("pending")).toEqual([]);
     expect((await indexMetas()).find((m) => m.name === BY_STATUS_INDEX)?.indexSyncPhase).toBe(ISP_FULL);
