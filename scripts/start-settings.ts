@@ -7,12 +7,10 @@ import path from "node:path";
 import { readFaultFile } from "../local/control-plane";
 import { seededRandom } from "../local/ecs/faults";
 import type { StackOptions } from "../local/stack";
-
-/** `indexLagMs` is the Tablestore index lag another part of the stack adds; passed through when present. */
-export type StartOptions = StackOptions & { indexLagMs?: number };
+import { parseIndexLag } from "../local/tablestore/index-lag";
 
 export interface StartSettings {
-  stack: StartOptions;
+  stack: StackOptions;
   /** Where dist/ is; built there first unless `build` is false. */
   distDir: string;
   build: boolean;
@@ -24,6 +22,7 @@ type Kind =
   | { type: "integer"; min: number; max: number }
   | { type: "choice"; values: readonly string[] }
   | { type: "path" }
+  | { type: "text" }
   | { type: "switch" };
 
 interface Setting {
@@ -123,10 +122,14 @@ export const SETTINGS: readonly Setting[] = [
   {
     env: "INDEX_LAG_MS",
     flag: "--index-lag-ms",
-    kind: integer(0, 600_000),
-    what: "how far Tablestore's secondary indexes lag the table (the stack's indexLagMs)",
+    kind: { type: "text" },
+    what: "how long Tablestore's secondary indexes lag a write: MS, or MIN,MAX for a random lag per change; default 0",
     apply: (s, v) => {
-      s.stack.indexLagMs = Number(v);
+      try {
+        s.stack.indexLagMs = parseIndexLag(v);
+      } catch (err) {
+        throw new SettingsError(`INDEX_LAG_MS / --index-lag-ms: ${(err as Error).message}`);
+      }
     },
   },
   {

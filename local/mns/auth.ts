@@ -89,7 +89,8 @@ export function authenticate(
   }
   const accessKeyId = parsed[1]!;
   const key = resolveKey(accessKeyId);
-  if (!key) throw new MnsServiceError("AccessDenied", `The AccessKeyId ${accessKeyId} does not exist.`);
+  // The code and message MNS documents for an AccessKeyId it does not know (error codes page).
+  if (!key) throw new MnsServiceError("InvalidAccessKeyId", "The AccessKey Id you provided is not exist.");
 
   const md5 = header(headers, "content-md5");
   if (md5 !== undefined) {

@@ -1,6 +1,8 @@
 /**
  * The MNS error codes the emulator answers, with the HTTP status the service pairs with each
- * (reference/mns.md, "Error codes"). One table, so the server, the store and the tests agree.
+ * (https://www.alibabacloud.com/help/en/message-service/latest/syntax-of-error-responses; the name
+ * codes are those the official SDKs map, e.g. aliyun-mns-go-sdk client.go). One table, so the server,
+ * the store and the tests agree.
  */
 export const MNS_ERRORS = {
   AccessDenied: 403,
@@ -12,6 +14,11 @@ export const MNS_ERRORS = {
   InvalidDateHeader: 400,
   InvalidDigest: 400,
   InvalidQueueName: 400,
+  QueueNameLengthError: 400,
+  TopicNameInvalid: 400,
+  TopicNameLengthError: 400,
+  SubscriptionNameInvalid: 400,
+  SubscriptionNameLengthError: 400,
   InvalidRequestURL: 400,
   InvalidQueryString: 400,
   MalformedXML: 400,

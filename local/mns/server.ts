@@ -7,12 +7,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { authenticate, type ResolveAccessKey } from "./auth";
 import { MnsServiceError } from "./errors";
+import { batchSendTotalLimit, checkRange, checkRangeText, LIMITS, type RangeLimit } from "./limits";
 import {
-  MAX_BATCH,
   type MnsStore,
   NOTIFY_CONTENT_FORMATS,
   type NotifyContentFormat,
-  QUEUE_ATTRIBUTE_RULES,
   type QueueRecord,
   queueAttributesFrom,
   type ReceivedMessage,
@@ -71,7 +70,6 @@ export interface MnsServerDeps {
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
-const MAX_WAIT_SECONDS = QUEUE_ATTRIBUTE_RULES.PollingWaitSeconds.max;
 
 interface Reply {
   status: number;
@@ -112,14 +110,10 @@ function parseQuery(search: string): Map<string, string> {
   return query;
 }
 
-function intParam(query: Map<string, string>, name: string, min: number, max: number): number | undefined {
+/** A query parameter within its documented range (./limits.ts), or undefined when absent. */
+function intParam(query: Map<string, string>, name: string, limit: RangeLimit): number | undefined {
   const text = query.get(name.toLowerCase());
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text === "" || !Number.isInteger(value) || value < min || value > max) {
-    throw new MnsServiceError("InvalidArgument", `${name} should be an integer between ${min} and ${max}.`);
-  }
-  return value;
+  return text === undefined ? undefined : checkRangeText(name, text, limit);
 }
 
 function parseBody(body: Buffer, expectedRoots: readonly string[]): XmlElement {
@@ -401,7 +395,11 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "ListTopic": {
         const prefix = String(req.headers["x-mns-prefix"] ?? "");
         const marker = String(req.headers["x-mns-marker"] ?? "");
-        const limit = Math.min(1000, Number(req.headers["x-mns-ret-number"] ?? 1000) || 1000);
+        const retNumber = req.headers["x-mns-ret-number"];
+        const limit =
+          retNumber === undefined
+            ? LIMITS.RetNumber.max
+            : checkRangeText("x-mns-ret-number", String(retNumber), LIMITS.RetNumber);
         const isQueue = operation === "ListQueue";
         const names = (isQueue ? store.listQueues(accountId, prefix) : store.listTopics(accountId, prefix))
           .map((r) => r.name)
@@ -476,21 +474,15 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "BatchSendMessage": {
         const queue = store.queue(accountId, queueName);
         const entries = parseBody(body, ["Messages"]).children.filter((c) => c.name === "Message");
-        if (entries.length === 0 || entries.length > MAX_BATCH) {
-          throw new MnsServiceError(
-            "InvalidArgument",
-            `A batch holds 1 to ${MAX_BATCH} messages, not ${entries.length}.`,
-          );
-        }
+        checkRange("the number of Messages", entries.length, LIMITS.BatchSendMessages);
         const inputs = entries.map(sendInput);
         for (const input of inputs) store.validateSend(queue, input);
         const total = inputs.reduce((sum, i) => sum + Buffer.byteLength(i.body, "utf8"), 0);
-        if (total > queue.attributes.MaximumMessageSize) {
-          throw new MnsServiceError(
-            "InvalidArgument",
-            `The batch bodies total ${total} bytes, more than MaximumMessageSize.`,
-          );
-        }
+        checkRange(
+          "the total size of the MessageBody elements",
+          total,
+          batchSendTotalLimit(queue.attributes.MaximumMessageSize),
+        );
         let failed = false;
         const results = inputs.map((input): XmlFields => {
           if (faultHits()) {
@@ -508,9 +500,11 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "BatchReceiveMessage": {
         const queue = store.queue(accountId, queueName);
         const count =
-          operation === "ReceiveMessage" ? 1 : (intParam(query, "numOfMessages", 1, MAX_BATCH) ?? MAX_BATCH);
+          operation === "ReceiveMessage"
+            ? 1
+            : (intParam(query, "numOfMessages", LIMITS.NumOfMessages) ?? LIMITS.NumOfMessages.max);
         const waitSeconds =
-          intParam(query, "waitseconds", 0, MAX_WAIT_SECONDS) ?? queue.attributes.PollingWaitSeconds;
+          intParam(query, "waitseconds", LIMITS.WaitSeconds) ?? queue.attributes.PollingWaitSeconds;
         receiveOrWait(
           accountId,
           queueName,
@@ -525,7 +519,9 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "PeekMessage":
       case "BatchPeekMessage": {
         const count =
-          operation === "PeekMessage" ? 1 : (intParam(query, "numOfMessages", 1, MAX_BATCH) ?? MAX_BATCH);
+          operation === "PeekMessage"
+            ? 1
+            : (intParam(query, "numOfMessages", LIMITS.NumOfMessages) ?? LIMITS.NumOfMessages.max);
         const messages = store.peek(store.queue(accountId, queueName), count);
         if (messages.length === 0) throw noMessage();
         return operation === "PeekMessage"
@@ -544,9 +540,7 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
         const handles = parseBody(body, ["ReceiptHandles"])
           .children.filter((c) => c.name === "ReceiptHandle")
           .map((c) => c.text.trim());
-        if (handles.length === 0 || handles.length > MAX_BATCH) {
-          throw new MnsServiceError("InvalidArgument", `A batch holds 1 to ${MAX_BATCH} receipt handles.`);
-        }
+        checkRange("the number of ReceiptHandles", handles.length, LIMITS.BatchDeleteReceiptHandles);
         const errors: XmlFields[] = [];
         for (const handle of handles) {
           try {
@@ -570,7 +564,7 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
             "The VisibilityTimeout parameter is required.",
           );
         }
-        const timeout = intParam(query, "visibilityTimeout", 1, QUEUE_ATTRIBUTE_RULES.VisibilityTimeout.max)!;
+        const timeout = intParam(query, "visibilityTimeout", LIMITS.VisibilityTimeout)!;
         const message = store.changeVisibility(store.queue(accountId, queueName), handle, timeout);
         return {
           status: 200,
@@ -582,18 +576,12 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "SetTopicAttributes": {
         const given = textAttributes(parseBody(body, ["Topic"]));
         const existing = operation === "SetTopicAttributes" ? store.topic(accountId, queueName) : undefined;
-        const rule = QUEUE_ATTRIBUTE_RULES.MaximumMessageSize;
+        const rule = LIMITS.TopicMaximumMessageSize;
         const sizeText = given.MaximumMessageSize;
         const size =
           sizeText === undefined || sizeText === ""
             ? (existing?.maximumMessageSize ?? rule.default)
-            : Number(sizeText);
-        if (!Number.isInteger(size) || size < rule.min || size > rule.max) {
-          throw new MnsServiceError(
-            "InvalidArgument",
-            `MaximumMessageSize should be between ${rule.min} and ${rule.max}.`,
-          );
-        }
+            : checkRangeText("MaximumMessageSize", sizeText, rule);
         const logging =
           given.LoggingEnabled === undefined || given.LoggingEnabled === ""
             ? (existing?.loggingEnabled ?? false)
@@ -628,12 +616,12 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       case "PublishMessage": {
         const topic = store.topic(accountId, queueName);
         const element = parseBody(body, ["Message"]);
+        const messageBody = childText(element, "MessageBody") ?? "";
+        const messageTag = childText(element, "MessageTag") ?? "";
+        // A refusal for the request itself comes before an injected fault, as for SendMessage.
+        store.validatePublish(topic, messageBody, messageTag);
         if (faultHits()) throw injectedError();
-        const published = store.publish(
-          topic,
-          childText(element, "MessageBody") ?? "",
-          childText(element, "MessageTag") ?? "",
-        );
+        const published = store.publish(topic, messageBody, messageTag);
         return {
           status: 201,
           root: "Message",

@@ -5,21 +5,19 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { MnsServiceError } from "./errors";
+import {
+  checkBodySize,
+  checkName,
+  checkRange,
+  checkRangeText,
+  LIMITS,
+  QUEUE_ATTRIBUTE_LIMITS,
+  type QueueNumericAttribute,
+} from "./limits";
 import { renderXml } from "./xml";
 
-/** Queue attribute ranges and defaults: reference/mns.md §2 "Limits and semantics". */
-export const QUEUE_ATTRIBUTE_RULES = {
-  DelaySeconds: { min: 0, max: 604800, default: 0 },
-  MaximumMessageSize: { min: 1024, max: 65536, default: 65536 },
-  MessageRetentionPeriod: { min: 60, max: 604800, default: 345600 },
-  VisibilityTimeout: { min: 1, max: 43200, default: 30 },
-  PollingWaitSeconds: { min: 0, max: 30, default: 0 },
-} as const;
-export type QueueNumericAttribute = keyof typeof QUEUE_ATTRIBUTE_RULES;
-
-export const MAX_BATCH = 16;
-export const PRIORITY = { min: 1, max: 16, default: 8 } as const;
-const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9-]{0,119}$/;
+/** Priority of a message sent without one (SendMessage page). */
+const DEFAULT_PRIORITY = 8;
 
 export interface QueueAttributes extends Record<QueueNumericAttribute, number> {
   LoggingEnabled: boolean;
@@ -129,37 +127,19 @@ function key(accountId: string, name: string): string {
   return `${accountId}/${name}`;
 }
 
-export function checkName(kind: "queue" | "topic" | "subscription", name: string): void {
-  if (!NAME_RULE.test(name)) {
-    throw new MnsServiceError(
-      kind === "queue" ? "InvalidQueueName" : "InvalidArgument",
-      `The ${kind} name "${name}" is invalid: 1-120 letters, digits or hyphens, starting with a letter or digit.`,
-    );
-  }
-}
-
-function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new MnsServiceError("InvalidArgument", `${name} should be an integer between ${min} and ${max}.`);
-  }
-  return value;
-}
-
 /** Parses the textual attributes of a request over defaults (`base`), validating each. */
 export function queueAttributesFrom(
   given: Partial<Record<QueueNumericAttribute | "LoggingEnabled", string>>,
   base?: QueueAttributes,
 ): QueueAttributes {
   const result = {} as QueueAttributes;
-  for (const [name, rule] of Object.entries(QUEUE_ATTRIBUTE_RULES) as [
+  for (const [name, rule] of Object.entries(QUEUE_ATTRIBUTE_LIMITS) as [
     QueueNumericAttribute,
-    (typeof QUEUE_ATTRIBUTE_RULES)[QueueNumericAttribute],
+    (typeof QUEUE_ATTRIBUTE_LIMITS)[QueueNumericAttribute],
   ][]) {
     const text = given[name];
     result[name] =
-      text === undefined || text === ""
-        ? (base?.[name] ?? rule.default)
-        : checkRange(name, Number(text), rule.min, rule.max);
+      text === undefined || text === "" ? (base?.[name] ?? rule.default) : checkRangeText(name, text, rule);
   }
   const logging = given.LoggingEnabled;
   result.LoggingEnabled =
@@ -295,19 +275,9 @@ export class MnsStore {
 
   /** Checks one message before any of a batch is stored, so a bad entry stores nothing. */
   validateSend(queue: QueueRecord, input: SendInput): void {
-    if (input.body.length === 0)
-      throw new MnsServiceError("InvalidArgument", "The MessageBody should not be empty.");
-    const size = Buffer.byteLength(input.body, "utf8");
-    if (size > queue.attributes.MaximumMessageSize) {
-      throw new MnsServiceError(
-        "InvalidArgument",
-        `The message body is ${size} bytes, more than the queue's MaximumMessageSize ${queue.attributes.MaximumMessageSize}.`,
-      );
-    }
-    if (input.delaySeconds !== undefined) {
-      checkRange("DelaySeconds", input.delaySeconds, QUEUE_ATTRIBUTE_RULES.DelaySeconds.min, 604800);
-    }
-    if (input.priority !== undefined) checkRange("Priority", input.priority, PRIORITY.min, PRIORITY.max);
+    checkBodySize("MessageBody", input.body, queue.attributes.MaximumMessageSize);
+    if (input.delaySeconds !== undefined) checkRange("DelaySeconds", input.delaySeconds, LIMITS.DelaySeconds);
+    if (input.priority !== undefined) checkRange("Priority", input.priority, LIMITS.Priority);
   }
 
   send(queue: QueueRecord, input: SendInput): StoredMessage {
@@ -318,7 +288,7 @@ export class MnsStore {
       messageId: hexId(16),
       body: input.body,
       bodyMd5: md5Upper(input.body),
-      priority: input.priority ?? PRIORITY.default,
+      priority: input.priority ?? DEFAULT_PRIORITY,
       enqueueTime: now,
       visibleAt: now + delay * 1000,
       firstDequeueTime: 0,
@@ -390,7 +360,7 @@ export class MnsStore {
   }
 
   changeVisibility(queue: QueueRecord, handle: string, visibilityTimeout: number): ReceivedMessage {
-    checkRange("VisibilityTimeout", visibilityTimeout, 1, QUEUE_ATTRIBUTE_RULES.VisibilityTimeout.max);
+    checkRange("VisibilityTimeout", visibilityTimeout, LIMITS.VisibilityTimeout);
     const message = this.holder(queue, handle, "MessageNotExist");
     message.visibleAt = this.now() + visibilityTimeout * 1000;
     const receiptHandle = newReceiptHandle(message.messageId);
@@ -461,11 +431,21 @@ export class MnsStore {
     },
   ): boolean {
     checkName("subscription", name);
+    checkRange("the length of FilterTag", settings.filterTag.length, LIMITS.MessageTagLength);
     const target = parseQueueEndpoint(settings.endpoint, topic.accountId);
     if (!target) {
       throw new MnsServiceError(
         "EndpointInvalid",
         `The endpoint "${settings.endpoint}" is not a queue (acs:mns:<region>:<accountId>:queues/<name>); this emulator only pushes to queues.`,
+      );
+    }
+    // Limits page: a subscribed queue's message size must be at least the topic's. The code is not
+    // documented; InvalidArgument, as for the other out-of-range values.
+    const queue = this.queueMap.get(key(target.accountId, target.queueName));
+    if (queue && queue.attributes.MaximumMessageSize < topic.maximumMessageSize) {
+      throw new MnsServiceError(
+        "InvalidArgument",
+        `The MaximumMessageSize of queue ${queue.name} (${queue.attributes.MaximumMessageSize}) must be at least the topic's (${topic.maximumMessageSize}).`,
       );
     }
     const k = `${key(topic.accountId, topic.name)}/${name}`;
@@ -510,16 +490,13 @@ export class MnsStore {
   }
 
   /** Pushes a published message into every subscribed queue whose filter tag matches. */
+  validatePublish(topic: TopicRecord, body: string, messageTag: string): void {
+    checkBodySize("MessageBody", body, topic.maximumMessageSize);
+    checkRange("the length of MessageTag", messageTag.length, LIMITS.MessageTagLength);
+  }
+
   publish(topic: TopicRecord, body: string, messageTag: string): { messageId: string; bodyMd5: string } {
-    const size = Buffer.byteLength(body, "utf8");
-    if (body.length === 0)
-      throw new MnsServiceError("InvalidArgument", "The MessageBody should not be empty.");
-    if (size > topic.maximumMessageSize) {
-      throw new MnsServiceError(
-        "InvalidArgument",
-        `The message body is ${size} bytes, more than the topic allows.`,
-      );
-    }
+    this.validatePublish(topic, body, messageTag);
     const published = { messageId: hexId(16), bodyMd5: md5Upper(body) };
     const publishTime = this.now();
     for (const s of this.subscriptions(topic)) {
@@ -530,7 +507,14 @@ export class MnsStore {
         continue;
       }
       const notification = renderNotification(s, topic, published, body, publishTime);
-      this.send(target, { body: notification });
+      // A push the queue refuses (a JSON or XML wrapper can outgrow its MaximumMessageSize) fails
+      // that subscription's delivery, not the publish, which MNS has already accepted.
+      try {
+        this.send(target, { body: notification });
+      } catch (err) {
+        if (!(err instanceof MnsServiceError)) throw err;
+        topic.undeliverable++;
+      }
     }
     return published;
   }

@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
+import {
+  completionEventBody,
+  MNS_MAX_MESSAGE_BYTES,
+  MnsEventPublisher,
+} from "../../../shared/adapters/mns/event-publisher";
 import {
   decodeQueueBody,
   encodeQueueBody,
   MNS_BATCH_MAX_MESSAGES,
   QueueBodyError,
+  queueEndpoint,
   sendMessages,
+  subscribe,
 } from "../../../shared/adapters/mns/index";
-import { clientFor, failure, type MnsEmulator, startMns } from "./harness";
+import type { CompletionEvent } from "../../../shared/app/ports";
+import { CapturingLogger } from "../../unit/app/fakes";
+import { clientFor, failure, type MnsEmulator, startMns, uniqueName } from "./harness";
 
 let emulator: MnsEmulator;
 let mns: ReturnType<typeof clientFor>;
@@ -43,6 +53,25 @@ describe("sendMessages", () => {
     const results = await sendMessages(mns, "big", [body, body, body, body]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(emulator.control.calls().BatchSendMessage - before).toBe(2);
+  });
+
+  it("fills a batch to exactly 16 messages and 65,536 bytes, which MNS takes, and starts the next after", async () => {
+    await mns.createQueue("edge");
+    const before = emulator.control.calls().BatchSendMessage;
+    const results = await sendMessages(
+      mns,
+      "edge",
+      Array.from({ length: 17 }, () => "E".repeat(4096)),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(emulator.control.calls().BatchSendMessage - before).toBe(2);
+
+    const overByOne = await sendMessages(mns, "edge", [
+      ...Array.from({ length: 15 }, () => "E".repeat(4096)),
+      "E".repeat(4097),
+    ]);
+    expect(overByOne.every((r) => r.ok)).toBe(true);
+    expect(emulator.control.calls().BatchSendMessage - before).toBe(4);
   });
 
   it("fails every body of a batch the queue refuses, with the MNS code", async () => {
@@ -105,5 +134,60 @@ describe("queue-body codec", () => {
 
   it("refuses a value with no JSON form", () => {
     expect(() => encodeQueueBody(undefined)).toThrow(QueueBodyError);
+  });
+});
+
+describe("completion event bodies", () => {
+  const event = (message: string): CompletionEvent => ({
+    id: "01JDCOMPLETED0000000000000",
+    batchId: "01JDBATCH00000000000000000",
+    status: "failed",
+    error: { code: "InvalidParameter", message, retryable: false },
+    accountId: "1000000000000002",
+    regionId: "cn-hangzhou",
+    completedAt: "2026-12-06T12:00:00.000Z",
+  });
+
+  it("leaves an event that fits as it is", () => {
+    const small = event("The image was not found.");
+    expect(completionEventBody(small)).toBe(encodeQueueBody(small));
+  });
+
+  it.each([
+    ["ASCII", "a".repeat(100_000)],
+    ["CJK", "画".repeat(16_000 * 2)],
+    ["emoji (surrogate pairs)", "🚀".repeat(20_000)],
+    ["characters JSON escapes", '"\\\n'.repeat(20_000)],
+  ])(
+    "shortens an error message of %s until the body is at most 64 KB, keeping the rest",
+    (_what, message) => {
+      const body = completionEventBody(event(message));
+      expect(body.length).toBeLessThanOrEqual(MNS_MAX_MESSAGE_BYTES);
+      expect(body.length).toBeGreaterThan(MNS_MAX_MESSAGE_BYTES - 64);
+      const decoded = decodeQueueBody(body) as CompletionEvent;
+      expect({ ...decoded, error: undefined }).toEqual({ ...event(message), error: undefined });
+      const kept = decoded.error!.message;
+      expect(kept.endsWith("…")).toBe(true);
+      expect(message.startsWith(kept.slice(0, -1))).toBe(true);
+      expect(kept).not.toMatch(/[\uD800-\uDBFF]…$/);
+    },
+  );
+
+  it("publishes an event with a 51 KB error message to a default topic, which takes it shortened", async () => {
+    const topic = uniqueName("events");
+    const queue = uniqueName("events-sub");
+    await mns.createTopic(topic);
+    await mns.createQueue(queue);
+    await subscribe(mns, topic, "to-queue", {
+      endpoint: queueEndpoint("cn-hangzhou", LOCAL_SERVICE_ACCOUNT_ID, queue),
+      notifyContentFormat: "SIMPLIFIED",
+    });
+    const logger = new CapturingLogger();
+    const large = event("画".repeat(17_000));
+    await new MnsEventPublisher({ client: mns, topic, logger, sleep: async () => {} }).publish(large);
+    expect(logger.lines).toEqual([]);
+    const received = decodeQueueBody((await mns.receiveMessage(queue)).body.MessageBody) as CompletionEvent;
+    expect(received.id).toBe(large.id);
+    expect(received.error!.message.endsWith("…")).toBe(true);
   });
 });

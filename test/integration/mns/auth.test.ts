@@ -30,7 +30,7 @@ describe("signature and keys", () => {
 
   it.each([
     ["a wrong secret", { accessKeySecret: "not-the-secret" }, "SignatureDoesNotMatch"],
-    ["an unknown key", { accessKeyId: "LTAIUNKNOWN", accessKeySecret: "x" }, "AccessDenied"],
+    ["an unknown key", { accessKeyId: "LTAIUNKNOWN", accessKeySecret: "x" }, "InvalidAccessKeyId"],
     ["a long-term key with a security token", { securityToken: "stray" }, "AccessDenied"],
     ["a temporary key without its token", { ...temporaryKey, securityToken: undefined }, "AccessDenied"],
     ["a temporary key with another token", { ...temporaryKey, securityToken: "forged" }, "AccessDenied"],
@@ -43,6 +43,19 @@ describe("signature and keys", () => {
     const error = await failure(clientFor(emulator, overrides).sendMessage("auth-q", { MessageBody: "x" }));
     expect(error).toMatchObject({ code, httpStatus: 403 });
     expect(error.requestId).toMatch(/^[0-9A-F]{24}$/);
+  });
+
+  it("answers an unknown AccessKeyId with the documented code and message, before the signature", async () => {
+    const error = await failure(
+      clientFor(emulator, { accessKeyId: "LTAINOSUCHKEY", accessKeySecret: "whatever" }).getQueueAttributes(
+        "auth-q",
+      ),
+    );
+    expect(error).toMatchObject({
+      code: "InvalidAccessKeyId",
+      httpStatus: 403,
+      message: "The AccessKey Id you provided is not exist.",
+    });
   });
 
   it("accepts a temporary key with its security-token header", async () => {

@@ -47,6 +47,23 @@ describe("fault settings", () => {
 });
 
 describe("sendErrorRate", () => {
+  it("answers a request over a limit with its refusal, not an injected fault", async () => {
+    emulator.control.setFaults({ sendErrorRate: 1 });
+    try {
+      const tooLarge = { MessageBody: "x".repeat(65537) };
+      expect(await failure(mns.sendMessage("faulty", tooLarge))).toMatchObject({
+        code: "InvalidArgument",
+        httpStatus: 400,
+      });
+      expect(await failure(mns.publishMessage("faulty-topic", tooLarge))).toMatchObject({
+        code: "InvalidArgument",
+        httpStatus: 400,
+      });
+    } finally {
+      emulator.control.setFaults({ sendErrorRate: 0 });
+    }
+  });
+
   it("answers SendMessage and PublishMessage with InternalError 500 and stores nothing", async () => {
     emulator.control.setFaults({ sendErrorRate: 1 });
     try {
