@@ -161,11 +161,18 @@ describe("--data after kill -9", () => {
         primaryKey: [{ request_id: "r00" }],
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
       });
+      await writer.createIndex({
+        mainTableName: REQUESTS_TABLE,
+        indexMeta: { name: "requests_by_status", primaryKey: ["status"], definedColumn: [] },
+        includeBaseData: false,
+      });
       // Killed right after the last answer: nothing had time to be written later.
       await first.kill9();
 
       second = await runEmulator("tablestore", dir);
       const reader = adapterClient(second as unknown as RunningTablestore);
+      const described = await reader.describeTable({ tableName: REQUESTS_TABLE });
+      expect(described.indexMetas.map((m) => m.name)).toEqual([BY_BATCH_INDEX, "requests_by_status"]);
       const gone = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r00" }] });
       expect(gone.row.primaryKey).toBeUndefined();
       const updated = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r01" }] });
