@@ -106,7 +106,7 @@ beforeAll(async () => {
   stack = await startStack({
     distDir: dist,
     batchWindowMs: 100,
-    retryDelaySeconds: 1,
+    retryDelayScale: 0.05,
     workerTimeoutSeconds: 2,
   });
 });
@@ -231,6 +231,8 @@ describe("function invoker", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
     });
     try {
       expect(await runtime.invoke(Buffer.from("x"))).toMatchObject({
@@ -263,6 +265,8 @@ describe("function invoker", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
       maxInstances: 1,
     };
     const slow = createFunctionRuntime({ ...definition, bundle: path.join(dir, "slow.js") });
@@ -298,6 +302,8 @@ describe("timer trigger", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
     });
     const timer = startTimerTrigger({
       function: fn,
