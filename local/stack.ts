@@ -485,6 +485,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     };
     if (options.faults) plane.replaceFaults(options.faults);
 
+    const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "").startsWith("/_local/")) {
         void handleControlRequest(req, res, plane);
@@ -494,15 +495,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         accountId: LOCAL_SERVICE_ACCOUNT_ID,
         route: (method, p) => {
           const match = matchRoute(method, p);
-          // A known path with another method, and an unknown path, still go to a function, so the
-          // 405 (with Allow) and 404 problem bodies are the service's own.
-          if (match.kind === "found") return runtimes[match.route.function];
-          if (match.kind === "method-not-allowed") {
+          // A known path with another method goes to the path's owner and an unknown path to
+          // status, as a custom domain's path routes would; the function's HTTP trigger then
+          // refuses a method it does not list, and otherwise the 405 and 404 bodies are the service's own.
+          let fn: FunctionKey = "status";
+          if (match.kind === "found") fn = match.route.function;
+          else if (match.kind === "method-not-allowed") {
             const owner = matchRoute(match.allow[0] ?? "GET", p);
-            return owner.kind === "found" ? runtimes[owner.route.function] : runtimes.status;
+            if (owner.kind === "found") fn = owner.route.function;
           }
-          return runtimes.status;
+          return runtimes[fn];
         },
+        // A function without an HTTP trigger (the worker) is reachable by no method.
+        triggerMethods: (runtime) => httpMethods.get(runtime) ?? [],
       });
     });
 

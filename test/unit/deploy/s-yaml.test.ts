@@ -208,9 +208,12 @@ describe("s.yaml resolved by Serverless Devs", () => {
       expect(env.RECORDS_TABLE).toBe("image_pipeline_records");
       expect(env.LOG_LEVEL).toBe("info");
     }
-    for (const name of FUNCTIONS) expect(envOf(props(name)).SERVICE_ACCOUNT_ID).toBe(LOCAL_SERVICE_ACCOUNT_ID);
+    for (const name of FUNCTIONS)
+      expect(envOf(props(name)).SERVICE_ACCOUNT_ID).toBe(LOCAL_SERVICE_ACCOUNT_ID);
     for (const name of ["submit", "worker", "reconciler"] as const) {
-      expect(envOf(props(name)).MNS_ENDPOINT).toBe(`https://${LOCAL_SERVICE_ACCOUNT_ID}.mns.cn-hangzhou.aliyuncs.com`);
+      expect(envOf(props(name)).MNS_ENDPOINT).toBe(
+        `https://${LOCAL_SERVICE_ACCOUNT_ID}.mns.cn-hangzhou.aliyuncs.com`,
+      );
     }
   });
 
