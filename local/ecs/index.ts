@@ -26,6 +26,7 @@ import {
   parseEcsFlags,
   seededRandom,
 } from "./faults";
+import type { LocalRam } from "../ram/model";
 import { IdentityDirectory } from "./identity";
 import { dispatchOf, parseRpcRequest, readSignature } from "./protocol";
 import { PipelineStore, readSnapshot, type StoredPipeline, writeSnapshot } from "./store";
@@ -118,6 +119,8 @@ export interface EcsEmulatorOptions extends EmulatorOptions {
   now?: () => number;
   /** Write one line per request to stderr. */
   log?: boolean;
+  /** The RAM model shared with the other emulators (keys, roles, sessions); default local/ram/local-model.ts. */
+  ram?: LocalRam;
 }
 
 export type RunningEcsEmulator = RunningEmulator & { control: EcsControl };
@@ -143,7 +146,7 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
   const now = options.now ?? Date.now;
   const log = options.log ?? flags.log;
   const store = new PipelineStore();
-  const identities = new IdentityDirectory();
+  const identities = new IdentityDirectory(options.ram);
   const limiter = new PerAccountRateLimiter();
   const usedNonces = new Map<string, number>();
   let counters = emptyCounters();
@@ -238,6 +241,11 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
     if (!principal.ok) return fail(principal.fault);
     if (!firstUse(claim.value.accessKeyId, claim.value.nonce, wallClock)) return fail(FAULTS.nonceUsed);
 
+    // STS AssumeRole is authorised inside the action (the role ARN is its resource).
+    if (spec.service === "Ecs") {
+      const allowed = identities.authorizeEcs(principal.value, action, request.params);
+      if (!allowed.ok) return fail(allowed.fault);
+    }
     let dropForced = false;
     if (spec.faultable) {
       if (!limiter.admit(principal.value.accountId, faults.qpsPerAccount, at)) return fail(FAULTS.throttled);
