@@ -6,7 +6,10 @@
  */
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../identities";
 // The `ram:ServiceName` the simulator asks for (not confirmed in a stored doc: local/ram/README.md).
-import { createLocalRam, DEFAULT_IMAGE_BUILDER_SERVICE_NAME as IMAGE_BUILDER_SERVICE_NAME } from "../ram/local-model";
+import {
+  createLocalRam,
+  DEFAULT_IMAGE_BUILDER_SERVICE_NAME as IMAGE_BUILDER_SERVICE_NAME,
+} from "../ram/local-model";
 import type { Caller, KeyRefusal, LocalRam, StsSession } from "../ram/model";
 import { FAULTS, fault, type Outcome, type RpcFault } from "./errors";
 import type { SignatureClaim } from "./protocol";
@@ -36,7 +39,10 @@ export interface AssumedRole {
   assumedRoleUserArn: string;
 }
 
-export const DEFAULT_ACCOUNT_IDS: readonly string[] = [LOCAL_SERVICE_ACCOUNT_ID, ...LOCAL_TRUSTING_ACCOUNT_IDS];
+export const DEFAULT_ACCOUNT_IDS: readonly string[] = [
+  LOCAL_SERVICE_ACCOUNT_ID,
+  ...LOCAL_TRUSTING_ACCOUNT_IDS,
+];
 
 const ROLE_ARN = /^acs:ram::(\d+):role\/([A-Za-z0-9._-]{1,64})$/;
 const SESSION_NAME = /^[\w.@-]{2,64}$/;
@@ -120,7 +126,11 @@ export class IdentityDirectory {
    * for CreateImagePipeline in an account without image building's service-linked role, the right
    * to create that role (the API's "associated operation").
    */
-  authorizeEcs(principal: Principal, action: string, params: Readonly<Record<string, string>>): Outcome<void> {
+  authorizeEcs(
+    principal: Principal,
+    action: string,
+    params: Readonly<Record<string, string>>,
+  ): Outcome<void> {
     const region = params.RegionId ?? "*";
     const pipeline = action === "DeleteImagePipeline" ? (params.ImagePipelineId ?? "*") : "*";
     const resource = `acs:ecs:${region}:${principal.accountId}:imagepipeline/${pipeline}`;
@@ -141,12 +151,14 @@ export class IdentityDirectory {
 
   assumeRole(caller: Principal, input: AssumeRoleInput, now: number): Outcome<AssumedRole> {
     const { RoleArn, RoleSessionName, DurationSeconds, ExternalId } = input;
-    if (RoleArn === undefined || RoleArn === "") return { ok: false, fault: FAULTS.missingParameter("RoleArn") };
+    if (RoleArn === undefined || RoleArn === "")
+      return { ok: false, fault: FAULTS.missingParameter("RoleArn") };
     if (RoleSessionName === undefined || RoleSessionName === "") {
       return { ok: false, fault: FAULTS.missingParameter("RoleSessionName") };
     }
     const arn = typeof RoleArn === "string" ? ROLE_ARN.exec(RoleArn) : null;
-    if (!arn) return { ok: false, fault: fault(400, "InvalidParameter.RoleArn", "The parameter RoleArn is wrong.") };
+    if (!arn)
+      return { ok: false, fault: fault(400, "InvalidParameter.RoleArn", "The parameter RoleArn is wrong.") };
     if (typeof RoleSessionName !== "string" || !SESSION_NAME.test(RoleSessionName)) {
       return {
         ok: false,
@@ -154,7 +166,10 @@ export class IdentityDirectory {
       };
     }
     if (ExternalId !== undefined && (typeof ExternalId !== "string" || !EXTERNAL_ID.test(ExternalId))) {
-      return { ok: false, fault: fault(400, "InvalidParameter.ExternalId", "The parameter ExternalId is wrong.") };
+      return {
+        ok: false,
+        fault: fault(400, "InvalidParameter.ExternalId", "The parameter ExternalId is wrong."),
+      };
     }
     const durationSeconds = DurationSeconds ?? DEFAULT_SESSION_SECONDS;
     if (
@@ -174,7 +189,10 @@ export class IdentityDirectory {
     }
     const [, accountId, roleName] = arn as unknown as [string, string, string];
     if (!this.accountIds.includes(accountId)) {
-      return { ok: false, fault: noPermission("You are not authorized to do this action. You should be authorized by RAM.") };
+      return {
+        ok: false,
+        fault: noPermission("You are not authorized to do this action. You should be authorized by RAM."),
+      };
     }
     const role = this.ram.role(RoleArn as string);
     if (role && durationSeconds > role.maxSessionSeconds) {
@@ -201,7 +219,9 @@ export class IdentityDirectory {
       return {
         ok: false,
         fault:
-          outcome.refusal === "RoleNotFound" ? fault(404, "EntityNotExist.Role", outcome.message) : noPermission(outcome.message),
+          outcome.refusal === "RoleNotFound"
+            ? fault(404, "EntityNotExist.Role", outcome.message)
+            : noPermission(outcome.message),
       };
     }
     this.issued.add(outcome.session.accessKeyId);

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
+import type { LocalRam } from "../ram/model";
 import {
   type ActionContext,
   type ActionResult,
@@ -26,7 +27,6 @@ import {
   parseEcsFlags,
   seededRandom,
 } from "./faults";
-import type { LocalRam } from "../ram/model";
 import { IdentityDirectory } from "./identity";
 import { dispatchOf, parseRpcRequest, readSignature } from "./protocol";
 import { PipelineStore, readSnapshot, type StoredPipeline, writeSnapshot } from "./store";

@@ -76,7 +76,11 @@ export function localRoles(setup: LocalRamSetup = {}): Role[] {
 
 export function createLocalRam(setup: LocalRamSetup = {}): LocalRam {
   return new LocalRam({
-    keys: LOCAL_ACCESS_KEYS.map((key) => ({ ...key, userName: LOCAL_ADMIN_USER_NAME, policies: [ADMINISTRATOR] })),
+    keys: LOCAL_ACCESS_KEYS.map((key) => ({
+      ...key,
+      userName: LOCAL_ADMIN_USER_NAME,
+      policies: [ADMINISTRATOR],
+    })),
     roles: localRoles(setup),
     enforce: setup.enforce ?? true,
     ...(setup.now ? { now: setup.now } : {}),

@@ -41,7 +41,14 @@ export interface StsSession {
 /** Who signed a request. */
 export type Caller =
   | { kind: "user"; accountId: string; accessKeyId: string; userName: string }
-  | { kind: "role"; accountId: string; accessKeyId: string; roleName: string; roleArn: string; sessionName: string };
+  | {
+      kind: "role";
+      accountId: string;
+      accessKeyId: string;
+      roleName: string;
+      roleArn: string;
+      sessionName: string;
+    };
 
 export type KeyRefusal =
   | "UnknownKey"
@@ -107,16 +114,26 @@ export class LocalRam {
     const longTerm = this.keys.get(accessKeyId);
     if (longTerm) {
       if (securityToken) {
-        return { ok: false, refusal: this.sessionsByToken.has(securityToken) ? "TokenMismatch" : "TokenWithLongTermKey" };
+        return {
+          ok: false,
+          refusal: this.sessionsByToken.has(securityToken) ? "TokenMismatch" : "TokenWithLongTermKey",
+        };
       }
       const { accountId, userName } = longTerm;
-      return { ok: true, secret: longTerm.accessKeySecret, caller: { kind: "user", accountId, accessKeyId, userName } };
+      return {
+        ok: true,
+        secret: longTerm.accessKeySecret,
+        caller: { kind: "user", accountId, accessKeyId, userName },
+      };
     }
     const session = this.sessions.get(accessKeyId);
     if (!session) return { ok: false, refusal: "UnknownKey" };
     if (!securityToken) return { ok: false, refusal: "MissingToken" };
     if (securityToken !== session.securityToken) {
-      return { ok: false, refusal: this.sessionsByToken.has(securityToken) ? "TokenMismatch" : "TokenMalformed" };
+      return {
+        ok: false,
+        refusal: this.sessionsByToken.has(securityToken) ? "TokenMismatch" : "TokenMalformed",
+      };
     }
     if (session.expiresAt <= now) return { ok: false, refusal: "TokenExpired" };
     const roleName = ROLE_ARN.exec(session.roleArn)?.[2] ?? "";
@@ -142,7 +159,9 @@ export class LocalRam {
         ? (this.keys.get(caller.accessKeyId)?.policies ?? [])
         : (this.role(caller.roleArn)?.policies ?? []);
     // Condition keys are matched case-insensitively; store them lower case once.
-    const context = Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const context = Object.fromEntries(
+      Object.entries(request.context ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     return evaluate(policies, { ...request, context });
   }
 
@@ -157,7 +176,11 @@ export class LocalRam {
   ): AssumeOutcome {
     const role = this.role(input.roleArn);
     if (!role) {
-      return { ok: false, refusal: "RoleNotFound", message: `The specified Role not exists: ${input.roleArn}` };
+      return {
+        ok: false,
+        refusal: "RoleNotFound",
+        message: `The specified Role not exists: ${input.roleArn}`,
+      };
     }
     const arn = roleArnOf(role.accountId, role.name);
     if (this.authorize(caller, { action: "sts:AssumeRole", resource: arn }) !== "Allow") {
@@ -169,17 +192,26 @@ export class LocalRam {
     }
     const trusted = trustDecision(
       role.trust,
-      { kind: "ram", accountId: caller.accountId, ...(caller.kind === "role" ? { roleName: caller.roleName } : {}) },
+      {
+        kind: "ram",
+        accountId: caller.accountId,
+        ...(caller.kind === "role" ? { roleName: caller.roleName } : {}),
+      },
       { "sts:externalid": input.externalId },
     );
     if (trusted !== "Allow") {
       return {
         ok: false,
         refusal: "NotTrusted",
-        message: "No permission perform sts:AssumeRole on this Role. Maybe you are not in trust list or the ExternalId does not match.",
+        message:
+          "No permission perform sts:AssumeRole on this Role. Maybe you are not in trust list or the ExternalId does not match.",
       };
     }
-    return { ok: true, session: this.issue(role, input.sessionName, input.durationSeconds, now), roleId: roleIdOf(arn) };
+    return {
+      ok: true,
+      session: this.issue(role, input.sessionName, input.durationSeconds, now),
+      roleId: roleIdOf(arn),
+    };
   }
 
   /**
@@ -187,7 +219,13 @@ export class LocalRam {
    * `fc.aliyuncs.com`, which the role's trust policy must admit. Throws when it does not (FC
    * refuses to create such a function).
    */
-  issueServiceSession(service: string, roleArn: string, lifetimeSeconds: number, sessionName: string, now = this.now()): StsSession {
+  issueServiceSession(
+    service: string,
+    roleArn: string,
+    lifetimeSeconds: number,
+    sessionName: string,
+    now = this.now(),
+  ): StsSession {
     const role = this.role(roleArn);
     if (!role) throw new RangeError(`no role ${roleArn}`);
     if (trustDecision(role.trust, { kind: "service", service }) !== "Allow") {
@@ -210,6 +248,10 @@ export class LocalRam {
     return session;
   }
 
+  session(accessKeyId: string): StsSession | undefined {
+    return this.sessions.get(accessKeyId);
+  }
+
   addSession(session: StsSession): void {
     this.sessions.set(session.accessKeyId, session);
     this.sessionsByToken.set(session.securityToken, session);
@@ -228,8 +270,6 @@ export class LocalRam {
       this.sessionsByToken.delete(session.securityToken);
     }
   }
-
-
 }
 
 /** RAM role ids are 19 digits; derive a stable one so the same role always shows the same id. */

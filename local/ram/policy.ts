@@ -50,7 +50,10 @@ const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
 
 /** RAM wildcards: `*` any run of characters, `?` one character. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
 
@@ -64,8 +67,7 @@ const OPERATORS: Record<string, ConditionTest> = {
   StringEquals: (e, a) => a !== undefined && e.includes(a),
   StringNotEquals: (e, a) => a !== undefined && !e.includes(a),
   StringEqualsIgnoreCase: (e, a) => a !== undefined && e.some((v) => v.toLowerCase() === a.toLowerCase()),
-  StringNotEqualsIgnoreCase: (e, a) =>
-    a !== undefined && !e.some((v) => v.toLowerCase() === a.toLowerCase()),
+  StringNotEqualsIgnoreCase: (e, a) => a !== undefined && !e.some((v) => v.toLowerCase() === a.toLowerCase()),
   StringLike: (e, a) => a !== undefined && e.some((p) => wildcardMatch(p, a)),
   StringNotLike: (e, a) => a !== undefined && !e.some((p) => wildcardMatch(p, a)),
   Bool: (e, a) => a !== undefined && e.includes(a.toLowerCase()),

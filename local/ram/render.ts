@@ -23,8 +23,14 @@ export const PLACEHOLDERS = {
   LogProject: { optional: false, about: "the functions' SLS project" },
   LogStore: { optional: false, about: "the functions' logstore" },
   CrossAccountRoleName: { optional: false, about: "CROSS_ACCOUNT_ROLE_NAME" },
-  ExternalId: { optional: true, about: "CROSS_ACCOUNT_EXTERNAL_ID; unset drops the sts:ExternalId condition" },
-  ImageBuilderServiceName: { optional: false, about: "ram:ServiceName of ECS image building's service-linked role" },
+  ExternalId: {
+    optional: true,
+    about: "CROSS_ACCOUNT_EXTERNAL_ID; unset drops the sts:ExternalId condition",
+  },
+  ImageBuilderServiceName: {
+    optional: false,
+    about: "ram:ServiceName of ECS image building's service-linked role",
+  },
 } as const;
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS;
@@ -46,14 +52,17 @@ const PLACEHOLDER = /\$\{([A-Za-z]+)\}/g;
 function fill(text: string, values: PolicyValues, where: string): string | typeof OMIT {
   let omitted = false;
   const out = text.replace(PLACEHOLDER, (_, name: string) => {
-    if (!Object.hasOwn(PLACEHOLDERS, name)) throw new PolicyError(`${where}: unknown placeholder \${${name}}`);
+    if (!Object.hasOwn(PLACEHOLDERS, name))
+      throw new PolicyError(`${where}: unknown placeholder \${${name}}`);
     const value = values[name as PlaceholderName];
     if (value !== undefined && value !== "") return value;
     if (PLACEHOLDERS[name as PlaceholderName].optional) {
       omitted = true;
       return "";
     }
-    throw new PolicyError(`${where}: no value for \${${name}} (${PLACEHOLDERS[name as PlaceholderName].about})`);
+    throw new PolicyError(
+      `${where}: no value for \${${name}} (${PLACEHOLDERS[name as PlaceholderName].about})`,
+    );
   });
   return omitted ? OMIT : out;
 }
