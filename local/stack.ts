@@ -40,11 +40,17 @@ import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+  LOCAL_ROLE_NAMES,
   LOCAL_SERVICE_ACCOUNT_ID,
   LOCAL_TABLESTORE_INSTANCE,
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
+import { functionCredentials } from "./ram/function-credentials";
+import { createLocalRam } from "./ram/local-model";
+import { type LocalRam, roleArnOf } from "./ram/model";
+import type { PolicyDocument } from "./ram/policy";
+import type { RoleKey } from "./ram/render";
 import { type MnsControl, start as startMns } from "./mns/index";
 import { type RunningTablestore, start as startTablestore } from "./tablestore/index";
 
@@ -63,6 +69,14 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 const RECONCILER = { name: "image-pipeline-reconciler", memoryMb: 512, timeoutSeconds: 60 } as const;
 const ALL_FUNCTIONS = { ...FUNCTIONS, reconciler: RECONCILER } as const;
 type AnyFunction = keyof typeof ALL_FUNCTIONS;
+
+/** The role each function runs with, as s.yaml's `role` says (submit and status share the API role). */
+const ROLE_OF: Record<AnyFunction, keyof typeof LOCAL_ROLE_NAMES> = {
+  submit: "api",
+  status: "api",
+  worker: "worker",
+  reconciler: "reconciler",
+};
 
 export const LOCAL_REGION = "cn-hangzhou";
 export const LOCAL_RECORDS_TABLE = "image_pipeline_records";
@@ -101,6 +115,17 @@ export interface StackOptions {
   reconcileIntervalMs?: number;
   /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
   reconcilePendingAfterSeconds?: number;
+  /** The functions' temporary keys and RAM enforcement (docs/local.md, "Credentials and RAM"). */
+  ram?: StackRamOptions;
+}
+
+export interface StackRamOptions {
+  /** Evaluate the deploy/ram/ policies in every emulator; default true. */
+  enforce?: boolean;
+  /** Lifetime of each function's temporary keys; default FC's 36 hours. Keys rotate at half of it. */
+  credentialLifetimeSeconds?: number;
+  /** A role's permission policy in place of its rendered file (a test that removes one action). */
+  policyOverrides?: Partial<Record<RoleKey, PolicyDocument>>;
 }
 
 export interface StackInfo {
@@ -120,6 +145,8 @@ export interface StackControl extends ControlPlane {
   ecs: RunningEcsEmulator["control"];
   tablestore: RunningTablestore["control"];
   mns: MnsControl;
+  /** The RAM model all emulators share: roles, policies, sessions (e.g. `setRolePolicies`). */
+  ram: LocalRam;
   /** A token the stack's functions accept. */
   issueToken: LocalJwtIssuer["issue"];
 }
@@ -167,11 +194,32 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const s of started.reverse()) await s.close().catch(() => undefined);
   };
   try {
-    const ecs = await startEcs({ port: 0, dataDir: sub("ecs") });
+    // One RAM model for the three emulators: the keys FC hands the functions work everywhere, and
+    // the deploy/ram/ policies, rendered for the local names, decide what each role may do.
+    const ram = createLocalRam({
+      values: {
+        Region: LOCAL_REGION,
+        AccountId: LOCAL_SERVICE_ACCOUNT_ID,
+        TablestoreInstance: LOCAL_TABLESTORE_INSTANCE,
+        RecordsTable: LOCAL_RECORDS_TABLE,
+        QueueName: LOCAL_QUEUE_NAME,
+        EventsTopic: LOCAL_EVENTS_TOPIC,
+        CrossAccountRoleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+      },
+      enforce: options.ram?.enforce ?? true,
+      ...(options.ram?.policyOverrides ? { policyOverrides: options.ram.policyOverrides } : {}),
+    });
+    const ecs = await startEcs({ port: 0, dataDir: sub("ecs"), ram });
     started.push(ecs);
-    const tablestore = await startTablestore({ port: 0, dataDir: sub("tablestore") });
+    const tablestore = await startTablestore({
+      port: 0,
+      dataDir: sub("tablestore"),
+      ram,
+      region: LOCAL_REGION,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    });
     started.push(tablestore);
-    const mns = await startMns({ port: 0, dataDir: sub("mns") });
+    const mns = await startMns({ port: 0, dataDir: sub("mns"), ram, region: LOCAL_REGION });
     started.push(mns);
     const jwt = await loadJwtIssuer(dataDir);
 
@@ -276,11 +324,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       timeoutSeconds: ALL_FUNCTIONS[fn].timeoutSeconds,
       region: LOCAL_REGION,
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      credentials: {
-        accessKeyId: LOCAL_ACCESS_KEY_ID,
-        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-        securityToken: "",
-      },
+      credentials: functionCredentials(
+        ram,
+        roleArnOf(LOCAL_SERVICE_ACCOUNT_ID, LOCAL_ROLE_NAMES[ROLE_OF[fn]]),
+        ALL_FUNCTIONS[fn].name,
+        options.ram?.credentialLifetimeSeconds,
+      ),
       output: options.functionOutput ?? "silent",
       ...extra,
     });
@@ -485,6 +534,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         ecs: ecs.control,
         tablestore: tablestore.control,
         mns: mns.control,
+        ram,
         issueToken: jwt.issue,
       },
       stop: () => {
