@@ -46,12 +46,12 @@ import {
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
+import { type MnsControl, start as startMns } from "./mns/index";
 import { functionCredentials } from "./ram/function-credentials";
 import { createLocalRam } from "./ram/local-model";
 import { type LocalRam, roleArnOf } from "./ram/model";
 import type { PolicyDocument } from "./ram/policy";
 import type { RoleKey } from "./ram/render";
-import { type MnsControl, start as startMns } from "./mns/index";
 import { type RunningTablestore, start as startTablestore } from "./tablestore/index";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
