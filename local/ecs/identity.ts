@@ -115,10 +115,10 @@ export class IdentityDirectory {
   }
 
   private secretOf(accessKeyId: string): string | undefined {
-    const session = this.ram.listSessions().find((s) => s.accessKeyId === accessKeyId);
+    const session = this.ram.session(accessKeyId);
     if (session) return session.accessKeySecret;
-    const probe = this.ram.resolveKey(accessKeyId, undefined);
-    return probe.ok ? probe.secret : undefined;
+    const longTerm = this.ram.resolveKey(accessKeyId, undefined);
+    return longTerm.ok ? longTerm.secret : undefined;
   }
 
   /**
