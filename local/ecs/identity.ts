@@ -11,6 +11,7 @@ import {
   DEFAULT_IMAGE_BUILDER_SERVICE_NAME as IMAGE_BUILDER_SERVICE_NAME,
 } from "../ram/local-model";
 import type { Caller, KeyRefusal, LocalRam, StsSession } from "../ram/model";
+import { type PolicyDocument, validatePolicy } from "../ram/policy";
 import { FAULTS, fault, type Outcome, type RpcFault } from "./errors";
 import type { SignatureClaim } from "./protocol";
 
@@ -66,6 +67,23 @@ export const noPermissionCreateServiceLinkedRole = fault(
   "InvalidOperation.NoPermissionCreateServiceLinkedRole",
   "You are not authorized to create the service-linked role that image building needs: grant ram:CreateServiceLinkedRole.",
 );
+
+/** STS's answer to a `Policy` that is not a valid policy document (STS error list, local/ram/README.md). */
+const policyGrammar = fault(
+  400,
+  "InvalidParameter.PolicyGrammar",
+  "The parameter Policy has not passed grammar check.",
+);
+
+/** AssumeRole's `Policy` (at most 2048 characters of policy JSON), or null when STS would refuse it. */
+function sessionPolicyOf(text: unknown): PolicyDocument | null {
+  if (typeof text !== "string" || text.length > 2048) return null;
+  try {
+    return validatePolicy(JSON.parse(text), "Policy");
+  } catch {
+    return null;
+  }
+}
 
 const KEY_FAULTS: Record<KeyRefusal, RpcFault> = {
   UnknownKey: FAULTS.unknownAccessKey,
@@ -150,7 +168,7 @@ export class IdentityDirectory {
   }
 
   assumeRole(caller: Principal, input: AssumeRoleInput, now: number): Outcome<AssumedRole> {
-    const { RoleArn, RoleSessionName, DurationSeconds, ExternalId } = input;
+    const { RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy } = input;
     if (RoleArn === undefined || RoleArn === "")
       return { ok: false, fault: FAULTS.missingParameter("RoleArn") };
     if (RoleSessionName === undefined || RoleSessionName === "") {
@@ -171,6 +189,8 @@ export class IdentityDirectory {
         fault: fault(400, "InvalidParameter.ExternalId", "The parameter ExternalId is wrong."),
       };
     }
+    const sessionPolicy = Policy === undefined || Policy === "" ? undefined : sessionPolicyOf(Policy);
+    if (sessionPolicy === null) return { ok: false, fault: policyGrammar };
     const durationSeconds = DurationSeconds ?? DEFAULT_SESSION_SECONDS;
     if (
       typeof durationSeconds !== "number" ||
@@ -212,6 +232,7 @@ export class IdentityDirectory {
         sessionName: RoleSessionName,
         durationSeconds,
         ...(typeof ExternalId === "string" ? { externalId: ExternalId } : {}),
+        ...(sessionPolicy ? { sessionPolicy } : {}),
       },
       now,
     );

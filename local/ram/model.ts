@@ -36,6 +36,8 @@ export interface StsSession {
   roleSessionName: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
+  /** AssumeRole's `Policy`: the session may do only what both it and the role's policies allow. */
+  sessionPolicy?: PolicyDocument;
 }
 
 /** Who signed a request. */
@@ -162,7 +164,11 @@ export class LocalRam {
     const context = Object.fromEntries(
       Object.entries(request.context ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     );
-    return evaluate(policies, { ...request, context });
+    const decision = evaluate(policies, { ...request, context });
+    const sessionPolicy =
+      caller.kind === "role" ? this.sessions.get(caller.accessKeyId)?.sessionPolicy : undefined;
+    if (decision !== "Allow" || !sessionPolicy) return decision;
+    return evaluate([sessionPolicy], { ...request, context });
   }
 
   /**
@@ -171,7 +177,13 @@ export class LocalRam {
    */
   assumeRole(
     caller: Caller,
-    input: { roleArn: string; sessionName: string; durationSeconds: number; externalId?: string },
+    input: {
+      roleArn: string;
+      sessionName: string;
+      durationSeconds: number;
+      externalId?: string;
+      sessionPolicy?: PolicyDocument;
+    },
     now = this.now(),
   ): AssumeOutcome {
     const role = this.role(input.roleArn);
@@ -207,11 +219,9 @@ export class LocalRam {
           "No permission perform sts:AssumeRole on this Role. Maybe you are not in trust list or the ExternalId does not match.",
       };
     }
-    return {
-      ok: true,
-      session: this.issue(role, input.sessionName, input.durationSeconds, now),
-      roleId: roleIdOf(arn),
-    };
+    const session = this.issue(role, input.sessionName, input.durationSeconds, now);
+    if (input.sessionPolicy) session.sessionPolicy = input.sessionPolicy;
+    return { ok: true, session, roleId: roleIdOf(arn) };
   }
 
   /**

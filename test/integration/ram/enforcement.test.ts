@@ -216,6 +216,51 @@ describe("STS AssumeRole into another account", () => {
     });
   });
 
+  it("narrows the session to its Policy: only what both it and the role's policy allow", async () => {
+    const narrowed = await stsClient(ecs.port, issue("worker")).assumeRole(
+      new $Sts.AssumeRoleRequest({
+        roleArn: roleArn(accountB!),
+        roleSessionName: "image-pipeline-test",
+        externalId: EXTERNAL_ID,
+        policy: JSON.stringify({
+          Version: "1",
+          Statement: [{ Effect: "Allow", Action: "ecs:DescribeImagePipelines", Resource: "*" }],
+        }),
+      }),
+    );
+    const assumed = narrowed.body!.credentials!;
+    const keys = {
+      accessKeyId: assumed.accessKeyId!,
+      accessKeySecret: assumed.accessKeySecret!,
+      securityToken: assumed.securityToken!,
+    };
+    // The role may create but the session policy does not allow it; the reverse for Describe.
+    expect(
+      await failureOf(ecsClient(ecs.port, keys).createImagePipeline(validCreateRequest())),
+    ).toMatchObject({
+      code: "Forbidden.RAM",
+      statusCode: 403,
+    });
+    const describe = ecsClient(ecs.port, keys).describeImagePipelines(
+      new $Ecs.DescribeImagePipelinesRequest({ regionId: "cn-hangzhou" }),
+    );
+    expect(await failureOf(describe)).toMatchObject({ code: "Forbidden.RAM", statusCode: 403 });
+  });
+
+  it("refuses a Policy that is not a policy document: InvalidParameter.PolicyGrammar (400)", async () => {
+    const error = await failureOf(
+      stsClient(ecs.port, issue("worker")).assumeRole(
+        new $Sts.AssumeRoleRequest({
+          roleArn: roleArn(accountB!),
+          roleSessionName: "image-pipeline-test",
+          externalId: EXTERNAL_ID,
+          policy: '{"Version":"1","Statement":[{"Effect":"Maybe"}]}',
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: "InvalidParameter.PolicyGrammar", statusCode: 400 });
+  });
+
   it("refuses a role whose own policy does not grant sts:AssumeRole, even with the external id", async () => {
     expect(await failureOf(assume(issue("api"), EXTERNAL_ID))).toMatchObject({
       code: "NoPermission",
