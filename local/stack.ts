@@ -75,8 +75,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FUNCTIONS = ["submit", "status", "worker"] as const;
 export type FunctionKey = (typeof FUNCTIONS)[number];
 
-/** The timer-triggered function; no HTTP route or queue reaches it. */
-type AnyFunction = FunctionKey | "reconciler";
+/** Every function the stack runs: the three above and the timer-triggered reconciler. */
+export type AnyFunction = FunctionKey | "reconciler";
 const ALL_FUNCTIONS: readonly AnyFunction[] = [...FUNCTIONS, "reconciler"];
 
 export {

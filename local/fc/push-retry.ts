@@ -16,9 +16,9 @@ export interface PushRetryStrategy {
   delaySeconds(retry: number, random: () => number): number;
 }
 
-export const PUSH_RETRY_STRATEGIES = {
+export type PushRetryStrategyName = "BACKOFF_RETRY" | "EXPONENTIAL_DECAY_RETRY";
+
+export const PUSH_RETRY_STRATEGIES: Readonly<Record<PushRetryStrategyName, PushRetryStrategy>> = {
   BACKOFF_RETRY: { retries: 3, delaySeconds: (_retry, random) => 10 + 10 * random() },
   EXPONENTIAL_DECAY_RETRY: { retries: 176, delaySeconds: (retry) => Math.min(512, 2 ** (retry - 1)) },
-} as const satisfies Record<string, PushRetryStrategy>;
-
-export type PushRetryStrategyName = keyof typeof PUSH_RETRY_STRATEGIES;
+};

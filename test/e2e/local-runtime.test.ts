@@ -17,13 +17,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFunctionRuntime } from "../../local/fc/invoker";
 import { OVERRIDABLE_NAMES, variablesBeyondSYaml } from "../../local/fc/local-differences";
+import { PUSH_RETRY_STRATEGIES } from "../../local/fc/push-retry";
 import { startTimerTrigger } from "../../local/fc/timer-trigger";
+import { startTriggerPump } from "../../local/fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_SERVICE_ACCOUNT_ID,
 } from "../../local/identities";
 import { loadJwtIssuer } from "../../local/jwt";
+import { start as startMns } from "../../local/mns/index";
 import { type RunningStack, startStack } from "../../local/stack";
 import { createMnsClient, encodeQueueBody } from "../../shared/adapters/mns";
 
@@ -553,6 +556,72 @@ describe("queue trigger", () => {
       );
       expect(idsOf(call).sort()).toEqual(["w-1", "w-2"]);
     });
+  });
+});
+
+describe("queue trigger with errorsTolerance NONE (EventBridge's default)", () => {
+  it("stops the stream after the retries of a failing batch, dead-letters and discards nothing", async () => {
+    const emulator = await startMns({ port: 0 });
+    const dir = await mkdtemp(path.join(tmpdir(), "blocking-"));
+    await writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    await writeFile(path.join(dir, "index.js"), "exports.handler = async () => { throw new Error('no'); };");
+    const worker = createFunctionRuntime({
+      name: "blocked",
+      bundle: path.join(dir, "index.js"),
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
+      env: {},
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+    });
+    const client = createMnsClient({
+      endpoint: emulator.url,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    });
+    await client.createQueue("blocking");
+    const pump = startTriggerPump({
+      mns: client,
+      queue: "blocking",
+      worker,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      region: "cn-hangzhou",
+      batchSize: 1,
+      batchWindowMs: 0,
+      retryStrategy: PUSH_RETRY_STRATEGIES.BACKOFF_RETRY,
+      retryDelayScale: 0.01,
+      errorsTolerance: "NONE",
+      invocationTimeoutSeconds: 5,
+      // One push at a time, so the second message waits behind the first.
+      maxConcurrentBatches: 1,
+      duplicateRate: () => 0,
+    });
+    try {
+      for (const id of ["first", "second"]) {
+        await client.sendMessage("blocking", { MessageBody: encodeQueueBody({ id }) });
+      }
+      await until("the stream to stop", async () => (pump.stats().blocked ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(pump.stats()).toMatchObject({
+        deliveries: 4,
+        failed: 4,
+        retries: 3,
+        deadLettered: 0,
+        discarded: 0,
+      });
+      // Both messages are still in the queue: the failed one held, the next one never taken.
+      const queue = emulator.control.queues().find((q) => q.name === "blocking");
+      expect(queue).toMatchObject({ visible: 1, inFlight: 1 });
+    } finally {
+      await pump.stop();
+      await worker.close();
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
