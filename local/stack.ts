@@ -44,6 +44,7 @@ import {
   LOCAL_DEPLOY_ACCOUNT_ID,
   LOCAL_EVENTS_QUEUE,
   LOCAL_EVENTS_TOPIC,
+  LOCAL_REGION,
   type LocalSettingOverrides,
   localEnvironment,
   localResolutionInputs,
@@ -61,6 +62,11 @@ import {
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
 import { type MnsControl, start as startMns } from "./mns/index";
+import { functionCredentials } from "./ram/function-credentials";
+import { createLocalRam, localRoles } from "./ram/local-model";
+import type { LocalRam } from "./ram/model";
+import type { PolicyDocument } from "./ram/policy";
+import type { RoleKey } from "./ram/render";
 import { type IndexLag, type RunningTablestore, start as startTablestore } from "./tablestore/index";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -110,6 +116,17 @@ export interface StackOptions extends LocalSettingOverrides {
   reconcilePendingAfterSeconds?: number;
   /** Tablestore global-index lag: ms, or [min, max] ms drawn per change; default 0 (synchronous). */
   indexLagMs?: IndexLag;
+  /** The functions' temporary keys and RAM enforcement (docs/local.md, "Credentials and RAM"). */
+  ram?: StackRamOptions;
+}
+
+export interface StackRamOptions {
+  /** Evaluate the deploy/ram/ policies in every emulator; default true. */
+  enforce?: boolean;
+  /** Lifetime of each function's temporary keys; default FC's 36 hours. Keys rotate at half of it. */
+  credentialLifetimeSeconds?: number;
+  /** A role's permission policy in place of its rendered file (a test that removes one action). */
+  policyOverrides?: Partial<Record<RoleKey, PolicyDocument>>;
 }
 
 export interface StackInfo {
@@ -129,6 +146,8 @@ export interface StackControl extends ControlPlane {
   ecs: RunningEcsEmulator["control"];
   tablestore: RunningTablestore["control"];
   mns: MnsControl;
+  /** The RAM model all emulators share: roles, policies, sessions (e.g. `setRolePolicies`). */
+  ram: LocalRam;
   /** A token the stack's functions accept. */
   issueToken: LocalJwtIssuer["issue"];
 }
@@ -226,15 +245,25 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // Awaited below; this only keeps a failure from being reported as unhandled meanwhile.
     resolving.catch(() => undefined);
 
-    const ecs = await startEcs({ port: 0, dataDir: sub("ecs") });
+    // One RAM model for the three emulators: the keys FC hands the functions work everywhere, and
+    // the deploy/ram/ policies decide what each role may do (rendered again below with s.yaml's names).
+    const ramSetup = {
+      enforce: options.ram?.enforce ?? true,
+      ...(options.ram?.policyOverrides ? { policyOverrides: options.ram.policyOverrides } : {}),
+    };
+    const ram = createLocalRam(ramSetup);
+    const ecs = await startEcs({ port: 0, dataDir: sub("ecs"), ram });
     started.push(ecs);
     const tablestore = await startTablestore({
       port: 0,
       dataDir: sub("tablestore"),
       indexLagMs: options.indexLagMs ?? 0,
+      ram,
+      region: LOCAL_REGION,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
     });
     started.push(tablestore);
-    const mns = await startMns({ port: 0, dataDir: sub("mns") });
+    const mns = await startMns({ port: 0, dataDir: sub("mns"), ram, region: LOCAL_REGION });
     started.push(mns);
     const jwt = await loadJwtIssuer(dataDir);
 
@@ -246,6 +275,21 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const table = requiredEnv(specs.worker, "RECORDS_TABLE");
     const instance = requiredEnv(specs.worker, "TABLESTORE_INSTANCE");
     const eventsTopic = specs.worker.env.EVENTS_TOPIC || LOCAL_EVENTS_TOPIC;
+    // The roles' policies for the names s.yaml resolved to, as `npm run render-policies` would.
+    for (const role of localRoles({
+      ...ramSetup,
+      values: {
+        Region: region,
+        AccountId: LOCAL_SERVICE_ACCOUNT_ID,
+        TablestoreInstance: instance,
+        RecordsTable: table,
+        QueueName: queueTrigger.queue,
+        EventsTopic: eventsTopic,
+        CrossAccountRoleName: specs.worker.env.CROSS_ACCOUNT_ROLE_NAME || LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+        ExternalId: specs.worker.env.CROSS_ACCOUNT_EXTERNAL_ID,
+      },
+    }))
+      ram.putRole(role);
 
     const mnsClient = createMnsClient({
       endpoint: mns.url,
@@ -302,11 +346,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         timeoutSeconds: spec.timeoutSeconds,
         region: spec.region,
         accountId: LOCAL_SERVICE_ACCOUNT_ID,
-        credentials: {
-          accessKeyId: LOCAL_ACCESS_KEY_ID,
-          accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-          securityToken: "",
-        },
+        // The temporary keys of s.yaml's role for this function, as FC hands them over.
+        credentials: functionCredentials(ram, spec.role, spec.name, options.ram?.credentialLifetimeSeconds),
         ...(spec.reservedConcurrency ? { maxInstances: spec.reservedConcurrency } : {}),
         output: options.functionOutput ?? "silent",
         ...extra,
@@ -528,6 +569,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         ecs: ecs.control,
         tablestore: tablestore.control,
         mns: mns.control,
+        ram,
         issueToken: jwt.issue,
       },
       stop: () => {

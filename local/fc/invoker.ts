@@ -33,7 +33,11 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   region: string;
   accountId: string;
-  credentials: FcCredentials;
+  /**
+   * The role's keys, or a provider read again at every invocation: FC hands each invocation the
+   * role's current temporary keys, which rotate (local/ram/function-credentials.ts).
+   */
+  credentials: FcCredentials | (() => FcCredentials);
   /** Most instances at once; further invocations wait for a free one. */
   maxInstances?: number;
   /** Where the instances' stdout/stderr go: forwarded to this process, or dropped. */
@@ -67,7 +71,9 @@ export function invocationContext(
 ): InvocationContext {
   return {
     requestId,
-    credentials: { ...definition.credentials },
+    credentials: {
+      ...(typeof definition.credentials === "function" ? definition.credentials() : definition.credentials),
+    },
     function: {
       name: definition.name,
       handler: definition.handler,

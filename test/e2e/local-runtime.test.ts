@@ -165,13 +165,18 @@ describe("HTTP gateway", () => {
       },
     });
     expect(String(seen.event.requestContext.timeEpoch)).toMatch(/^\d{13}$/);
+    // The API role's temporary keys, as FC hands them: an STS key with its non-empty token.
+    const credentials = seen.context.credentials as { accessKeyId: string; securityToken: string };
+    expect(credentials.accessKeyId).toMatch(/^STS\./);
+    expect(credentials.securityToken).not.toBe("");
+    expect(stack.control.ram.session(credentials.accessKeyId)).toMatchObject({
+      roleArn: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-api`,
+      accessKeySecret: (credentials as { accessKeySecret?: string }).accessKeySecret,
+      securityToken: credentials.securityToken,
+    });
     expect(seen.context).toEqual({
       requestId: res.headers.get("x-fc-request-id"),
-      credentials: {
-        accessKeyId: LOCAL_ACCESS_KEY_ID,
-        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-        securityToken: "",
-      },
+      credentials,
       function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
