@@ -20,6 +20,7 @@ export interface StartSettings {
 
 type Kind =
   | { type: "integer"; min: number; max: number }
+  | { type: "number"; min: number; max: number }
   | { type: "choice"; values: readonly string[] }
   | { type: "path" }
   | { type: "text" }
@@ -78,7 +79,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "RECONCILE_INTERVAL_MS",
     flag: "--reconcile-interval-ms",
     kind: integer(100, 86_400_000),
-    what: "how often the reconciler runs; default 60000 (s.yaml: every minute)",
+    what: "how often the reconciler runs; default s.yaml's every minute",
     apply: (s, v) => {
       s.stack.reconcileIntervalMs = Number(v);
     },
@@ -105,7 +106,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "WORKER_INSTANCES",
     flag: "--worker-instances",
     kind: integer(1, 100),
-    what: "worker invocations at once (s.yaml's reservedConcurrency); default 4",
+    what: "worker invocations at once, in place of s.yaml's reservedConcurrency (4)",
     apply: (s, v) => {
       s.stack.workerInstances = Number(v);
     },
@@ -136,7 +137,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "TRIGGER_BATCH_SIZE",
     flag: "--batch-size",
     kind: integer(1, 16),
-    what: "messages per worker invocation; default 10",
+    what: "messages per worker invocation; default s.yaml's 10",
     apply: (s, v) => {
       s.stack.batchSize = Number(v);
     },
@@ -145,18 +146,18 @@ export const SETTINGS: readonly Setting[] = [
     env: "TRIGGER_BATCH_WINDOW_MS",
     flag: "--batch-window-ms",
     kind: integer(0, 60_000),
-    what: "how long the trigger gathers a batch; default 200",
+    what: "how long the trigger gathers a batch; default s.yaml's 2000",
     apply: (s, v) => {
       s.stack.batchWindowMs = Number(v);
     },
   },
   {
-    env: "TRIGGER_RETRY_DELAY_SECONDS",
-    flag: "--retry-delay-seconds",
-    kind: integer(0, 3600),
-    what: "before a failed batch is delivered again; default 2",
+    env: "TRIGGER_RETRY_DELAY_SCALE",
+    flag: "--retry-delay-scale",
+    kind: { type: "number", min: 0, max: 1 },
+    what: "multiplies the trigger's push retry delays (1 = as documented, BACKOFF_RETRY 10-20 s); default: the stack's",
     apply: (s, v) => {
-      s.stack.retryDelaySeconds = Number(v);
+      s.stack.retryDelayScale = Number(v);
     },
   },
   {
@@ -200,6 +201,13 @@ function checked(setting: Setting, source: string, value: string): string {
       throw new SettingsError(
         `${source} must be a whole number from ${kind.min} to ${kind.max}, got "${value}"`,
       );
+    }
+    return value.trim();
+  }
+  if (kind.type === "number") {
+    const n = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(n) || n < kind.min || n > kind.max) {
+      throw new SettingsError(`${source} must be a number from ${kind.min} to ${kind.max}, got "${value}"`);
     }
     return value.trim();
   }

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
+import type { LocalRam } from "../ram/model";
 import {
   type ActionContext,
   type ActionResult,
@@ -120,6 +121,8 @@ export interface EcsEmulatorOptions extends EmulatorOptions {
   now?: () => number;
   /** Write one line per request to stderr. */
   log?: boolean;
+  /** The RAM model shared with the other emulators (keys, roles, sessions); default local/ram/local-model.ts. */
+  ram?: LocalRam;
 }
 
 export type RunningEcsEmulator = RunningEmulator & { control: EcsControl };
@@ -169,7 +172,7 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
   const now = options.now ?? Date.now;
   const log = options.log ?? flags.log;
   const store = new PipelineStore();
-  const identities = new IdentityDirectory();
+  const identities = new IdentityDirectory(options.ram);
   const limiter = new PerAccountRateLimiter();
   const usedNonces = new Map<string, number>();
   let counters = emptyCounters();
@@ -277,6 +280,11 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
     if (!principal.ok) return fail(principal.fault);
     if (!firstUse(claim.value.accessKeyId, claim.value.nonce, wallClock)) return fail(FAULTS.nonceUsed);
 
+    // STS AssumeRole is authorised inside the action (the role ARN is its resource).
+    if (spec.service === "Ecs") {
+      const allowed = identities.authorizeEcs(principal.value, action, request.params);
+      if (!allowed.ok) return fail(allowed.fault);
+    }
     let dropForced = false;
     let emptyForced = false;
     if (spec.faultable) {

@@ -7,8 +7,10 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
-import { LOCAL_TABLESTORE_INSTANCE } from "../identities";
-import { authenticate, type TemporaryKeyResolver } from "./auth";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TABLESTORE_INSTANCE } from "../identities";
+import { createLocalRam } from "../ram/local-model";
+import type { LocalRam } from "../ram/model";
+import { authenticate, authorize } from "./auth";
 import { OtsFailure, ots } from "./errors";
 import { IndexChangeQueue, type IndexLag, parseIndexLag, validatedIndexLag } from "./index-lag";
 import { HANDLERS, isOperation, OPERATIONS, type Operation } from "./operations";
@@ -16,7 +18,6 @@ import { openTablestorePersistence } from "./persistence";
 import { encode } from "./protocol";
 import { TablestoreState } from "./state";
 
-export type { TemporaryKeyResolver } from "./auth";
 export type { IndexLag } from "./index-lag";
 export type { Operation } from "./operations";
 
@@ -47,8 +48,14 @@ export interface TablestoreControl {
 
 export interface TablestoreOptions extends EmulatorOptions {
   faults?: Partial<TablestoreFaults>;
-  /** Accepts STS temporary keys (header x-ots-ststoken); without it only long-term keys are accepted. */
-  resolveTemporaryKey?: TemporaryKeyResolver;
+  /**
+   * Keys, STS sessions and RAM policies, shared with the other emulators; default
+   * local/ram/local-model.ts (its own model, so only its keys and no other emulator's sessions).
+   */
+  ram?: LocalRam;
+  /** Region and owner account of the instance, for the RAM resource ARNs; default cn-hangzhou and the service account. */
+  region?: string;
+  accountId?: string;
   /** Source of randomness for fault injection, in [0, 1). Defaults to Math.random. */
   random?: () => number;
   /**
@@ -121,6 +128,13 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
   let faults = validatedFaults({ serverBusyRate: 0 }, { ...args.faults, ...options.faults });
   const indexChanges = new IndexChangeQueue(validatedIndexLag(options.indexLagMs ?? args.indexLag ?? 0));
   const random = options.random ?? Math.random;
+  const ram = options.ram ?? createLocalRam();
+  const owner = {
+    ram,
+    region: options.region ?? "cn-hangzhou",
+    accountId: options.accountId ?? LOCAL_SERVICE_ACCOUNT_ID,
+    instanceName: LOCAL_TABLESTORE_INSTANCE,
+  };
   const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>;
 
   const persistence = options.dataDir
@@ -135,12 +149,13 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
       if (req.method !== "POST") throw ots.methodNotAllowed();
       if (body.length > MAX_BODY_BYTES) throw ots.bodyTooLarge();
       const operation = (req.url ?? "/").split("?")[0]!.slice(1);
-      authenticate(operation, req.headers, body, {
+      const caller = authenticate(operation, req.headers, body, {
         instanceName: LOCAL_TABLESTORE_INSTANCE,
-        resolveTemporaryKey: options.resolveTemporaryKey,
+        ram,
         now: Date.now(),
       });
       if (!isOperation(operation)) throw ots.unsupportedOperation(operation);
+      authorize(operation, body, caller, owner);
       counts[operation]++;
       if (faults.serverBusyRate > 0 && random() < faults.serverBusyRate) throw ots.serverBusy();
       const answer = HANDLERS[operation](state, body, Date.now());

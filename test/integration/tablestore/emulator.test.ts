@@ -1,6 +1,7 @@
 import TableStore from "tablestore";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LOCAL_TABLESTORE_INSTANCE } from "../../../local/identities";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TABLESTORE_INSTANCE } from "../../../local/identities";
+import { createLocalRam } from "../../../local/ram/local-model";
 import { type RunningTablestore, start } from "../../../local/tablestore/index";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/index";
 import {
@@ -700,17 +701,23 @@ describe("authentication", () => {
     expect((await failure(other.listTable({}))).code).toBe("OTSAuthFailed");
   });
 
-  it("accepts an STS key that the resolver knows", async () => {
-    const sts = await start({
-      port: 0,
-      resolveTemporaryKey: (id, token) =>
-        id === "STS.tmp" && token === "token-1" ? "tmp-secret" : undefined,
-    });
+  it("accepts an STS key of the shared RAM model with its token", async () => {
+    const ram = createLocalRam();
+    const roleArn = `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-api`;
+    ram.setRolePolicies(roleArn, [
+      { Version: "1", Statement: [{ Effect: "Allow", Action: "ots:ListTable", Resource: "*" }] },
+    ]);
+    const session = ram.issueServiceSession("fc.aliyuncs.com", roleArn, 60, "test");
+    const sts = await start({ port: 0, ram });
     try {
       const temporary = createTablestoreClient({
         endpoint: sts.url,
         instanceName: LOCAL_TABLESTORE_INSTANCE,
-        credentials: { accessKeyId: "STS.tmp", accessKeySecret: "tmp-secret", securityToken: "token-1" },
+        credentials: {
+          accessKeyId: session.accessKeyId,
+          accessKeySecret: session.accessKeySecret,
+          securityToken: session.securityToken,
+        },
       });
       expect((await temporary.listTable({})).tableNames).toEqual([]);
     } finally {

@@ -36,7 +36,7 @@ describe("readStartSettings", () => {
         INDEX_LAG_MS: "20,80",
         TRIGGER_BATCH_SIZE: "5",
         TRIGGER_BATCH_WINDOW_MS: "100",
-        TRIGGER_RETRY_DELAY_SECONDS: "1",
+        TRIGGER_RETRY_DELAY_SCALE: "0.05",
         LOG_LEVEL: "warn",
         NO_BUILD: "1",
       },
@@ -54,7 +54,7 @@ describe("readStartSettings", () => {
       indexLagMs: [20, 80],
       batchSize: 5,
       batchWindowMs: 100,
-      retryDelaySeconds: 1,
+      retryDelayScale: 0.05,
       logLevel: "warn",
     });
   });
