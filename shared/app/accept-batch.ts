@@ -5,12 +5,16 @@
  * (./accept-request):
  *  1. the batch's Idempotency-Key entry (pointing at the batch id), then one entry per item
  *     ClientToken (pointing at the item's record id), conditional puts;
- *  2. the records, `pending`, with RecordStore.createMany (BatchWriteRow, 200 rows a call);
- *  3. one message per record with RequestQueue.send (BatchSendMessage, 16 a call).
+ *  2. the records, `pending`, with RecordStore.createMany (BatchWriteRow, as few calls as the
+ *     service's row and size limits allow);
+ *  3. the batch header (RecordStore.putBatch): the item count, written once every record is, so
+ *     the batch reads whole by id right after the 202, before the batch index lists its items;
+ *  4. one message per record with RequestQueue.send (BatchSendMessage, 16 a call).
  * Item record ids follow from the batch id (ids.batchRecordIds), so a replay that finds the key but
- * not every record (the process died during step 2) writes the missing records under the same ids
- * and enqueues exactly those. A failed send after the writes still answers 202: the records are
- * `pending` and the reconciler enqueues them.
+ * no header (the process died during step 2 or 3) reads which records exist by id, writes the
+ * missing ones under the same ids, then the header, and enqueues exactly the records it wrote; a
+ * replay that finds the header writes nothing. A failed send after the writes still answers 202:
+ * the records are `pending` and the reconciler enqueues them.
  *
  * A ClientToken is also an idempotency key of its caller. Inside one batch two items may not share
  * one (the second would be the first's pipeline); a token that an earlier request of the caller
@@ -43,8 +47,6 @@ export const CLIENT_TOKEN_ALREADY_USED = "ClientTokenAlreadyUsed";
 
 /** Store round trips for item ClientTokens run this many at a time. */
 const TOKEN_CONCURRENCY = 16;
-/** Page size when reading a batch's records back on a replay. */
-const READ_PAGE = 100;
 
 export interface AcceptBatchInput {
   requester: Requester;
@@ -123,7 +125,10 @@ export async function acceptBatch(
   const prior = await findPriorRequest(deps.store, keyScopes, print);
   if (prior.kind === "reused") return { kind: "idempotency-key-reused", source: prior.source };
   if (prior.kind === "found") {
-    const existing = await existingIds(deps.store, prior.targetId);
+    // A batch with its header is whole: nothing to write or send.
+    if (await deps.store.getBatch(prior.targetId)) return accepted(prior.targetId, true);
+    const ids = batchRecordIds(prior.targetId, items.length);
+    const existing = new Set((await deps.store.statusesOf(ids)).keys());
     const written = await writeBatch(deps, items, prior.targetId, sub, { resuming: true, existing });
     return written.kind === "invalid" ? written : accepted(prior.targetId, true);
   }
@@ -140,9 +145,9 @@ export async function acceptBatch(
 }
 
 /**
- * Steps 1 (item tokens) to 3 for the records not in `existing`. On a fresh batch `existing` is
- * empty; on a replay it holds what the earlier attempt wrote, as far as the batch index shows it
- * yet (it may lag: rows written but not listed are found by their conditional puts).
+ * Steps 1 (item tokens) to 4 for the records not in `existing`. On a fresh batch `existing` is
+ * empty; on a replay it holds the records the earlier attempt wrote (read by id, so it is exact
+ * but for an attempt still writing beside us: those rows are found by their conditional puts).
  */
 async function writeBatch(
   deps: AcceptDependencies,
@@ -153,7 +158,6 @@ async function writeBatch(
 ): Promise<{ kind: "written" } | { kind: "invalid"; violations: Violation[] }> {
   const ids = batchRecordIds(batchId, items.length);
   const missing = items.filter((_, i) => !existing.has(ids[i] as string));
-  if (missing.length === 0) return { kind: "written" };
   const refused = await claimTokens(deps, missing, ids);
   if (refused.length > 0) return { kind: "invalid", violations: refused };
 
@@ -161,14 +165,16 @@ async function writeBatch(
   const records = missing.map((item) =>
     newPendingRecord(ids[item.index] as string, item.accountId, item.request, submittedBy, now, batchId),
   );
-  const created = await createRecords(deps.store, records, resuming);
+  const created = records.length > 0 ? await createRecords(deps.store, records, resuming) : [];
+  // `conflict` is a concurrent replay's header for the same batch: the same count and owner.
+  await deps.store.putBatch({ id: batchId, submittedBy, total: items.length, createdAt: now.toISOString() });
   await enqueue(deps, created, { batchId });
   deps.logger.info("batch accepted", { batchId, records: created.length, resumed: resuming });
   return { kind: "written" };
 }
 
 /**
- * One BatchWriteRow per 200 records. A replay may race the attempt it resumes; then the batch write
+ * RecordStore.createMany (BatchWriteRow). A replay may race the attempt it resumes; then the batch write
  * fails on rows the other attempt wrote, and the records go one conditional put each, so each is
  * written (and later enqueued) by exactly one of them.
  */
@@ -248,17 +254,6 @@ async function claimTokens(
     },
   );
   return results.filter((violation): violation is Violation => violation !== undefined);
-}
-
-async function existingIds(store: RecordStore, batchId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await store.listByBatch(batchId, { limit: READ_PAGE, ...(cursor ? { cursor } : {}) });
-    for (const record of page.items) ids.add(record.id);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
 }
 
 /** `work` over `inputs`, at most TOKEN_CONCURRENCY at a time, results in input order. */
