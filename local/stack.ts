@@ -46,7 +46,7 @@ import {
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
 import { type MnsControl, start as startMns } from "./mns/index";
-import { type RunningTablestore, start as startTablestore } from "./tablestore/index";
+import { type IndexLag, type RunningTablestore, start as startTablestore } from "./tablestore/index";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -101,6 +101,8 @@ export interface StackOptions {
   reconcileIntervalMs?: number;
   /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
   reconcilePendingAfterSeconds?: number;
+  /** Tablestore global-index lag: ms, or [min, max] ms drawn per change; default 0 (synchronous). */
+  indexLagMs?: IndexLag;
 }
 
 export interface StackInfo {
@@ -169,7 +171,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   try {
     const ecs = await startEcs({ port: 0, dataDir: sub("ecs") });
     started.push(ecs);
-    const tablestore = await startTablestore({ port: 0, dataDir: sub("tablestore") });
+    const tablestore = await startTablestore({
+      port: 0,
+      dataDir: sub("tablestore"),
+      indexLagMs: options.indexLagMs ?? 0,
+    });
     started.push(tablestore);
     const mns = await startMns({ port: 0, dataDir: sub("mns") });
     started.push(mns);

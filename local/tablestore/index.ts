@@ -1,6 +1,6 @@
 /**
  * The local Tablestore emulator: `npm run emulator -- tablestore --port N [--data DIR]
- * [--server-busy-rate R]`. Speaks the service's protobuf-over-HTTP protocol closely enough for
+ * [--server-busy-rate R] [--index-lag-ms MS | MIN,MAX]`. Speaks the service's protobuf-over-HTTP protocol closely enough for
  * the unmodified `tablestore` SDK; see README.md for what it covers and where it differs.
  */
 import { randomBytes } from "node:crypto";
@@ -10,12 +10,14 @@ import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
 import { LOCAL_TABLESTORE_INSTANCE } from "../identities";
 import { authenticate, type TemporaryKeyResolver } from "./auth";
 import { OtsFailure, ots } from "./errors";
+import { IndexChangeQueue, type IndexLag, parseIndexLag, validatedIndexLag } from "./index-lag";
 import { HANDLERS, isOperation, OPERATIONS, type Operation } from "./operations";
 import { SnapshotFile } from "./persistence";
 import { encode } from "./protocol";
 import { TablestoreState } from "./state";
 
 export type { TemporaryKeyResolver } from "./auth";
+export type { IndexLag } from "./index-lag";
 export type { Operation } from "./operations";
 
 export interface TablestoreFaults {
@@ -31,6 +33,16 @@ export interface TablestoreControl {
   reset(): void;
   /** Authenticated requests received per operation since start (faulted and failed ones included). */
   calls(): Record<Operation, number>;
+  getIndexLag(): IndexLag;
+  /**
+   * Lag for index changes made from now on (pending ones keep their time); throws a RangeError
+   * (and changes nothing) if invalid. Changes to one index row still apply in write order.
+   */
+  setIndexLag(lag: IndexLag): void;
+  /** Resolves once every index change made before the call is visible (each after its own lag). */
+  settleIndexes(): Promise<void>;
+  /** Index changes not yet visible. */
+  pendingIndexChanges(): number;
 }
 
 export interface TablestoreOptions extends EmulatorOptions {
@@ -41,6 +53,11 @@ export interface TablestoreOptions extends EmulatorOptions {
   random?: () => number;
   /** How long after a write the `--data` snapshot is written; default 200 ms. */
   snapshotDelayMs?: number;
+  /**
+   * How long after a write its global secondary index changes become visible: fixed ms, or
+   * uniformly random in [min, max] per change. Default 0 (synchronous). `--index-lag-ms` too.
+   */
+  indexLagMs?: IndexLag;
 }
 
 export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
@@ -60,14 +77,19 @@ function validatedFaults(current: TablestoreFaults, partial: Partial<TablestoreF
   return next;
 }
 
-function parseArgs(args: readonly string[]): Partial<TablestoreFaults> {
+function parseArgs(args: readonly string[]): { faults: Partial<TablestoreFaults>; indexLag?: IndexLag } {
   const faults: Partial<TablestoreFaults> = {};
+  let indexLag: IndexLag | undefined;
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     if (flag === "--server-busy-rate") faults.serverBusyRate = Number(args[++i]);
-    else throw new RangeError(`unknown tablestore flag "${flag}" (known: --server-busy-rate R)`);
+    else if (flag === "--index-lag-ms") indexLag = parseIndexLag(args[++i]);
+    else
+      throw new RangeError(
+        `unknown tablestore flag "${flag}" (known: --server-busy-rate R, --index-lag-ms MS|MIN,MAX)`,
+      );
   }
-  return faults;
+  return { faults, ...(indexLag === undefined ? {} : { indexLag }) };
 }
 
 function newRequestId(): string {
@@ -97,17 +119,16 @@ function send(res: ServerResponse, status: number, body: Buffer, requestId: stri
 }
 
 export async function start(options: TablestoreOptions): Promise<RunningTablestore> {
-  let faults = validatedFaults(
-    { serverBusyRate: 0 },
-    { ...parseArgs(options.args ?? []), ...options.faults },
-  );
+  const args = parseArgs(options.args ?? []);
+  let faults = validatedFaults({ serverBusyRate: 0 }, { ...args.faults, ...options.faults });
+  const indexChanges = new IndexChangeQueue(validatedIndexLag(options.indexLagMs ?? args.indexLag ?? 0));
   const random = options.random ?? Math.random;
   const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>;
 
   const snapshot = options.dataDir
     ? new SnapshotFile(options.dataDir, options.snapshotDelayMs ?? 200)
     : undefined;
-  const state = new TablestoreState(() => snapshot?.schedule(() => state.snapshot()));
+  const state = new TablestoreState(() => snapshot?.schedule(() => state.snapshot()), indexChanges);
   if (snapshot) state.restore(await snapshot.load());
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -154,6 +175,10 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
     },
     reset: () => state.reset(),
     calls: () => ({ ...counts }),
+    getIndexLag: () => indexChanges.getLag(),
+    setIndexLag: (lag) => indexChanges.setLag(lag),
+    settleIndexes: () => indexChanges.settle(),
+    pendingIndexChanges: () => indexChanges.pending(),
   };
 
   return {
@@ -165,6 +190,9 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
+      // Nothing pending is lost: index rows are rebuilt from the base rows on load anyway, and
+      // applying them here lets a caller still holding the state see them too.
+      indexChanges.flush();
       await snapshot?.flush(() => state.snapshot());
     },
   };
