@@ -29,12 +29,22 @@ afterAll(async () => {
 });
 
 async function freshStore(): Promise<TablestoreRecordStore> {
+  emulator.control.setIndexLag(0);
   emulator.control.reset();
   await client.createTable(recordsTableDefinition(TABLE));
   return new TablestoreRecordStore({ client, table: TABLE, rowRetryBaseDelayMs: 1 });
 }
 
-recordStoreContract("Tablestore adapter", freshStore);
+/** Held: index changes wait 2.5 s, far longer than the reads that follow a write take. */
+const HOLD_MS = 2_500;
+
+recordStoreContract("Tablestore adapter", freshStore, () => ({
+  hold: () => emulator.control.setIndexLag(HOLD_MS),
+  settle: async () => {
+    emulator.control.setIndexLag(0);
+    await emulator.control.settleIndexes();
+  },
+}));
 
 describe("TablestoreRecordStore on the wire", () => {
   it("writes 450 records in three BatchWriteRow calls and lists them through the index and BatchGetRow", async () => {
