@@ -101,7 +101,10 @@ export interface StackOptions {
   reconcileIntervalMs?: number;
   /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
   reconcilePendingAfterSeconds?: number;
-  /** Tablestore global-index lag: ms, or [min, max] ms drawn per change; default 0 (synchronous). */
+  /**
+   * Tablestore global-index lag: ms, or [min, max] ms drawn per change; default [0, 1000]
+   * (docs/local.md, "Index lag"); 0 makes the indexes synchronous.
+   */
   indexLagMs?: IndexLag;
 }
 
@@ -174,7 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const tablestore = await startTablestore({
       port: 0,
       dataDir: sub("tablestore"),
-      indexLagMs: options.indexLagMs ?? 0,
+      indexLagMs: options.indexLagMs ?? [0, 1_000],
     });
     started.push(tablestore);
     const mns = await startMns({ port: 0, dataDir: sub("mns") });

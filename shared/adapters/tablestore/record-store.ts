@@ -191,19 +191,11 @@ export class TablestoreRecordStore implements RecordStore {
   private async writeChunk(chunk: NewRow[]): Promise<void> {
     let pending = chunk;
     for (let round = 0; ; round++) {
-      const response = await this.client.batchWriteRow({
-        tables: [
-          {
-            tableName: this.table,
-            rows: pending.map((row) => ({
-              type: "PUT" as const,
-              primaryKey: row.primaryKey,
-              attributeColumns: row.attributeColumns,
-              condition: notExisting(),
-            })),
-          },
-        ],
-      });
+      const response = await this.sendChunk(pending, round);
+      if (!response) {
+        await sleep(Math.random() * this.rowRetryBaseDelayMs * 2 ** round);
+        continue;
+      }
       const failed: { record: NewRow; error: TablestoreError }[] = [];
       pending.forEach((record, i) => {
         const result = response.tables[i];
@@ -235,6 +227,38 @@ export class TablestoreRecordStore implements RecordStore {
       }
       await sleep(Math.random() * this.rowRetryBaseDelayMs * 2 ** round);
       pending = stillFailing.map((f) => f.record);
+    }
+  }
+
+  /**
+   * One BatchWriteRow of `rows`; undefined when the call failed with an unknown outcome (the
+   * connection broke, a timeout, a 5xx) and may be sent again: the client does not retry such a
+   * write, but these rows can be, since a row that did land fails its condition on the next round
+   * and is recognised as ours by its client token. Throws when rounds are used up or the failure
+   * is final.
+   */
+  private async sendChunk(
+    rows: NewRow[],
+    round: number,
+  ): Promise<TableStore.BatchWriteRowResult | undefined> {
+    try {
+      return await this.client.batchWriteRow({
+        tables: [
+          {
+            tableName: this.table,
+            rows: rows.map((row) => ({
+              type: "PUT" as const,
+              primaryKey: row.primaryKey,
+              attributeColumns: row.attributeColumns,
+              condition: notExisting(),
+            })),
+          },
+        ],
+      });
+    } catch (err) {
+      const error = toTablestoreError(err);
+      if (round >= ROW_RETRIES || !error.retryable) throw error;
+      return undefined;
     }
   }
 

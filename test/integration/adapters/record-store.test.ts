@@ -98,6 +98,33 @@ describe("TablestoreRecordStore on the wire", () => {
     }
   });
 
+  it("sends a chunk again when its answer was lost after it was applied, and counts the rows as written", async () => {
+    const store = await freshStore();
+    const batchWriteRow = client.batchWriteRow.bind(client);
+    let calls = 0;
+    // The first call reaches the service and is applied, but its answer is lost (as on a broken
+    // connection); the store cannot know which rows landed.
+    client.batchWriteRow = async (params) => {
+      calls++;
+      const answer = await batchWriteRow(params);
+      if (calls === 1) throw Object.assign(new Error("write EPIPE"), { code: "NetworkingError" });
+      return answer;
+    };
+    try {
+      const records = Array.from({ length: 3 }, (_, i) => makeRecord(i, { submittedBy: "lee" }));
+      await store.createMany(records);
+      expect(calls).toBe(2);
+      expect(await store.getMany(records.map((r) => r.id))).toEqual(records);
+      // A row that existed before, under another client token, is still a conflict.
+      calls = 10;
+      await expect(store.createMany([{ ...records[0]!, clientToken: "other" }])).rejects.toMatchObject({
+        code: "OTSConditionCheckFail",
+      });
+    } finally {
+      client.batchWriteRow = batchWriteRow;
+    }
+  });
+
   it("gets a batch through while the service is busy every other request", async () => {
     // A second emulator whose fault draws alternate: every other request answers OTSServerBusy.
     let draw = 0;
