@@ -34,10 +34,9 @@ import {
   type KeyScope,
   keyScope,
   newPendingRecord,
-  requestFingerprint,
   splitAccount,
 } from "./accept-request";
-import { fingerprint } from "./fingerprint";
+import { canonicalJson, fingerprintOfCanonical, fingerprintOfList } from "./fingerprint";
 import { batchRecordIds, newRecordId } from "./ids";
 import type { IdempotencyEntry, RecordStore } from "./ports";
 import type { Requester } from "./requester";
@@ -89,13 +88,16 @@ export async function acceptBatch(
   const validation = validateBatchRequest(input.body);
   if (!validation.ok) return { kind: "invalid", violations: validation.violations };
   const sub = input.requester.sub;
+  // Each item's canonical JSON is made once: for its own fingerprint and for the batch's.
+  const canonical: string[] = [];
   const items: PlannedItem[] = validation.items.map((validated, index) => {
     const { accountId, request } = splitAccount(validated, deps.serviceAccountId);
+    canonical[index] = canonicalJson({ accountId, request });
     return {
       index,
       accountId,
       request,
-      print: requestFingerprint(accountId, request),
+      print: fingerprintOfCanonical(canonical[index]),
       ...(request.ClientToken !== undefined
         ? { token: keyScope("ClientToken", sub, request.ClientToken) }
         : {}),
@@ -104,7 +106,8 @@ export async function acceptBatch(
   const duplicates = duplicateTokens(items);
   if (duplicates.length > 0) return { kind: "invalid", violations: duplicates };
 
-  const print = fingerprint({ batch: items.map(({ accountId, request }) => ({ accountId, request })) });
+  // = fingerprint({ batch: [{ accountId, request }, ...] }), without one string of every item.
+  const print = fingerprintOfList("batch", canonical);
   const keyScopes =
     input.idempotencyKey === undefined ? [] : [keyScope("Idempotency-Key", sub, input.idempotencyKey)];
   const accepted = (batchId: string, replayed: boolean): AcceptBatchOutcome => {
