@@ -9,7 +9,8 @@
  *     service's row and size limits allow);
  *  3. the batch header (RecordStore.putBatch): the item count, written once every record is, so
  *     the batch reads whole by id right after the 202, before the batch index lists its items;
- *  4. one message per record with RequestQueue.send (BatchSendMessage, 16 a call).
+ *  4. one message per record with RequestQueue.send (BatchSendMessage, 16 a call, 8 calls at a
+ *     time).
  * Item record ids follow from the batch id (ids.batchRecordIds), so a replay that finds the key but
  * no header (the process died during step 2 or 3) reads which records exist by id, writes the
  * missing ones under the same ids, then the header, and enqueues exactly the records it wrote; a
@@ -28,7 +29,6 @@ import type { Violation, Warning } from "../domain/request/violation";
 import {
   type AcceptDependencies,
   claimKeys,
-  enqueue,
   findPriorRequest,
   type IdempotencySource,
   type KeyScope,
@@ -46,6 +46,10 @@ export const CLIENT_TOKEN_ALREADY_USED = "ClientTokenAlreadyUsed";
 
 /** Store round trips for item ClientTokens run this many at a time. */
 const TOKEN_CONCURRENCY = 16;
+/** Ids per RequestQueue.send: one BatchSendMessage holds 16 messages. */
+const SEND_SLICE = 16;
+/** RequestQueue.send calls in flight at once. */
+const SEND_CONCURRENCY = 8;
 
 export interface AcceptBatchInput {
   requester: Requester;
@@ -171,7 +175,7 @@ async function writeBatch(
   const created = records.length > 0 ? await createRecords(deps.store, records, resuming) : [];
   // `conflict` is a concurrent replay's header for the same batch: the same count and owner.
   await deps.store.putBatch({ id: batchId, submittedBy, total: items.length, createdAt: now.toISOString() });
-  await enqueue(deps, created, { batchId });
+  await enqueueConcurrently(deps, created, batchId);
   deps.logger.info("batch accepted", { batchId, records: created.length, resumed: resuming });
   return { kind: "written" };
 }
@@ -259,11 +263,45 @@ async function claimTokens(
   return results.filter((violation): violation is Violation => violation !== undefined);
 }
 
-/** `work` over `inputs`, at most TOKEN_CONCURRENCY at a time, results in input order. */
-async function mapLimited<T, R>(inputs: T[], work: (input: T) => Promise<R>): Promise<R[]> {
+/**
+ * Step 4 in slices of {@link SEND_SLICE} ids, {@link SEND_CONCURRENCY} at a time: 500 messages are
+ * 32 BatchSendMessage round trips, which one after another cost more than every write before them.
+ * Slices that fail are logged together; their records stay `pending` for the reconciler.
+ */
+async function enqueueConcurrently(deps: AcceptDependencies, ids: string[], batchId: string): Promise<void> {
+  const slices: string[][] = [];
+  for (let start = 0; start < ids.length; start += SEND_SLICE)
+    slices.push(ids.slice(start, start + SEND_SLICE));
+  const failed: { ids: string[]; error: unknown }[] = [];
+  await mapLimited(
+    slices,
+    async (slice) => {
+      try {
+        await deps.queue.send(slice.map((id) => ({ id })));
+      } catch (error) {
+        failed.push({ ids: slice, error });
+      }
+    },
+    SEND_CONCURRENCY,
+  );
+  if (failed.length === 0) return;
+  const first = failed[0]?.error;
+  deps.logger.warn("records stored but not enqueued; the reconciler will enqueue them", {
+    batchId,
+    records: failed.reduce((sum, f) => sum + f.ids.length, 0),
+    error: first instanceof Error ? first.message : String(first),
+  });
+}
+
+/** `work` over `inputs`, at most `concurrency` at a time, results in input order. */
+async function mapLimited<T, R>(
+  inputs: T[],
+  work: (input: T) => Promise<R>,
+  concurrency = TOKEN_CONCURRENCY,
+): Promise<R[]> {
   const results: R[] = new Array(inputs.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(TOKEN_CONCURRENCY, inputs.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(concurrency, inputs.length) }, async () => {
     while (next < inputs.length) {
       const index = next++;
       results[index] = await work(inputs[index] as T);
