@@ -72,6 +72,8 @@ const BATCH_GET_MAX_ROWS = 100;
  * round trips then overlap instead of adding up.
  */
 const WRITE_CONCURRENCY = 4;
+/** BatchGetRow calls of one read in flight at once: counting a 500-item batch is 5 calls. */
+const READ_CONCURRENCY = 4;
 /** Further BatchWriteRow rounds for rows that failed with a retryable per-row error. */
 const ROW_RETRIES = 3;
 
@@ -191,12 +193,7 @@ export class TablestoreRecordStore implements RecordStore {
    */
   async createMany(records: PipelineRecord[]): Promise<void> {
     const chunks = chunkRows(records.map((record) => toNewRow(record)));
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks.length) }, async () => {
-      while (next < chunks.length) await this.writeChunk(chunks[next++]!);
-    });
-    const failure = (await Promise.allSettled(lanes)).find((r) => r.status === "rejected");
-    if (failure) throw failure.reason;
+    await inLanes(chunks, WRITE_CONCURRENCY, (chunk) => this.writeChunk(chunk));
   }
 
   private async writeChunk(chunk: NewRow[]): Promise<void> {
@@ -441,8 +438,11 @@ export class TablestoreRecordStore implements RecordStore {
   private async readRows(ids: readonly string[], columns?: string[]): Promise<Map<string, TableStore.Row>> {
     const rows = new Map<string, TableStore.Row>();
     const keys = ids.filter((id) => RECORD_ID_PATTERN.test(id));
+    const chunks: string[][] = [];
     for (let start = 0; start < keys.length; start += BATCH_GET_MAX_ROWS) {
-      const chunk = keys.slice(start, start + BATCH_GET_MAX_ROWS);
+      chunks.push(keys.slice(start, start + BATCH_GET_MAX_ROWS));
+    }
+    await inLanes(chunks, READ_CONCURRENCY, async (chunk) => {
       const response = await this.client.batchGetRow({
         tables: [
           {
@@ -466,9 +466,35 @@ export class TablestoreRecordStore implements RecordStore {
           rows.set(id, { primaryKey: result.primaryKey ?? [], attributes: result.attributes });
         }
       }
-    }
+    });
     return rows;
   }
+}
+
+/**
+ * `work` on every input, `lanes` at a time; after a failure no further input is started. Throws
+ * the first failure once every lane has stopped, so no call of ours is still in flight when the
+ * caller hears of it.
+ */
+async function inLanes<T>(
+  inputs: readonly T[],
+  lanes: number,
+  work: (input: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const running = Array.from({ length: Math.min(lanes, inputs.length) }, async () => {
+    while (next < inputs.length && !failed) {
+      try {
+        await work(inputs[next++]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  });
+  const failure = (await Promise.allSettled(running)).find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /** A record as one BatchWriteRow row, with what it adds to the request. */

@@ -147,6 +147,17 @@ describe("a batch of 500 items", () => {
     expect(result.body.code).toBe("IdempotencyKeyReused");
   });
 
+  it("answers 400 for a cursor this batch did not hand out", async () => {
+    const otherItem = Buffer.from(JSON.stringify({ v: 1, k: ["01JD00000000000000000000AB"] })).toString(
+      "base64url",
+    );
+    for (const cursor of [otherItem, "not-a-cursor"]) {
+      const { response, body } = await get(`/v1/batches/${batchId}?cursor=${cursor}`);
+      expect(response.status).toBe(400);
+      expect(body.code).toBe("InvalidQueryParameter");
+    }
+  });
+
   it("hides the batch from another caller", async () => {
     const { response } = await get(`/v1/batches/${batchId}`, bobToken);
     expect(response.status).toBe(404);
