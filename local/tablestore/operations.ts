@@ -15,6 +15,7 @@ import type {
   StoredRow,
   TableSchema,
   TablestoreState,
+  TableUpdate,
   WriteCondition,
 } from "./state";
 import type { DefinedColumnType, NamedValue, PrimaryKeyType } from "./values";
@@ -24,6 +25,9 @@ export const OPERATIONS = [
   "ListTable",
   "DescribeTable",
   "DeleteTable",
+  "UpdateTable",
+  "CreateIndex",
+  "DropIndex",
   "PutRow",
   "GetRow",
   "UpdateRow",
@@ -60,7 +64,10 @@ const ROW_EXISTENCE: Record<number, RowExistence> = { 0: "IGNORE", 1: "EXPECT_EX
 const RT_PK = 1;
 const RT_AFTER_MODIFY = 2;
 const TABLE_ACTIVE = 1;
+const ISP_FULL = 1;
 const ISP_INCR = 2;
+const IT_GLOBAL_INDEX = 0;
+const IUM_ASYNC_INDEX = 0;
 
 const CONSUMED_READ = { capacityUnit: { read: 1, write: 0 } };
 const CONSUMED_WRITE = { capacityUnit: { read: 0, write: 1 } };
@@ -213,17 +220,7 @@ function toSchema(
     return { name: c.name, type };
   });
   const basePk = primaryKey.map((c) => c.name);
-  const indexes: IndexSchema[] = message.indexMetas.map((m) => {
-    if (m.indexType !== 0)
-      throw ots.parameterInvalid("Only global secondary indexes are supported by the local emulator.");
-    return {
-      name: m.name,
-      primaryKey: [...m.primaryKey, ...basePk.filter((n) => !m.primaryKey.includes(n))],
-      definedColumns: [...m.definedColumn],
-      indexUpdateMode: m.indexUpdateMode,
-      indexType: m.indexType,
-    };
-  });
+  const indexes = message.indexMetas.map((m) => toIndexSchema(m, basePk));
   return {
     name: meta.tableName,
     primaryKey,
@@ -238,14 +235,66 @@ function toSchema(
   };
 }
 
-function describeIndex(index: IndexSchema): object {
+interface IndexMetaMessage {
+  name: string;
+  primaryKey: string[];
+  definedColumn: string[];
+  indexUpdateMode: number;
+  indexType: number;
+}
+
+/**
+ * An index as CreateTable and CreateIndex send it. Only global indexes, which the service updates
+ * asynchronously; the base table's key columns are appended to the declared ones.
+ */
+function toIndexSchema(m: IndexMetaMessage, basePrimaryKey: readonly string[]): IndexSchema {
+  if (m.indexType !== IT_GLOBAL_INDEX)
+    throw ots.parameterInvalid("Only global secondary indexes are supported by the local emulator.");
+  if (m.indexUpdateMode !== IUM_ASYNC_INDEX)
+    throw ots.parameterInvalid("A global secondary index is updated asynchronously (IUM_ASYNC_INDEX).");
+  if (m.primaryKey.length < 1 || m.primaryKey.length > LIMITS.indexKeyColumns) {
+    throw ots.parameterInvalid(
+      `The number of index columns must be in range: [1, ${LIMITS.indexKeyColumns}].`,
+    );
+  }
+  if (m.definedColumn.length > LIMITS.indexAttributeColumns) {
+    throw ots.parameterInvalid(
+      `The number of index attribute columns must be in range: [0, ${LIMITS.indexAttributeColumns}].`,
+    );
+  }
+  return {
+    name: m.name,
+    primaryKey: [...m.primaryKey, ...basePrimaryKey.filter((n) => !m.primaryKey.includes(n))],
+    definedColumns: [...m.definedColumn],
+    indexUpdateMode: m.indexUpdateMode,
+    indexType: m.indexType,
+  };
+}
+
+function describeIndex(state: TablestoreState, table: string, index: IndexSchema): object {
   return {
     name: index.name,
     primaryKey: index.primaryKey,
     definedColumn: index.definedColumns,
     indexUpdateMode: index.indexUpdateMode,
     indexType: index.indexType,
-    indexSyncPhase: ISP_INCR,
+    indexSyncPhase: state.indexSyncPhase(table, index.name) === "FULL" ? ISP_FULL : ISP_INCR,
+  };
+}
+
+function describeOptions(schema: TableSchema): object {
+  return {
+    timeToLive: schema.timeToLive,
+    maxVersions: schema.maxVersions,
+    ...(schema.allowUpdate === undefined ? {} : { allowUpdate: schema.allowUpdate }),
+  };
+}
+
+function describeThroughput(schema: TableSchema): object {
+  return {
+    capacityUnit: { read: schema.reservedRead, write: schema.reservedWrite },
+    lastIncreaseTime: schema.lastIncreaseTime ?? schema.createdAt,
+    ...(schema.lastDecreaseTime === undefined ? {} : { lastDecreaseTime: schema.lastDecreaseTime }),
   };
 }
 
@@ -276,18 +325,63 @@ export const HANDLERS: Record<Operation, Handler> = {
           type: DEFINED_TYPE_NUMBERS[c.type],
         })),
       },
-      reservedThroughputDetails: {
-        capacityUnit: { read: schema.reservedRead, write: schema.reservedWrite },
-        lastIncreaseTime: schema.createdAt,
-      },
-      tableOptions: {
-        timeToLive: schema.timeToLive,
-        maxVersions: schema.maxVersions,
-        ...(schema.allowUpdate === undefined ? {} : { allowUpdate: schema.allowUpdate }),
-      },
+      reservedThroughputDetails: describeThroughput(schema),
+      tableOptions: describeOptions(schema),
       tableStatus: TABLE_ACTIVE,
-      indexMetas: schema.indexes.map(describeIndex),
+      indexMetas: schema.indexes.map((index) => describeIndex(state, schema.name, index)),
     });
+  },
+
+  UpdateTable(state, body, now) {
+    const req = decode<{
+      tableName: string;
+      reservedThroughput?: { capacityUnit: { read?: number; write?: number } } | null;
+      tableOptions?: {
+        timeToLive?: number;
+        maxVersions?: number;
+        allowUpdate?: boolean;
+        deviationCellVersionInSec?: unknown;
+      } | null;
+      streamSpec?: { enableStream: boolean } | null;
+    }>("UpdateTableRequest", body);
+    const options = req.tableOptions;
+    const unit = req.reservedThroughput?.capacityUnit;
+    const update: TableUpdate = {
+      ...(unit && sent(unit, "read") ? { reservedRead: Number(unit.read) } : {}),
+      ...(unit && sent(unit, "write") ? { reservedWrite: Number(unit.write) } : {}),
+      ...(options && sent(options, "timeToLive") ? { timeToLive: options.timeToLive } : {}),
+      ...(options && sent(options, "maxVersions") ? { maxVersions: options.maxVersions } : {}),
+      ...(options && sent(options, "allowUpdate") ? { allowUpdate: options.allowUpdate } : {}),
+    };
+    if (req.streamSpec?.enableStream)
+      throw ots.parameterInvalid("Streams are not supported by the local emulator.");
+    if (
+      Object.keys(update).length === 0 &&
+      !req.streamSpec &&
+      !(options && sent(options, "deviationCellVersionInSec"))
+    )
+      throw ots.parameterInvalid("No parameter is specified in table options.");
+    const schema = state.updateTable(req.tableName, update, now);
+    return encode("UpdateTableResponse", {
+      reservedThroughputDetails: describeThroughput(schema),
+      tableOptions: describeOptions(schema),
+    });
+  },
+
+  CreateIndex(state, body) {
+    const req = decode<{ mainTableName: string; indexMeta: IndexMetaMessage; includeBaseData?: boolean }>(
+      "CreateIndexRequest",
+      body,
+    );
+    const basePk = state.describeTable(req.mainTableName).primaryKey.map((c) => c.name);
+    state.createIndex(req.mainTableName, toIndexSchema(req.indexMeta, basePk), req.includeBaseData === true);
+    return encode("CreateIndexResponse", {});
+  },
+
+  DropIndex(state, body) {
+    const req = decode<{ mainTableName: string; indexName: string }>("DropIndexRequest", body);
+    state.dropIndex(req.mainTableName, req.indexName);
+    return encode("DropIndexResponse", {});
   },
 
   DeleteTable(state, body) {

@@ -38,8 +38,23 @@ export interface TableSchema {
   reservedWrite: number;
   /** Seconds since the epoch. */
   createdAt: number;
+  /** When the reserved throughput last went up / down (seconds); creation counts as an increase. */
+  lastIncreaseTime?: number;
+  lastDecreaseTime?: number;
   indexes: IndexSchema[];
 }
+
+/** What UpdateTable may change; absent fields stay as they are. */
+export interface TableUpdate {
+  reservedRead?: number;
+  reservedWrite?: number;
+  timeToLive?: number;
+  maxVersions?: number;
+  allowUpdate?: boolean;
+}
+
+/** The service allows one reserved-throughput adjustment per table every 2 minutes (general limits). */
+const THROUGHPUT_ADJUSTMENT_INTERVAL_S = 120;
 
 export interface StoredCell {
   value: CellValue;
@@ -136,6 +151,7 @@ export class TablestoreState {
 
   createTable(schema: TableSchema): void {
     validateSchema(schema);
+    validateOptions(schema);
     if (this.tables.has(schema.name) || this.findIndex(schema.name)) throw ots.tableAlreadyExist();
     for (const index of schema.indexes) {
       if (this.tables.has(index.name) || this.findIndex(index.name)) throw ots.tableAlreadyExist();
@@ -155,6 +171,82 @@ export class TablestoreState {
 
   describeTable(name: string): TableSchema {
     return this.table(name).schema;
+  }
+
+  /** UpdateTable: reserved throughput and table options; the result is checked as at CreateTable. */
+  updateTable(name: string, update: TableUpdate, now: number): TableSchema {
+    const table = this.table(name);
+    const before = table.schema;
+    const next: TableSchema = { ...before };
+    const nowS = Math.floor(now / 1000);
+    const read = update.reservedRead ?? before.reservedRead;
+    const write = update.reservedWrite ?? before.reservedWrite;
+    if (read < 0 || write < 0) {
+      throw ots.parameterInvalid(
+        `Invalid Capacity Unit for UpdateTable: Either read(${read}) or write(${write}) should be non-negative.`,
+      );
+    }
+    if (read !== before.reservedRead || write !== before.reservedWrite) {
+      const last = Math.max(before.lastIncreaseTime ?? before.createdAt, before.lastDecreaseTime ?? 0);
+      if (nowS - last < THROUGHPUT_ADJUSTMENT_INTERVAL_S) throw ots.tooFrequentThroughputAdjustment();
+      const increased = read > before.reservedRead || write > before.reservedWrite;
+      next.reservedRead = read;
+      next.reservedWrite = write;
+      if (increased) next.lastIncreaseTime = nowS;
+      else next.lastDecreaseTime = nowS;
+    }
+    if (update.timeToLive !== undefined) next.timeToLive = update.timeToLive;
+    if (update.maxVersions !== undefined) next.maxVersions = update.maxVersions;
+    if (update.allowUpdate !== undefined) next.allowUpdate = update.allowUpdate;
+    validateOptions(next);
+    for (const index of next.indexes) validateIndex(next, index);
+    table.schema = next;
+    this.onChange();
+    return next;
+  }
+
+  /**
+   * CreateIndex: adds a global index to an existing table. With `includeBaseData` the existing
+   * rows are indexed through the same lagging queue as writes (the service builds the index
+   * asynchronously; DescribeTable shows ISP_FULL until it is done); without, only later writes.
+   */
+  createIndex(tableName: string, index: IndexSchema, includeBaseData: boolean): void {
+    const table = this.table(tableName);
+    if (this.tables.has(index.name) || this.findIndex(index.name)) throw ots.tableAlreadyExist();
+    const schema = { ...table.schema, indexes: [...table.schema.indexes, index] };
+    if (schema.indexes.length > LIMITS.indexesPerTable) {
+      throw ots.parameterInvalid(`The number of indexes exceeds the limit: ${LIMITS.indexesPerTable}.`);
+    }
+    validateIndex(schema, index);
+    const rows = new Map<string, StoredRow>();
+    table.schema = schema;
+    table.indexRows.set(index.name, rows);
+    if (includeBaseData) {
+      for (const [baseRowId, row] of table.rows) {
+        const indexRow = indexRowOf(schema, index, row);
+        if (!indexRow) continue;
+        this.indexChanges.enqueue(
+          indexChangeKey(tableName, index.name, baseRowId),
+          () => rows.set(primaryKeyId(indexRow.primaryKey), indexRow),
+          buildTag(tableName, index.name),
+        );
+      }
+    }
+    this.onChange();
+  }
+
+  dropIndex(tableName: string, indexName: string): void {
+    const table = this.table(tableName);
+    if (!table.schema.indexes.some((i) => i.name === indexName)) throw ots.tableNotExist();
+    table.schema = { ...table.schema, indexes: table.schema.indexes.filter((i) => i.name !== indexName) };
+    // Changes still queued for it land in the detached map and are lost with it.
+    table.indexRows.delete(indexName);
+    this.onChange();
+  }
+
+  /** Whether an index is still being built from the base rows (ISP_FULL) or follows writes (ISP_INCR). */
+  indexSyncPhase(tableName: string, indexName: string): "FULL" | "INCR" {
+    return this.indexChanges.pendingTagged(buildTag(tableName, indexName)) > 0 ? "FULL" : "INCR";
   }
 
   listTables(): string[] {
@@ -377,6 +469,24 @@ export class TablestoreState {
         if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
       });
     }
+  }
+}
+
+function buildTag(table: string, index: string): string {
+  return `build\u0000${table}\u0000${index}`;
+}
+
+/** Time to live and versions, checked at CreateTable and UpdateTable. */
+function validateOptions(schema: TableSchema): void {
+  if (schema.timeToLive === 0 || schema.timeToLive < -1) {
+    throw ots.parameterInvalid("TimeToLive cannot be 0 or less than -1.");
+  }
+  if (schema.timeToLive !== -1 && schema.timeToLive < 86400) {
+    // The docs give the minimum (one day) but not the message.
+    throw ots.parameterInvalid("TimeToLive must be -1 or at least 86400 seconds.");
+  }
+  if (schema.maxVersions <= 0) {
+    throw ots.parameterInvalid("The maximum versions cannot be less than or equal to 0.");
   }
 }
 

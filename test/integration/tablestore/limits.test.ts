@@ -404,7 +404,7 @@ describe("attribute columns", () => {
   });
 
   it("takes column names of 1 to 255 letters, digits and underscores, not starting with a digit", async () => {
-    await put([{ ["_" + "n".repeat(254)]: "ok" }]);
+    await put([{ [`_${"n".repeat(254)}`]: "ok" }]);
     for (const name of ["n".repeat(256), "1abc", "a-b"]) {
       expect(await failure(put([{ [name]: "x" }]))).toMatchObject(invalid(`Invalid column name: '${name}'.`));
     }
