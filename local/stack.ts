@@ -125,7 +125,10 @@ export interface StackOptions extends LocalSettingOverrides {
   random?: () => number;
   /** RECONCILE_PENDING_AFTER_SECONDS given to `s`; s.yaml's default (300) without it. */
   reconcilePendingAfterSeconds?: number;
-  /** Tablestore global-index lag: ms, or [min, max] ms drawn per change; default 0 (synchronous). */
+  /**
+   * Tablestore global-index lag: ms, or [min, max] ms drawn per change; default [0, 1000]
+   * (docs/local.md, "Index lag"); 0 makes the indexes synchronous.
+   */
   indexLagMs?: IndexLag;
   /** The functions' temporary keys and RAM enforcement (docs/local.md, "Credentials and RAM"). */
   ram?: StackRamOptions;
@@ -268,7 +271,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const tablestore = await startTablestore({
       port: 0,
       dataDir: sub("tablestore"),
-      indexLagMs: options.indexLagMs ?? 0,
+      indexLagMs: options.indexLagMs ?? [0, 1_000],
       ram,
       region: LOCAL_REGION,
       accountId: LOCAL_SERVICE_ACCOUNT_ID,

@@ -124,7 +124,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "INDEX_LAG_MS",
     flag: "--index-lag-ms",
     kind: { type: "text" },
-    what: "how long Tablestore's secondary indexes lag a write: MS, or MIN,MAX for a random lag per change; default 0",
+    what: "how long Tablestore's secondary indexes lag a write: MS, or MIN,MAX for a random lag per change; default 0,1000 (a random lag up to 1 s)",
     apply: (s, v) => {
       try {
         s.stack.indexLagMs = parseIndexLag(v);

@@ -5,12 +5,17 @@
  * (./accept-request):
  *  1. the batch's Idempotency-Key entry (pointing at the batch id), then one entry per item
  *     ClientToken (pointing at the item's record id), conditional puts;
- *  2. the records, `pending`, with RecordStore.createMany (BatchWriteRow, 200 rows a call);
- *  3. one message per record with RequestQueue.send (BatchSendMessage, 16 a call).
+ *  2. the records, `pending`, with RecordStore.createMany (BatchWriteRow, as few calls as the
+ *     service's row and size limits allow);
+ *  3. the batch header (RecordStore.putBatch): the item count, written once every record is, so
+ *     the batch reads whole by id right after the 202, before the batch index lists its items;
+ *  4. one message per record with RequestQueue.send (BatchSendMessage, 16 a call, 8 calls at a
+ *     time).
  * Item record ids follow from the batch id (ids.batchRecordIds), so a replay that finds the key but
- * not every record (the process died during step 2) writes the missing records under the same ids
- * and enqueues exactly those. A failed send after the writes still answers 202: the records are
- * `pending` and the reconciler enqueues them.
+ * no header (the process died during step 2 or 3) reads which records exist by id, writes the
+ * missing ones under the same ids, then the header, and enqueues exactly the records it wrote; a
+ * replay that finds the header writes nothing. A failed send after the writes still answers 202:
+ * the records are `pending` and the reconciler enqueues them.
  *
  * A ClientToken is also an idempotency key of its caller. Inside one batch two items may not share
  * one (the second would be the first's pipeline); a token that an earlier request of the caller
@@ -24,16 +29,14 @@ import type { Violation, Warning } from "../domain/request/violation";
 import {
   type AcceptDependencies,
   claimKeys,
-  enqueue,
   findPriorRequest,
   type IdempotencySource,
   type KeyScope,
   keyScope,
   newPendingRecord,
-  requestFingerprint,
   splitAccount,
 } from "./accept-request";
-import { fingerprint } from "./fingerprint";
+import { canonicalJson, fingerprintOfCanonical, fingerprintOfList } from "./fingerprint";
 import { batchRecordIds, newRecordId } from "./ids";
 import type { IdempotencyEntry, RecordStore } from "./ports";
 import type { Requester } from "./requester";
@@ -43,8 +46,10 @@ export const CLIENT_TOKEN_ALREADY_USED = "ClientTokenAlreadyUsed";
 
 /** Store round trips for item ClientTokens run this many at a time. */
 const TOKEN_CONCURRENCY = 16;
-/** Page size when reading a batch's records back on a replay. */
-const READ_PAGE = 100;
+/** Ids per RequestQueue.send: one BatchSendMessage holds 16 messages. */
+const SEND_SLICE = 16;
+/** RequestQueue.send calls in flight at once. */
+const SEND_CONCURRENCY = 8;
 
 export interface AcceptBatchInput {
   requester: Requester;
@@ -87,13 +92,16 @@ export async function acceptBatch(
   const validation = validateBatchRequest(input.body);
   if (!validation.ok) return { kind: "invalid", violations: validation.violations };
   const sub = input.requester.sub;
+  // Each item's canonical JSON is made once: for its own fingerprint and for the batch's.
+  const canonical: string[] = [];
   const items: PlannedItem[] = validation.items.map((validated, index) => {
     const { accountId, request } = splitAccount(validated, deps.serviceAccountId);
+    canonical[index] = canonicalJson({ accountId, request });
     return {
       index,
       accountId,
       request,
-      print: requestFingerprint(accountId, request),
+      print: fingerprintOfCanonical(canonical[index]),
       ...(request.ClientToken !== undefined
         ? { token: keyScope("ClientToken", sub, request.ClientToken) }
         : {}),
@@ -102,7 +110,8 @@ export async function acceptBatch(
   const duplicates = duplicateTokens(items);
   if (duplicates.length > 0) return { kind: "invalid", violations: duplicates };
 
-  const print = fingerprint({ batch: items.map(({ accountId, request }) => ({ accountId, request })) });
+  // = fingerprint({ batch: [{ accountId, request }, ...] }), without one string of every item.
+  const print = fingerprintOfList("batch", canonical);
   const keyScopes =
     input.idempotencyKey === undefined ? [] : [keyScope("Idempotency-Key", sub, input.idempotencyKey)];
   const accepted = (batchId: string, replayed: boolean): AcceptBatchOutcome => {
@@ -123,7 +132,10 @@ export async function acceptBatch(
   const prior = await findPriorRequest(deps.store, keyScopes, print);
   if (prior.kind === "reused") return { kind: "idempotency-key-reused", source: prior.source };
   if (prior.kind === "found") {
-    const existing = await existingIds(deps.store, prior.targetId);
+    // A batch with its header is whole: nothing to write or send.
+    if (await deps.store.getBatch(prior.targetId)) return accepted(prior.targetId, true);
+    const ids = batchRecordIds(prior.targetId, items.length);
+    const existing = new Set((await deps.store.statusesOf(ids)).keys());
     const written = await writeBatch(deps, items, prior.targetId, sub, { resuming: true, existing });
     return written.kind === "invalid" ? written : accepted(prior.targetId, true);
   }
@@ -140,9 +152,9 @@ export async function acceptBatch(
 }
 
 /**
- * Steps 1 (item tokens) to 3 for the records not in `existing`. On a fresh batch `existing` is
- * empty; on a replay it holds what the earlier attempt wrote, as far as the batch index shows it
- * yet (it may lag: rows written but not listed are found by their conditional puts).
+ * Steps 1 (item tokens) to 4 for the records not in `existing`. On a fresh batch `existing` is
+ * empty; on a replay it holds the records the earlier attempt wrote (read by id, so it is exact
+ * but for an attempt still writing beside us: those rows are found by their conditional puts).
  */
 async function writeBatch(
   deps: AcceptDependencies,
@@ -153,7 +165,6 @@ async function writeBatch(
 ): Promise<{ kind: "written" } | { kind: "invalid"; violations: Violation[] }> {
   const ids = batchRecordIds(batchId, items.length);
   const missing = items.filter((_, i) => !existing.has(ids[i] as string));
-  if (missing.length === 0) return { kind: "written" };
   const refused = await claimTokens(deps, missing, ids);
   if (refused.length > 0) return { kind: "invalid", violations: refused };
 
@@ -161,14 +172,16 @@ async function writeBatch(
   const records = missing.map((item) =>
     newPendingRecord(ids[item.index] as string, item.accountId, item.request, submittedBy, now, batchId),
   );
-  const created = await createRecords(deps.store, records, resuming);
-  await enqueue(deps, created, { batchId });
+  const created = records.length > 0 ? await createRecords(deps.store, records, resuming) : [];
+  // `conflict` is a concurrent replay's header for the same batch: the same count and owner.
+  await deps.store.putBatch({ id: batchId, submittedBy, total: items.length, createdAt: now.toISOString() });
+  await enqueueConcurrently(deps, created, batchId);
   deps.logger.info("batch accepted", { batchId, records: created.length, resumed: resuming });
   return { kind: "written" };
 }
 
 /**
- * One BatchWriteRow per 200 records. A replay may race the attempt it resumes; then the batch write
+ * RecordStore.createMany (BatchWriteRow). A replay may race the attempt it resumes; then the batch write
  * fails on rows the other attempt wrote, and the records go one conditional put each, so each is
  * written (and later enqueued) by exactly one of them.
  */
@@ -250,22 +263,45 @@ async function claimTokens(
   return results.filter((violation): violation is Violation => violation !== undefined);
 }
 
-async function existingIds(store: RecordStore, batchId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await store.listByBatch(batchId, { limit: READ_PAGE, ...(cursor ? { cursor } : {}) });
-    for (const record of page.items) ids.add(record.id);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
+/**
+ * Step 4 in slices of {@link SEND_SLICE} ids, {@link SEND_CONCURRENCY} at a time: 500 messages are
+ * 32 BatchSendMessage round trips, which one after another cost more than every write before them.
+ * Slices that fail are logged together; their records stay `pending` for the reconciler.
+ */
+async function enqueueConcurrently(deps: AcceptDependencies, ids: string[], batchId: string): Promise<void> {
+  const slices: string[][] = [];
+  for (let start = 0; start < ids.length; start += SEND_SLICE)
+    slices.push(ids.slice(start, start + SEND_SLICE));
+  const failed: { ids: string[]; error: unknown }[] = [];
+  await mapLimited(
+    slices,
+    async (slice) => {
+      try {
+        await deps.queue.send(slice.map((id) => ({ id })));
+      } catch (error) {
+        failed.push({ ids: slice, error });
+      }
+    },
+    SEND_CONCURRENCY,
+  );
+  if (failed.length === 0) return;
+  const first = failed[0]?.error;
+  deps.logger.warn("records stored but not enqueued; the reconciler will enqueue them", {
+    batchId,
+    records: failed.reduce((sum, f) => sum + f.ids.length, 0),
+    error: first instanceof Error ? first.message : String(first),
+  });
 }
 
-/** `work` over `inputs`, at most TOKEN_CONCURRENCY at a time, results in input order. */
-async function mapLimited<T, R>(inputs: T[], work: (input: T) => Promise<R>): Promise<R[]> {
+/** `work` over `inputs`, at most `concurrency` at a time, results in input order. */
+async function mapLimited<T, R>(
+  inputs: T[],
+  work: (input: T) => Promise<R>,
+  concurrency = TOKEN_CONCURRENCY,
+): Promise<R[]> {
   const results: R[] = new Array(inputs.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(TOKEN_CONCURRENCY, inputs.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(concurrency, inputs.length) }, async () => {
     while (next < inputs.length) {
       const index = next++;
       results[index] = await work(inputs[index] as T);

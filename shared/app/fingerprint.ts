@@ -20,3 +20,22 @@ export function canonicalJson(value: unknown): string {
 export function fingerprint(value: unknown): string {
   return `sha256:${createHash("sha256").update(canonicalJson(value)).digest("hex")}`;
 }
+
+/** The fingerprint of a value whose canonical JSON is already at hand. */
+export function fingerprintOfCanonical(canonical: string): string {
+  return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
+}
+
+/**
+ * `fingerprint({ [key]: list })` from the canonical JSON of each element, hashed piece by piece:
+ * a batch's elements are already in canonical form for their own fingerprints, and joining
+ * megabytes of them into one string only to hash it costs as much again.
+ */
+export function fingerprintOfList(key: string, canonicalElements: readonly string[]): string {
+  const hash = createHash("sha256").update(`{${JSON.stringify(key)}:[`);
+  canonicalElements.forEach((element, i) => {
+    if (i > 0) hash.update(",");
+    hash.update(element);
+  });
+  return `sha256:${hash.update("]}").digest("hex")}`;
+}

@@ -40,12 +40,44 @@ export interface IdempotencyEntry {
 
 export type RecordWrite = "applied" | "conflict";
 
+/**
+ * A batch's own row, written once every item record is: it proves the batch whole and says how
+ * many items it has, so a batch can be read by id (strongly consistent) before the batch index
+ * lists its items. The item record ids follow from the batch id and `total` (ids.batchRecordIds).
+ */
+export interface BatchHeader {
+  id: string;
+  submittedBy: string;
+  total: number;
+  createdAt: string;
+}
+
+/**
+ * Reads by id (`get`, `getMany`, `statusesOf`, `getBatch`, `getIdempotency`) and every write are
+ * strongly consistent. The lists read global secondary indexes, which lag the writes (eventually
+ * consistent, typically well under a second): a record just written may be missing from a list
+ * for a moment, and an index entry may still carry a record's old status. The lists therefore
+ * return each item as the base table has it now and check it against the status filter again, so
+ * an item is never older than the entry that found it and never in a status other than the one
+ * asked for; a page may be shorter than `limit` while more follow. Use cases decide on records
+ * read by id, or on list items only through a conditional write on the status they saw.
+ */
 export interface RecordStore {
   /** Conditional put: the row must not exist. `conflict` when it does. */
   create(record: PipelineRecord): Promise<RecordWrite>;
-  /** Puts many new records (a batch): BatchWriteRow in chunks; every row must not exist. */
+  /**
+   * Puts many new records (a batch): BatchWriteRow in chunks under the service's row and size
+   * limits; every row must not exist.
+   */
   createMany(records: PipelineRecord[]): Promise<void>;
   get(id: string): Promise<PipelineRecord | undefined>;
+  /** Records by id, in the order given; ids without a record are left out. */
+  getMany(ids: readonly string[]): Promise<PipelineRecord[]>;
+  /** The current status of each id that has a record (reads only the status: cheap for counting). */
+  statusesOf(ids: readonly string[]): Promise<Map<string, RecordStatus>>;
+  /** Conditional put of a batch's header; `conflict` when the batch has one. */
+  putBatch(header: BatchHeader): Promise<RecordWrite>;
+  getBatch(batchId: string): Promise<BatchHeader | undefined>;
   /**
    * Writes `next` only if the stored record is still in state `from` and, for a running record,
    * still has `expectedLeaseUntil` (so a worker whose lease was taken over cannot overwrite).

@@ -9,6 +9,11 @@
  * It is safe at any time and beside workers because it never changes a record: it only sends
  * messages, and a message for a record that is being worked on, or is already settled, is a no-op
  * (the worker's claim is a conditional write). A message sent twice costs one wasted read.
+ *
+ * The sweep reads the `by_status` index, which lags the table. It never acts on an index entry:
+ * the store hands back each record as the base table has it now and drops those whose status moved
+ * on, and `stale` judges that record's own `updatedAt` and lease. A record the index does not list
+ * yet is found by a later run. The worker then reads the record by id again before anything.
  */
 import type { PipelineRecord } from "../domain/record";
 import type { Clock, Logger, RecordStore, RequestQueue } from "./ports";

@@ -10,5 +10,5 @@ export interface Requester {
 }
 
 /** Another caller's record is invisible (404, never 403), unless the requester is an admin. */
-export const canSee = (requester: Requester, record: PipelineRecord): boolean =>
+export const canSee = (requester: Requester, record: Pick<PipelineRecord, "submittedBy">): boolean =>
   requester.isAdmin || record.submittedBy === requester.sub;

@@ -3,7 +3,8 @@
  * "Completion events"): one batch over the service account, the two accounts that trust it and an
  * account the service cannot enter, in several regions, through the built bundles; then the
  * `npm run batch` command against the same stack. No faults are on, so exactly one completion
- * event per item is expected (duplicates are possible only under faults).
+ * event per item is expected (duplicates are possible only under faults). The stack's indexes lag
+ * (its default), which a batch read never waits for: it reads the batch by id.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../../local/identities";
+import { $Ecs, ecsClient } from "../integration/ecs/clients";
 import { Caller, type E2eStack, type RecordView, startE2eStack, validRequest } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -167,6 +169,67 @@ describe("a batch over several accounts and regions", () => {
       else expect(event?.error?.code).toBe("NoPermission");
     }
   }, 60_000);
+});
+
+/**
+ * DockerFile-style template text of exactly 16,000 characters (the contract allows 16 KB) in at
+ * most 127 commands (the API's limit).
+ */
+function template16k(label: string): string {
+  const lines: string[] = [];
+  for (let i = 0; lines.join("\n").length < 16_000 - 300; i++) {
+    lines.push(`RUN echo ${label}-${String(i).padStart(3, "0")} ${"x".repeat(130)}`);
+  }
+  const text = `${lines.join("\n")}\nRUN echo ${label}-end `;
+  return text + "y".repeat(16_000 - text.length);
+}
+
+describe("a batch of 200 items with 16,000-character templates", () => {
+  it("is accepted, read whole right after the 202, and every item succeeds with its templates in ECS", async () => {
+    const build = template16k("build");
+    const test = template16k("test");
+    expect([build.length, test.length]).toEqual([16_000, 16_000]);
+    const items = Array.from({ length: 200 }, (_, n) =>
+      validRequest(`large-${n}`, { BuildContent: build, TestContent: test }),
+    );
+    const accepted = await alice.request<{ id: string; total: number; items: { id: string }[] }>(
+      "POST",
+      "/v1/batches",
+      { body: { items } },
+    );
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.total).toBe(200);
+
+    // Right after the 202 the batch index may list none of the items; the batch reads whole.
+    const first = await alice.request<BatchView>("GET", `/v1/batches/${accepted.body.id}?limit=1`);
+    expect(first.status).toBe(200);
+    expect(first.body.total).toBe(200);
+    expect(Object.values(first.body.counts).reduce((a, b) => a + b, 0)).toBe(200);
+
+    const batch = await waitForBatch(alice, accepted.body.id, 150_000);
+    expect(batch.done).toBe(true);
+    expect(batch.counts).toEqual({ pending: 0, running: 0, succeeded: 200, failed: 0, cancelled: 0 });
+    expect(batch.items.map((i) => i.id)).toEqual(accepted.body.items.map((i) => i.id));
+    const pipelines = e2e.stack.control.pipelines();
+    for (const item of batch.items) {
+      expect(pipelines.filter((p) => p.clientToken === item.clientToken)).toEqual([
+        expect.objectContaining({ imagePipelineId: item.imagePipelineId }),
+      ]);
+    }
+    // What ECS holds, asked through the ECS SDK: the templates arrived whole.
+    const ecs = ecsClient(Number(new URL(e2e.stack.info.emulators.ecs).port));
+    for (const item of [batch.items[0], batch.items[199]]) {
+      const described = await ecs.describeImagePipelines(
+        new $Ecs.DescribeImagePipelinesRequest({
+          regionId: "cn-hangzhou",
+          imagePipelineId: [item?.imagePipelineId ?? ""],
+        }),
+      );
+      expect(described.body?.imagePipeline?.imagePipelineSet).toEqual([
+        expect.objectContaining({ buildContent: build, testContent: test }),
+      ]);
+    }
+  }, 180_000);
 });
 
 /** Runs `npm run batch -- FILE` as a person would (tsx in a child process); answers the exit code and output. */

@@ -2,6 +2,10 @@
  * What the end-to-end files share: the real bundles built once per file into a temporary dist/, a
  * stack started on free ports, a small HTTP client that signs in with dev tokens, and bounded
  * polling for records to become terminal.
+ *
+ * The stack's Tablestore indexes lag writes as the service's do (the stack's default `indexLagMs`,
+ * random up to 1 s): a list read right after a write may not show it yet (docs/http-api.md), so
+ * tests that read lists wait for what they expect with {@link eventually}, never assume it.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -50,6 +54,23 @@ export async function startE2eStack(options: StackOptions = {}): Promise<E2eStac
       await rm(dist, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Reads until `ok` holds or `timeoutMs` passed, and answers the last value read either way: the
+ * test asserts on it, so a timeout fails with what was seen last.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export interface ApiResponse<T = Record<string, unknown>> {

@@ -3,7 +3,7 @@
  * runtime, the real SDKs against the emulators, the queue trigger driving the worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Caller, type E2eStack, type RecordView, startE2eStack, validRequest } from "./harness";
+import { Caller, type E2eStack, eventually, type RecordView, startE2eStack, validRequest } from "./harness";
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -87,6 +87,8 @@ describe("invalid requests", () => {
   it("stores and enqueues nothing for a rejected request", async () => {
     const before = e2e.stack.control.calls().createImagePipeline.received;
     await alice.submit(validRequest("e2e-invalid", { SystemDiskSize: 10 }));
+    // Lists read indexes that lag writes: once they have caught up, any record would be listed.
+    await e2e.stack.control.tablestore.settleIndexes();
     const list = await alice.request<{ items: RecordView[] }>("GET", "/v1/pipelines?limit=100");
     expect(list.body.items.some((r) => JSON.stringify(r).includes('"SystemDiskSize":10'))).toBe(false);
     expect(e2e.stack.control.calls().createImagePipeline.received).toBe(before);
@@ -178,6 +180,12 @@ describe("listing", () => {
     const carol = new Caller(e2e.stack, "carol");
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await carol.submit(validRequest(`e2e-list-${i}`))).body.id);
+    // The list is eventually consistent (docs/http-api.md): wait until the index shows all five.
+    const listed = await eventually(
+      () => carol.request<{ items: RecordView[] }>("GET", "/v1/pipelines?limit=100"),
+      (res) => res.body.items.length === ids.length,
+    );
+    expect(listed.body.items.map((r) => r.id)).toEqual([...ids].reverse());
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;

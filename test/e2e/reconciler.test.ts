@@ -18,7 +18,7 @@ import { newPendingRecord } from "../../shared/app/accept-request";
 import { newRecordId } from "../../shared/app/ids";
 import type { PipelineRecord } from "../../shared/domain/record";
 import { validatePipelineRequest } from "../../shared/domain/request/validate";
-import { Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
+import { Caller, type E2eStack, eventually, startE2eStack, validRequest } from "./harness";
 
 /** Long enough for a claim, one ECS call and a write; short so a dead worker's lease runs out soon. */
 const WORKER_TIMEOUT_SECONDS = 4;
@@ -186,9 +186,18 @@ describe("the control routes", () => {
     let record: PipelineRecord;
     try {
       record = await writePendingRecord("reconcile-now", new Date(Date.now() - 10 * 60_000));
-      const res = await fetch(`${e2e.stack.url}/_local/reconcile`, { method: "POST" });
+      // The reconciler finds records through the by_status index, which lags the write: a run
+      // right after it may not see the record yet; a later one does.
+      const id = record.id;
+      const { res, run } = await eventually(
+        async () => {
+          const res = await fetch(`${e2e.stack.url}/_local/reconcile`, { method: "POST" });
+          const run = (await res.json()) as { ok: boolean; report?: { requeuedPending: string[] } };
+          return { res, run };
+        },
+        ({ run }) => run.report?.requeuedPending.includes(id) === true,
+      );
       expect(res.status).toBe(200);
-      const run = (await res.json()) as { ok: boolean; report?: { requeuedPending: string[] } };
       expect(run).toMatchObject({
         ok: true,
         report: { requeuedExpired: expect.any(Array), truncated: false },

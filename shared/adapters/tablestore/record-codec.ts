@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import TableStore from "tablestore";
-import type { IdempotencyEntry } from "../../app/ports";
+import type { BatchHeader, IdempotencyEntry } from "../../app/ports";
 import {
   type PipelineRecord,
   RECORD_STATUSES,
@@ -15,7 +15,7 @@ import {
   type RecordStatus,
 } from "../../domain/record";
 import type { PipelineRequest } from "../../domain/request/normalize";
-import { IDEMPOTENCY_KEY_PREFIX, PRIMARY_KEY, RECORD_ID_PATTERN } from "./table-schema";
+import { BATCH_KEY_PREFIX, IDEMPOTENCY_KEY_PREFIX, PRIMARY_KEY, RECORD_ID_PATTERN } from "./table-schema";
 
 /** A row that does not hold what this module wrote, or a cursor this store did not hand out. */
 export class RecordCodecError extends Error {
@@ -176,6 +176,62 @@ export function idempotencyFromRow(row: TableStore.Row, scope: string): Idempote
     fingerprint: text(cells, "idemFingerprint", scope),
     createdAt: text(cells, "idemCreatedAt", scope),
   };
+}
+
+export function batchKey(batchId: string): TableStore.PrimaryKeyInput {
+  return [{ [PRIMARY_KEY]: BATCH_KEY_PREFIX + requireRecordId(batchId) }];
+}
+
+/** Column names of their own (as for idempotency entries), so no index ever lists a header. */
+export function batchColumns(header: BatchHeader): TableStore.AttributeInput {
+  return [
+    { batchSubmittedBy: header.submittedBy },
+    { batchTotal: TableStore.Long.fromNumber(header.total) },
+    { batchCreatedAt: requireIsoTime("createdAt", header.createdAt) },
+  ];
+}
+
+export function batchFromRow(row: TableStore.Row, batchId: string): BatchHeader | undefined {
+  if (!row.attributes?.length) return undefined;
+  const cells = cellsOf(row);
+  return {
+    id: batchId,
+    submittedBy: text(cells, "batchSubmittedBy", batchId),
+    total: integer(cells, "batchTotal", batchId),
+    createdAt: text(cells, "batchCreatedAt", batchId),
+  };
+}
+
+/**
+ * Bytes a cell costs on top of its name and value in a row as the SDK encodes it (PlainBuffer:
+ * tags, lengths, type, checksum; about 14), rounded up.
+ */
+const CELL_OVERHEAD_BYTES = 16;
+
+function valueBytes(value: TableStore.ColumnValue | TableStore.PrimaryKeyValue): number {
+  if (typeof value === "string") return Buffer.byteLength(value, "utf8");
+  if (Buffer.isBuffer(value)) return value.length;
+  if (typeof value === "boolean") return 1;
+  return 8; // INTEGER and DOUBLE (and the INF_MIN/INF_MAX markers, which writes never carry).
+}
+
+/**
+ * What one row adds to a write request, by the service's data-size rule (column names plus
+ * values; a string counts its UTF-8 bytes) plus the encoding's per-cell overhead, so a sum of
+ * these is never below the size the service checks against its 4 MB limit.
+ */
+export function rowWriteBytes(
+  primaryKey: TableStore.PrimaryKeyInput,
+  attributeColumns: TableStore.AttributeInput,
+): number {
+  let bytes = 0;
+  for (const cell of [...primaryKey, ...attributeColumns]) {
+    for (const [name, value] of Object.entries(cell)) {
+      if (name === "timestamp") continue;
+      bytes += Buffer.byteLength(name, "utf8") + valueBytes(value) + CELL_OVERHEAD_BYTES;
+    }
+  }
+  return bytes;
 }
 
 const CURSOR_VERSION = 1;

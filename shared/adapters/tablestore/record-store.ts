@@ -19,11 +19,21 @@
  * more pages follow.
  */
 import TableStore from "tablestore";
-import type { IdempotencyEntry, ListOptions, Page, RecordStore, RecordWrite } from "../../app/ports";
-import type { PipelineRecord, RecordStatus } from "../../domain/record";
+import type {
+  BatchHeader,
+  IdempotencyEntry,
+  ListOptions,
+  Page,
+  RecordStore,
+  RecordWrite,
+} from "../../app/ports";
+import { type PipelineRecord, RECORD_STATUSES, type RecordStatus } from "../../domain/record";
 import { createTablestoreClient, type TablestoreClientOptions } from "./client";
 import { TablestoreError, toTablestoreError } from "./errors";
 import {
+  batchColumns,
+  batchFromRow,
+  batchKey,
   decodeCursor,
   encodeCursor,
   idempotencyColumns,
@@ -34,6 +44,7 @@ import {
   recordFromRow,
   recordKey,
   requireRecordId,
+  rowWriteBytes,
 } from "./record-codec";
 import {
   INDEXES,
@@ -45,10 +56,24 @@ import {
   RECORD_KEY_LOW,
 } from "./table-schema";
 
-/** BatchWriteRow takes at most 200 rows (reference/tablestore.md §5.2). */
+/** BatchWriteRow takes at most 200 rows and 4 MB of row data (records-table.md, "Limits"). */
 export const BATCH_WRITE_MAX_ROWS = 200;
+/**
+ * What one BatchWriteRow of ours may carry, by {@link rowWriteBytes}: 3 MiB, a quarter under the
+ * service's 4 MB of row data (and well under its 5 MB request body), so the estimate's error and
+ * the request's own framing never reach the limit. 200 records of 33 KB (16 KB templates) are
+ * ~6.6 MB: three calls, not one.
+ */
+export const BATCH_WRITE_MAX_BYTES = 3 * 1024 * 1024;
 /** BatchGetRow takes at most 100 rows. */
 const BATCH_GET_MAX_ROWS = 100;
+/**
+ * BatchWriteRow calls of one createMany in flight at once: a 500-record batch is 3 calls, whose
+ * round trips then overlap instead of adding up.
+ */
+const WRITE_CONCURRENCY = 4;
+/** BatchGetRow calls of one read in flight at once: counting a 500-item batch is 5 calls. */
+const READ_CONCURRENCY = 4;
 /** Further BatchWriteRow rounds for rows that failed with a retryable per-row error. */
 const ROW_RETRIES = 3;
 
@@ -110,8 +135,8 @@ export class TablestoreRecordStore implements RecordStore {
 
   /** PutRow that requires the row not to exist: `conflict` when it does. */
   private async putIfAbsent(
-    primaryKey: ReturnType<typeof recordKey>,
-    attributeColumns: ReturnType<typeof recordColumns>,
+    primaryKey: TableStore.PrimaryKeyInput,
+    attributeColumns: TableStore.AttributeInput,
   ): Promise<RecordWrite> {
     try {
       await this.client.putRow({
@@ -160,34 +185,26 @@ export class TablestoreRecordStore implements RecordStore {
   }
 
   /**
-   * BatchWriteRow in chunks of {@link BATCH_WRITE_MAX_ROWS}. The batch is not atomic: rows that
-   * failed with a retryable error are sent again (alone) a few times; a row that already exists,
-   * or any row still failing, makes this throw a TablestoreError naming how many rows failed.
+   * BatchWriteRow in chunks of at most {@link BATCH_WRITE_MAX_ROWS} rows and
+   * {@link BATCH_WRITE_MAX_BYTES}, {@link WRITE_CONCURRENCY} chunks at a time. The batch is not
+   * atomic: rows that failed with a retryable error are sent again (alone) a few times; a row that
+   * already exists, or any row still failing, makes this throw a TablestoreError naming how many
+   * rows failed, once every chunk has settled (so nothing is still being written when it throws).
    */
   async createMany(records: PipelineRecord[]): Promise<void> {
-    for (const record of records) requireRecordId(record.id);
-    for (let start = 0; start < records.length; start += BATCH_WRITE_MAX_ROWS) {
-      await this.writeChunk(records.slice(start, start + BATCH_WRITE_MAX_ROWS));
-    }
+    const chunks = chunkRows(records.map((record) => toNewRow(record)));
+    await inLanes(chunks, WRITE_CONCURRENCY, (chunk) => this.writeChunk(chunk));
   }
 
-  private async writeChunk(chunk: PipelineRecord[]): Promise<void> {
+  private async writeChunk(chunk: NewRow[]): Promise<void> {
     let pending = chunk;
     for (let round = 0; ; round++) {
-      const response = await this.client.batchWriteRow({
-        tables: [
-          {
-            tableName: this.table,
-            rows: pending.map((record) => ({
-              type: "PUT" as const,
-              primaryKey: recordKey(record.id),
-              attributeColumns: recordColumns(record),
-              condition: notExisting(),
-            })),
-          },
-        ],
-      });
-      const failed: { record: PipelineRecord; error: TablestoreError }[] = [];
+      const response = await this.sendChunk(pending, round);
+      if (!response) {
+        await sleep(Math.random() * this.rowRetryBaseDelayMs * 2 ** round);
+        continue;
+      }
+      const failed: { record: NewRow; error: TablestoreError }[] = [];
       pending.forEach((record, i) => {
         const result = response.tables[i];
         if (result?.isOk) return;
@@ -219,6 +236,71 @@ export class TablestoreRecordStore implements RecordStore {
       await sleep(Math.random() * this.rowRetryBaseDelayMs * 2 ** round);
       pending = stillFailing.map((f) => f.record);
     }
+  }
+
+  /**
+   * One BatchWriteRow of `rows`; undefined when the call failed with an unknown outcome (the
+   * connection broke, a timeout, a 5xx) and may be sent again: the client does not retry such a
+   * write, but these rows can be, since a row that did land fails its condition on the next round
+   * and is recognised as ours by its client token. Throws when rounds are used up or the failure
+   * is final.
+   */
+  private async sendChunk(
+    rows: NewRow[],
+    round: number,
+  ): Promise<TableStore.BatchWriteRowResult | undefined> {
+    try {
+      return await this.client.batchWriteRow({
+        tables: [
+          {
+            tableName: this.table,
+            rows: rows.map((row) => ({
+              type: "PUT" as const,
+              primaryKey: row.primaryKey,
+              attributeColumns: row.attributeColumns,
+              condition: notExisting(),
+            })),
+          },
+        ],
+      });
+    } catch (err) {
+      const error = toTablestoreError(err);
+      if (round >= ROW_RETRIES || !error.retryable) throw error;
+      return undefined;
+    }
+  }
+
+  /** Records by id with BatchGetRow, 100 a call, in the order given; missing ids left out. */
+  async getMany(ids: readonly string[]): Promise<PipelineRecord[]> {
+    const rows = await this.readRows(ids);
+    return ids
+      .map((id) => rows.get(id))
+      .map((row) => (row ? recordFromRow(row) : undefined))
+      .filter((r): r is PipelineRecord => r !== undefined);
+  }
+
+  /** BatchGetRow of the `status` column only: a 500-item batch costs 5 small calls. */
+  async statusesOf(ids: readonly string[]): Promise<Map<string, RecordStatus>> {
+    const rows = await this.readRows(ids, ["status"]);
+    const statuses = new Map<string, RecordStatus>();
+    for (const [id, row] of rows) {
+      const status = row.attributes?.find((a) => a.columnName === "status")?.columnValue;
+      if (typeof status !== "string" || !(RECORD_STATUSES as readonly string[]).includes(status)) {
+        throw new RecordCodecError("CorruptRecord", `record ${id}: status is ${String(status)}`);
+      }
+      statuses.set(id, status as RecordStatus);
+    }
+    return statuses;
+  }
+
+  async putBatch(header: BatchHeader): Promise<RecordWrite> {
+    return this.putIfAbsent(batchKey(header.id), batchColumns(header));
+  }
+
+  async getBatch(batchId: string): Promise<BatchHeader | undefined> {
+    if (!RECORD_ID_PATTERN.test(batchId)) return undefined;
+    const { row } = await this.client.getRow({ tableName: this.table, primaryKey: batchKey(batchId) });
+    return batchFromRow(row, batchId);
   }
 
   async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {
@@ -345,11 +427,30 @@ export class TablestoreRecordStore implements RecordStore {
 
   /** The records behind index entries, in the entries' order, as the base table has them now. */
   private async fetch(ids: string[], status: RecordStatus | undefined): Promise<PipelineRecord[]> {
-    const byId = new Map<string, PipelineRecord>();
-    for (let start = 0; start < ids.length; start += BATCH_GET_MAX_ROWS) {
-      const chunk = ids.slice(start, start + BATCH_GET_MAX_ROWS);
+    const records = await this.getMany(ids);
+    return records.filter((r) => status === undefined || r.status === status);
+  }
+
+  /**
+   * The rows of the ids that exist (ULIDs only), by id, with BatchGetRow, 100 a call; with
+   * `columns`, only those columns. A row the service could not read fails the whole read.
+   */
+  private async readRows(ids: readonly string[], columns?: string[]): Promise<Map<string, TableStore.Row>> {
+    const rows = new Map<string, TableStore.Row>();
+    const keys = ids.filter((id) => RECORD_ID_PATTERN.test(id));
+    const chunks: string[][] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_MAX_ROWS) {
+      chunks.push(keys.slice(start, start + BATCH_GET_MAX_ROWS));
+    }
+    await inLanes(chunks, READ_CONCURRENCY, async (chunk) => {
       const response = await this.client.batchGetRow({
-        tables: [{ tableName: this.table, primaryKey: chunk.map(recordKey) }],
+        tables: [
+          {
+            tableName: this.table,
+            primaryKey: chunk.map(recordKey),
+            ...(columns ? { columnsToGet: columns } : {}),
+          },
+        ],
       });
       for (const result of response.tables[0] ?? []) {
         if (!result.isOk) {
@@ -360,15 +461,84 @@ export class TablestoreRecordStore implements RecordStore {
             response.RequestId,
           );
         }
-        const record = recordFromRow({
-          primaryKey: result.primaryKey ?? [],
-          attributes: result.attributes ?? [],
-        });
-        if (record) byId.set(record.id, record);
+        const id = result.primaryKey?.find((c) => c.name === PRIMARY_KEY)?.value;
+        if (typeof id === "string" && result.attributes?.length) {
+          rows.set(id, { primaryKey: result.primaryKey ?? [], attributes: result.attributes });
+        }
+      }
+    });
+    return rows;
+  }
+}
+
+/**
+ * `work` on every input, `lanes` at a time; after a failure no further input is started. Throws
+ * the first failure once every lane has stopped, so no call of ours is still in flight when the
+ * caller hears of it.
+ */
+async function inLanes<T>(
+  inputs: readonly T[],
+  lanes: number,
+  work: (input: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const running = Array.from({ length: Math.min(lanes, inputs.length) }, async () => {
+    while (next < inputs.length && !failed) {
+      try {
+        await work(inputs[next++]!);
+      } catch (error) {
+        failed = true;
+        throw error;
       }
     }
-    return ids
-      .map((id) => byId.get(id))
-      .filter((r): r is PipelineRecord => r !== undefined && (status === undefined || r.status === status));
+  });
+  const failure = (await Promise.allSettled(running)).find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
+
+/** A record as one BatchWriteRow row, with what it adds to the request. */
+interface NewRow {
+  id: string;
+  clientToken: string;
+  primaryKey: TableStore.PrimaryKeyInput;
+  attributeColumns: TableStore.AttributeInput;
+  bytes: number;
+}
+
+function toNewRow(record: PipelineRecord): NewRow {
+  const primaryKey = recordKey(requireRecordId(record.id));
+  const attributeColumns = recordColumns(record);
+  return {
+    id: record.id,
+    clientToken: record.clientToken,
+    primaryKey,
+    attributeColumns,
+    bytes: rowWriteBytes(primaryKey, attributeColumns),
+  };
+}
+
+/**
+ * Rows in order, cut into BatchWriteRow calls of at most {@link BATCH_WRITE_MAX_ROWS} rows and
+ * {@link BATCH_WRITE_MAX_BYTES}. A row over the byte budget alone still goes, alone (the service
+ * then judges it; a record is far smaller).
+ */
+export function chunkRows<T extends { bytes: number }>(rows: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (
+      current.length > 0 &&
+      (current.length >= BATCH_WRITE_MAX_ROWS || bytes + row.bytes > BATCH_WRITE_MAX_BYTES)
+    ) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += row.bytes;
   }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -4,15 +4,16 @@
  * consistency rules are explained in ./records-table.md.
  *
  * - Primary key `id` (STRING). A record's row has its ULID as `id`; an idempotency entry's row has
- *   `idem:<sha256 of the scope>`. ULIDs start with 0-7 and idempotency keys with a lower-case
- *   letter, so the two never collide and a range over the ULID key space never meets an entry.
+ *   `idem:<sha256 of the scope>`, a batch header's `batch:<batch id>`. ULIDs start with 0-7 and
+ *   the others with a lower-case letter, so none collide and a range over the ULID key space
+ *   never meets an entry or a header.
  * - Times are `Date#toISOString()` strings (fixed width, UTC), whose text order is time order,
  *   so they serve as index keys without a second, numeric copy.
  * - The indexes hold keys only (plus `status` where a list filters on it); list reads fetch the
  *   rows themselves from the base table, which is strongly consistent.
  * - Indexes are sparse: a row without an index's key column is not in it. Idempotency rows use
- *   their own column names, so no index ever lists them; records without a batch are not in
- *   `by_batch`.
+ *   their own column names, and so do batch headers, so no index ever lists them; records without
+ *   a batch are not in `by_batch`.
  */
 import TableStore from "tablestore";
 
@@ -25,6 +26,8 @@ export const RECORD_KEY_LOW = "0";
 export const RECORD_KEY_HIGH = "8";
 
 export const IDEMPOTENCY_KEY_PREFIX = "idem:";
+/** A batch header's row: `batch:` + the batch id; above the ULID key space, below `idem:`. */
+export const BATCH_KEY_PREFIX = "batch:";
 
 export const INDEXES = {
   /** The caller's records, newest first: read BACKWARD. */

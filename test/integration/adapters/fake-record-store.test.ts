@@ -2,4 +2,13 @@
 import { InMemoryRecordStore } from "../../unit/app/fakes";
 import { recordStoreContract } from "./record-store-contract";
 
-recordStoreContract("in-memory fake", async () => new InMemoryRecordStore());
+let store: InMemoryRecordStore;
+
+recordStoreContract(
+  "in-memory fake",
+  async () => {
+    store = new InMemoryRecordStore();
+    return store;
+  },
+  () => ({ hold: () => store.holdIndexes(), settle: () => store.settleIndexes() }),
+);

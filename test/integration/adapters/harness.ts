@@ -7,14 +7,19 @@ import {
   LOCAL_TABLESTORE_INSTANCE,
 } from "../../../local/identities";
 import { start as startMns } from "../../../local/mns/index";
-import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
+import {
+  type IndexLag,
+  type RunningTablestore,
+  start as startTablestore,
+} from "../../../local/tablestore/index";
 import { createMnsClient, type MnsSdkClient } from "../../../shared/adapters/mns/index";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/index";
 
 export type RunningMns = Awaited<ReturnType<typeof startMns>>;
 
-export function startTablestoreEmulator(): Promise<RunningTablestore> {
-  return startTablestore({ port: 0 });
+/** `indexLagMs`: the emulator's global-index lag (default 0: indexes follow writes at once). */
+export function startTablestoreEmulator(options: { indexLagMs?: IndexLag } = {}): Promise<RunningTablestore> {
+  return startTablestore({ port: 0, ...options });
 }
 
 export function startMnsEmulator(): Promise<RunningMns> {

@@ -1,7 +1,8 @@
 /**
  * The RecordStore port's behaviour as one suite, run against the Tablestore adapter (through the
  * real SDK and the emulator) and against the in-memory fake the unit tests use, so the two cannot
- * drift apart.
+ * drift apart. With `indexes`, the suite also holds the global secondary indexes back (the
+ * emulator's index lag, the fake's model of it) to check what the port promises while they lag.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ListOptions, Page, RecordStore } from "../../../shared/app/ports";
@@ -57,7 +58,29 @@ export async function allPages(
   return { pages, ids: pages.flat().map((r) => r.id) };
 }
 
-export function recordStoreContract(name: string, makeStore: () => Promise<RecordStore>): void {
+/** Holds a store's indexes back (writes stop reaching them) and lets them catch up. */
+export interface IndexLagControl {
+  hold(): void | Promise<void>;
+  settle(): void | Promise<void>;
+}
+
+/** Two 16,000-character templates: the largest request the contract allows, ~33 KB a record. */
+export function largeRequest(name: string): PipelineRecord["request"] {
+  return {
+    RegionId: "cn-hangzhou",
+    BaseImageType: "IMAGE",
+    BaseImage: "m-abc",
+    Name: name,
+    BuildContent: `RUN echo ${"b".repeat(16_000 - 9)}`,
+    TestContent: `RUN echo ${"t".repeat(16_000 - 9)}`,
+  } as PipelineRecord["request"];
+}
+
+export function recordStoreContract(
+  name: string,
+  makeStore: () => Promise<RecordStore>,
+  indexes?: () => IndexLagControl,
+): void {
   describe(`RecordStore contract: ${name}`, () => {
     let store: RecordStore;
     beforeEach(async () => {
@@ -231,6 +254,99 @@ export function recordStoreContract(name: string, makeStore: () => Promise<Recor
 
       await expect(store.createMany([makeRecord(0), records[10]!])).rejects.toThrow();
     });
+
+    it("creates 200 records of 33 KB each, more than one BatchWriteRow holds, and reads them back", async () => {
+      const records = Array.from({ length: 200 }, (_, i) =>
+        makeRecord(i, { submittedBy: "gail", request: largeRequest(`large-${i}`) }),
+      );
+      await store.createMany(records);
+      const read = await store.getMany(records.map((r) => r.id));
+      expect(read.map((r) => r.id)).toEqual(records.map((r) => r.id));
+      expect(read[199]).toEqual(records[199]);
+    });
+
+    it("reads records and statuses by id, in the order asked, leaving out ids without a record", async () => {
+      const [a, b, c] = [makeRecord(0), makeRecord(1, { status: "cancelled" }), makeRecord(2)];
+      await store.create(a!);
+      await store.create(b!);
+      expect((await store.getMany([b!.id, c!.id, a!.id, "idem:x"])).map((r) => r.id)).toEqual([b!.id, a!.id]);
+      expect(await store.getMany([b!.id])).toEqual([b]);
+      expect(await store.statusesOf([a!.id, b!.id, c!.id])).toEqual(
+        new Map([
+          [a!.id, "pending"],
+          [b!.id, "cancelled"],
+        ]),
+      );
+      expect(await store.getMany([])).toEqual([]);
+    });
+
+    it("keeps one batch header per batch, and never lists it as a record", async () => {
+      const batchId = ulidAt(BASE_MS, 777);
+      const header = {
+        id: batchId,
+        submittedBy: "hana",
+        total: 500,
+        createdAt: new Date(BASE_MS).toISOString(),
+      };
+      expect(await store.getBatch(batchId)).toBeUndefined();
+      expect(await store.putBatch(header)).toBe("applied");
+      expect(await store.putBatch({ ...header, total: 1 })).toBe("conflict");
+      expect(await store.getBatch(batchId)).toEqual(header);
+      expect(await store.getBatch(ulidAt(BASE_MS, 778))).toBeUndefined();
+      expect((await store.listAll({ limit: 10 })).items).toEqual([]);
+      expect((await store.listBySubmitter("hana", { limit: 10 })).items).toEqual([]);
+      expect((await store.listByBatch(batchId, { limit: 10 })).items).toEqual([]);
+      expect((await store.listByStatus("pending", { limit: 10 })).items).toEqual([]);
+    });
+
+    if (indexes) {
+      describe("while the indexes lag", () => {
+        let lag: IndexLagControl;
+        beforeEach(() => {
+          lag = indexes();
+        });
+
+        it("reads a record just written by id but lists it only once the indexes catch up", async () => {
+          const batchId = ulidAt(BASE_MS, 888);
+          await lag.hold();
+          const records = [
+            makeRecord(0, { submittedBy: "ivy", batchId }),
+            makeRecord(1, { submittedBy: "ivy", batchId }),
+          ];
+          await store.createMany(records);
+          expect(await store.get(records[0]!.id)).toEqual(records[0]);
+          expect((await store.statusesOf(records.map((r) => r.id))).size).toBe(2);
+          expect((await store.listBySubmitter("ivy", { limit: 10 })).items).toEqual([]);
+          expect((await store.listByBatch(batchId, { limit: 10 })).items).toEqual([]);
+          // The base table itself does not lag.
+          expect((await store.listAll({ limit: 10 })).items.map((r) => r.id)).toEqual(
+            records.map((r) => r.id).reverse(),
+          );
+          await lag.settle();
+          expect((await store.listByBatch(batchId, { limit: 10 })).items).toEqual(records);
+        });
+
+        it("lists an item as the table has it now, and drops it from a status it has left", async () => {
+          const record = makeRecord(0, { submittedBy: "jon" });
+          await store.create(record);
+          await lag.settle();
+          await lag.hold();
+          const cancelled = {
+            ...record,
+            status: "cancelled" as const,
+            updatedAt: new Date(BASE_MS + 5).toISOString(),
+          };
+          expect(await store.update(cancelled, { from: "pending" })).toBe("applied");
+          expect((await store.listBySubmitter("jon", { limit: 10 })).items).toEqual([cancelled]);
+          expect((await store.listBySubmitter("jon", { limit: 10, status: "pending" })).items).toEqual([]);
+          expect((await store.listByStatus("pending", { limit: 10 })).items).toEqual([]);
+          await lag.settle();
+          expect((await store.listBySubmitter("jon", { limit: 10, status: "cancelled" })).items).toEqual([
+            cancelled,
+          ]);
+        });
+      });
+    }
 
     it("keeps one idempotency entry per scope", async () => {
       const entry = {

@@ -2,7 +2,11 @@
 import TableStore from "tablestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
-import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
+import {
+  BATCH_WRITE_MAX_BYTES,
+  BATCH_WRITE_MAX_ROWS,
+  TablestoreRecordStore,
+} from "../../../shared/adapters/tablestore/record-store";
 import {
   INDEXES,
   type IndexName,
@@ -10,7 +14,7 @@ import {
   recordsTableDefinition,
 } from "../../../shared/adapters/tablestore/table-schema";
 import { startTablestoreEmulator, tablestoreClient } from "./harness";
-import { makeRecord, recordStoreContract } from "./record-store-contract";
+import { largeRequest, makeRecord, recordStoreContract } from "./record-store-contract";
 
 const TABLE = "records";
 let emulator: RunningTablestore;
@@ -25,12 +29,22 @@ afterAll(async () => {
 });
 
 async function freshStore(): Promise<TablestoreRecordStore> {
+  emulator.control.setIndexLag(0);
   emulator.control.reset();
   await client.createTable(recordsTableDefinition(TABLE));
   return new TablestoreRecordStore({ client, table: TABLE, rowRetryBaseDelayMs: 1 });
 }
 
-recordStoreContract("Tablestore adapter", freshStore);
+/** Held: index changes wait 2.5 s, far longer than the reads that follow a write take. */
+const HOLD_MS = 2_500;
+
+recordStoreContract("Tablestore adapter", freshStore, () => ({
+  hold: () => emulator.control.setIndexLag(HOLD_MS),
+  settle: async () => {
+    emulator.control.setIndexLag(0);
+    await emulator.control.settleIndexes();
+  },
+}));
 
 describe("TablestoreRecordStore on the wire", () => {
   it("writes 450 records in three BatchWriteRow calls and lists them through the index and BatchGetRow", async () => {
@@ -44,6 +58,71 @@ describe("TablestoreRecordStore on the wire", () => {
     expect(page.items).toHaveLength(100);
     const afterList = emulator.control.calls();
     expect(afterList.BatchGetRow - afterWrite.BatchGetRow).toBe(1);
+  });
+
+  it("splits 200 records of 33 KB by size: every BatchWriteRow under 4 MB as the SDK encodes it", async () => {
+    const store = await freshStore();
+    // What each BatchWriteRow carried, measured as the SDK encodes the rows (PlainBuffer).
+    const sent: { rows: number; bytes: number }[] = [];
+    const batchWriteRow = client.batchWriteRow.bind(client);
+    client.batchWriteRow = (params) => {
+      const rows = params.tables.flatMap((t) => t.rows);
+      const bytes = rows.reduce(
+        (sum, row) =>
+          sum +
+          TableStore.PlainBufferBuilder.serializeForPutRow(
+            row.primaryKey,
+            row.type === "PUT" ? row.attributeColumns : [],
+          ).length,
+        0,
+      );
+      sent.push({ rows: rows.length, bytes });
+      return batchWriteRow(params);
+    };
+    try {
+      const records = Array.from({ length: 200 }, (_, i) =>
+        makeRecord(i, { submittedBy: "kim", request: largeRequest(`large-${i}`) }),
+      );
+      await store.createMany(records);
+      // ~6.6 MB in all: a split by rows alone (one call of 200) would send it in one request.
+      expect(sent.reduce((sum, call) => sum + call.bytes, 0)).toBeGreaterThan(6_000_000);
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      for (const call of sent) {
+        expect(call.rows).toBeLessThanOrEqual(BATCH_WRITE_MAX_ROWS);
+        expect(call.bytes).toBeLessThanOrEqual(BATCH_WRITE_MAX_BYTES);
+      }
+      expect(sent.reduce((sum, call) => sum + call.rows, 0)).toBe(200);
+      expect(await store.get(records[199]!.id)).toEqual(records[199]);
+    } finally {
+      client.batchWriteRow = batchWriteRow;
+    }
+  });
+
+  it("sends a chunk again when its answer was lost after it was applied, and counts the rows as written", async () => {
+    const store = await freshStore();
+    const batchWriteRow = client.batchWriteRow.bind(client);
+    let calls = 0;
+    // The first call reaches the service and is applied, but its answer is lost (as on a broken
+    // connection); the store cannot know which rows landed.
+    client.batchWriteRow = async (params) => {
+      calls++;
+      const answer = await batchWriteRow(params);
+      if (calls === 1) throw Object.assign(new Error("write EPIPE"), { code: "NetworkingError" });
+      return answer;
+    };
+    try {
+      const records = Array.from({ length: 3 }, (_, i) => makeRecord(i, { submittedBy: "lee" }));
+      await store.createMany(records);
+      expect(calls).toBe(2);
+      expect(await store.getMany(records.map((r) => r.id))).toEqual(records);
+      // A row that existed before, under another client token, is still a conflict.
+      calls = 10;
+      await expect(store.createMany([{ ...records[0]!, clientToken: "other" }])).rejects.toMatchObject({
+        code: "OTSConditionCheckFail",
+      });
+    } finally {
+      client.batchWriteRow = batchWriteRow;
+    }
   });
 
   it("gets a batch through while the service is busy every other request", async () => {

@@ -1,6 +1,7 @@
 /**
  * POST /v1/batches and GET /v1/batches/{id} over HTTP, through the real handlers and the real
  * Tablestore and MNS adapters against their emulators, counting the calls each emulator received.
+ * The emulator's global indexes lag as the service's do (0-1 s per change, as `npm start`).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TRUSTING_ACCOUNT_IDS } from "../../../local/identities";
@@ -11,7 +12,7 @@ let token: string;
 let bobToken: string;
 
 beforeAll(async () => {
-  service = await startBatchService();
+  service = await startBatchService({ indexLagMs: [0, 1_000] });
   token = await service.kit.sign({ sub: "alice", scope: "pipelines:write pipelines:read" });
   bobToken = await service.kit.sign({ sub: "bob", scope: "pipelines:write pipelines:read" });
 });
@@ -29,8 +30,8 @@ const item = (n: number) => ({
   BuildContent: "RUN yum install -y nginx",
 });
 
-async function post(body: unknown, headers: Record<string, string> = {}, bearer = token) {
-  const response = await fetch(`${service.url}/v1/batches`, {
+async function post(body: unknown, headers: Record<string, string> = {}, bearer = token, url = service.url) {
+  const response = await fetch(`${url}/v1/batches`, {
     method: "POST",
     headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
@@ -38,8 +39,8 @@ async function post(body: unknown, headers: Record<string, string> = {}, bearer 
   return { response, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function get(path: string, bearer = token) {
-  const response = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+async function get(path: string, bearer = token, url = service.url) {
+  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
   return { response, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -75,8 +76,8 @@ describe("a batch of 500 items", () => {
     );
     expect(result.response.status).toBe(202);
     // Minimum: ceil(500/200) = 3 BatchWriteRow, ceil(500/16) = 32 BatchSendMessage, the key's
-    // conditional PutRow, and one GetRow that looks the key up first.
-    expect(tablestore).toEqual({ GetRow: 1, PutRow: 1, BatchWriteRow: 3 });
+    // conditional PutRow, the batch header's, and one GetRow that looks the key up first.
+    expect(tablestore).toEqual({ GetRow: 1, PutRow: 2, BatchWriteRow: 3 });
     expect(mns).toEqual({ BatchSendMessage: 32 });
     expect(service.mns.control.queues()).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: "image-pipeline-requests" })]),
@@ -133,8 +134,8 @@ describe("a batch of 500 items", () => {
     expect(result.response.headers.get("idempotent-replayed")).toBe("true");
     expect(result.body.id).toBe(batchId);
     expect((result.body.items as { id: string }[]).map((i) => i.id)).toEqual(ids);
-    expect(tablestore.BatchWriteRow).toBeUndefined();
-    expect(tablestore.PutRow).toBeUndefined();
+    // The key, then the batch header, which says the batch is whole.
+    expect(tablestore).toEqual({ GetRow: 2 });
     expect(mns).toEqual({});
   });
 
@@ -146,10 +147,64 @@ describe("a batch of 500 items", () => {
     expect(result.body.code).toBe("IdempotencyKeyReused");
   });
 
+  it("answers 400 for a cursor this batch did not hand out", async () => {
+    const otherItem = Buffer.from(JSON.stringify({ v: 1, k: ["01JD00000000000000000000AB"] })).toString(
+      "base64url",
+    );
+    for (const cursor of [otherItem, "not-a-cursor"]) {
+      const { response, body } = await get(`/v1/batches/${batchId}?cursor=${cursor}`);
+      expect(response.status).toBe(400);
+      expect(body.code).toBe("InvalidQueryParameter");
+    }
+  });
+
   it("hides the batch from another caller", async () => {
     const { response } = await get(`/v1/batches/${batchId}`, bobToken);
     expect(response.status).toBe(404);
   });
+});
+
+describe("a batch read right after its 202, while the batch index has not caught up", () => {
+  // A fixed lag far longer than the POST and the reads take, so the index certainly lags.
+  const LAG_MS = 4_000;
+  let lagging: BatchService;
+  beforeAll(async () => {
+    lagging = await startBatchService({ indexLagMs: LAG_MS });
+  });
+  afterAll(async () => {
+    await lagging?.close();
+  });
+
+  it("answers total 500 with every item pending, and lists the items once the index catches up", async () => {
+    const bearer = await lagging.kit.sign({ sub: "alice", scope: "pipelines:write pipelines:read" });
+    const accepted = await post(
+      { items: Array.from({ length: 500 }, (_, n) => item(n)) },
+      {},
+      bearer,
+      lagging.url,
+    );
+    expect(accepted.response.status).toBe(202);
+    const batchId = accepted.body.id as string;
+    const ids = (accepted.body.items as { id: string }[]).map((i) => i.id);
+
+    const read = await get(`/v1/batches/${batchId}?limit=100`, bearer, lagging.url);
+    expect(read.response.status).toBe(200);
+    expect(read.body).toMatchObject({
+      id: batchId,
+      total: 500,
+      counts: { pending: 500, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      done: false,
+    });
+    expect((read.body.items as { id: string }[]).map((i) => i.id)).toEqual(ids.slice(0, 100));
+
+    // The list reads the index: empty now, whole once the lag has passed (eventually consistent).
+    const listPath = `/v1/pipelines?batchId=${batchId}&limit=100`;
+    expect((await get(listPath, bearer, lagging.url)).body.items).toEqual([]);
+    expect(lagging.tablestore.control.pendingIndexChanges()).toBeGreaterThan(0);
+    await lagging.tablestore.control.settleIndexes();
+    const listed = await get(listPath, bearer, lagging.url);
+    expect((listed.body.items as { id: string }[]).map((i) => i.id)).toEqual(ids.slice(0, 100));
+  }, 30_000);
 });
 
 describe("refusals", () => {

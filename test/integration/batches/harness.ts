@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serveThroughFunction } from "../../../local/fc/http-gateway";
 import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
-import type { RunningTablestore } from "../../../local/tablestore/index";
+import type { IndexLag, RunningTablestore } from "../../../local/tablestore/index";
 import { MnsRequestQueue } from "../../../shared/adapters/mns/request-queue";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
@@ -44,8 +44,9 @@ const systemClock = {
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
 
-export async function startBatchService(): Promise<BatchService> {
-  const tablestore = await startTablestoreEmulator();
+/** `indexLagMs`: the Tablestore emulator's global-index lag (see local/tablestore/README.md). */
+export async function startBatchService(options: { indexLagMs?: IndexLag } = {}): Promise<BatchService> {
+  const tablestore = await startTablestoreEmulator(options);
   const mns = await startMnsEmulator();
   const tsClient = tablestoreClient(tablestore);
   await tsClient.createTable(recordsTableDefinition(TABLE));

@@ -155,15 +155,65 @@ describe("acceptBatch", () => {
     const body = { items: items(5) };
     const first = await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
     const ids = first.items.map((i) => i.id);
-    // As if the process died during the write: three records never landed, nothing was sent.
+    // As if the process died during the write: three records never landed, no header, nothing sent.
     for (const id of ids.slice(2)) store.records.delete(id);
+    store.batches.delete(first.batchId);
     queue.sent.length = 0;
+    // The batch index lists nothing yet: which records exist is read by id.
+    store.holdIndexes();
     const again = await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
     expect(again.batchId).toBe(first.batchId);
     expect(again.items.map((i) => i.id)).toEqual(ids);
     expect(again.replayed).toBe(true);
     expect([...store.records.keys()].sort()).toEqual(ids);
+    expect(store.calls.create).toBeUndefined();
     expect(queue.sent).toEqual(ids.slice(2).map((id) => ({ id })));
+    expect(store.batches.get(first.batchId)).toMatchObject({ total: 5, submittedBy: "alice" });
+  });
+
+  it("writes the batch header after every record, with the item count and the owner", async () => {
+    const { deps, store, clock } = setup();
+    const putBatch = store.putBatch.bind(store);
+    let recordsWhenHeaderWritten = -1;
+    store.putBatch = async (header) => {
+      recordsWhenHeaderWritten = store.records.size;
+      return putBatch(header);
+    };
+    const outcome = await accepted(await acceptBatch(deps, { requester: alice, body: { items: items(7) } }));
+    expect(recordsWhenHeaderWritten).toBe(7);
+    expect(store.batches.get(outcome.batchId)).toEqual({
+      id: outcome.batchId,
+      submittedBy: "alice",
+      total: 7,
+      createdAt: clock.now().toISOString(),
+    });
+  });
+
+  it("answers a replay of a batch with its header without reading or writing any record", async () => {
+    const { deps, store, queue } = setup();
+    const body = { items: items(5) };
+    await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
+    store.holdIndexes();
+    const before = { ...store.calls };
+    const sent = queue.sent.length;
+    const again = await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
+    expect(again.replayed).toBe(true);
+    expect(store.calls.statusesOf).toBe(before.statusesOf);
+    expect(store.calls.createMany).toBe(before.createMany);
+    expect(store.calls.putBatch).toBe(before.putBatch);
+    expect(queue.sent.length).toBe(sent);
+  });
+
+  it("finishes a batch whose earlier attempt wrote every record but died before the header", async () => {
+    const { deps, store, queue } = setup();
+    const body = { items: items(3) };
+    const first = await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
+    store.batches.delete(first.batchId);
+    queue.sent.length = 0;
+    await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
+    expect(store.batches.get(first.batchId)?.total).toBe(3);
+    expect(store.calls.createMany).toBe(1);
+    expect(queue.sent).toEqual([]);
   });
 
   it("uses an item's ClientToken as its ECS token and as the caller's idempotency key for single requests", async () => {
@@ -266,10 +316,12 @@ describe("acceptBatch", () => {
     const body = { items: items(2) };
     await expect(acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" })).rejects.toThrow("busy");
     expect(queue.sent).toEqual([]);
+    expect(store.batches.size).toBe(0);
     store.createMany = createMany;
     const retried = await accepted(await acceptBatch(deps, { requester: alice, body, idempotencyKey: "k" }));
     expect(retried.replayed).toBe(true);
     expect(store.records.size).toBe(2);
+    expect(store.batches.get(retried.batchId)?.total).toBe(2);
     expect(queue.sent).toHaveLength(2);
   });
 });

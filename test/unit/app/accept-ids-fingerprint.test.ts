@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, fingerprint } from "../../../shared/app/fingerprint";
+import {
+  canonicalJson,
+  fingerprint,
+  fingerprintOfCanonical,
+  fingerprintOfList,
+} from "../../../shared/app/fingerprint";
 import { isRecordId, newRecordId, recordIdTime } from "../../../shared/app/ids";
 import { FakeClock } from "./fakes";
 
@@ -40,5 +45,19 @@ describe("fingerprint", () => {
   it("tells different values apart", () => {
     expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: "1" }));
     expect(fingerprint([1, 2])).not.toBe(fingerprint([2, 1]));
+  });
+
+  it("is the same when made from canonical JSON at hand, whole or element by element", () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { maxLength: 6 }), (list) => {
+        expect(fingerprintOfCanonical(canonicalJson(list))).toBe(fingerprint(list));
+        expect(
+          fingerprintOfList(
+            "batch",
+            list.map((v) => canonicalJson(v ?? null)),
+          ),
+        ).toBe(fingerprint({ batch: list }));
+      }),
+    );
   });
 });

@@ -4,6 +4,7 @@
  * on them is tested against the same rules the real adapters follow.
  */
 import type {
+  BatchHeader,
   Clock,
   CompletionEvent,
   CreatePipelineOutcome,
@@ -47,14 +48,35 @@ function paginate<T>(sorted: T[], options: ListOptions): Page<T> {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/**
+ * Holds what Tablestore holds, with its global secondary indexes modelled: by default they follow
+ * every write at once; after `holdIndexes()` the lists read the indexes as they were at that moment
+ * (records written since are missing, changed ones found under their old keys and status) until
+ * `settleIndexes()`, as the service's asynchronous indexes do for a moment after each write. As in
+ * the adapter, a list returns each item as the base table has it now and checks it against the
+ * status filter again. Reads by id never lag.
+ */
 export class InMemoryRecordStore implements RecordStore {
   readonly records = new Map<string, PipelineRecord>();
+  readonly batches = new Map<string, BatchHeader>();
   readonly idempotency = new Map<string, IdempotencyEntry>();
   /** Calls per method, for tests that count store round trips. */
   readonly calls: Record<string, number> = {};
+  /** The records as the lagging indexes still see them; undefined while the indexes keep up. */
+  private heldIndex: Map<string, PipelineRecord> | undefined;
 
   private count(method: string): void {
     this.calls[method] = (this.calls[method] ?? 0) + 1;
+  }
+
+  /** The indexes stop following writes: lists see the records as they are now, until settled. */
+  holdIndexes(): void {
+    this.heldIndex = new Map([...this.records].map(([id, record]) => [id, clone(record)]));
+  }
+
+  /** The indexes catch up with every write, and follow writes at once again. */
+  settleIndexes(): void {
+    this.heldIndex = undefined;
   }
 
   async create(record: PipelineRecord): Promise<RecordWrite> {
@@ -78,6 +100,37 @@ export class InMemoryRecordStore implements RecordStore {
     return record && clone(record);
   }
 
+  async getMany(ids: readonly string[]): Promise<PipelineRecord[]> {
+    this.count("getMany");
+    return ids.flatMap((id) => {
+      const record = this.records.get(id);
+      return record ? [clone(record)] : [];
+    });
+  }
+
+  async statusesOf(ids: readonly string[]): Promise<Map<string, RecordStatus>> {
+    this.count("statusesOf");
+    return new Map(
+      ids.flatMap((id) => {
+        const record = this.records.get(id);
+        return record ? [[id, record.status] as const] : [];
+      }),
+    );
+  }
+
+  async putBatch(header: BatchHeader): Promise<RecordWrite> {
+    this.count("putBatch");
+    if (this.batches.has(header.id)) return "conflict";
+    this.batches.set(header.id, clone(header));
+    return "applied";
+  }
+
+  async getBatch(batchId: string): Promise<BatchHeader | undefined> {
+    this.count("getBatch");
+    const header = this.batches.get(batchId);
+    return header && clone(header);
+  }
+
   async update(
     next: PipelineRecord,
     condition: { from: RecordStatus; expectedLeaseUntil?: string },
@@ -91,40 +144,62 @@ export class InMemoryRecordStore implements RecordStore {
     return "applied";
   }
 
-  private filtered(predicate: (r: PipelineRecord) => boolean, options: ListOptions): PipelineRecord[] {
-    return [...this.records.values()]
-      .filter((r) => predicate(r) && (!options.status || r.status === options.status))
-      .map(clone);
+  /**
+   * One page of an index: entries chosen and ordered by what the index holds, then each item read
+   * from the base table and checked against the status filter again (so a page may come out short).
+   */
+  private listIndex(
+    matches: (indexed: PipelineRecord) => boolean,
+    order: (a: PipelineRecord, b: PipelineRecord) => number,
+    options: ListOptions,
+  ): Page<PipelineRecord> {
+    const entries = [...(this.heldIndex ?? this.records).values()]
+      .filter((r) => matches(r) && (!options.status || r.status === options.status))
+      .sort(order);
+    const page = paginate(entries, options);
+    const items = page.items.flatMap((entry) => {
+      const current = this.records.get(entry.id);
+      return current && (!options.status || current.status === options.status) ? [clone(current)] : [];
+    });
+    return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
   }
 
-  private newestFirst(records: PipelineRecord[]): PipelineRecord[] {
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  private static newestFirst(a: PipelineRecord, b: PipelineRecord): number {
+    return b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
   }
 
   async listBySubmitter(submittedBy: string, options: ListOptions): Promise<Page<PipelineRecord>> {
     this.count("listBySubmitter");
-    return paginate(this.newestFirst(this.filtered((r) => r.submittedBy === submittedBy, options)), options);
+    return this.listIndex((r) => r.submittedBy === submittedBy, InMemoryRecordStore.newestFirst, options);
   }
 
+  /** The base table itself: never lags. */
   async listAll(options: ListOptions): Promise<Page<PipelineRecord>> {
     this.count("listAll");
-    return paginate(this.newestFirst(this.filtered(() => true, options)), options);
+    const records = [...this.records.values()]
+      .filter((r) => !options.status || r.status === options.status)
+      .sort(InMemoryRecordStore.newestFirst)
+      .map(clone);
+    return paginate(records, options);
   }
 
   async listByBatch(batchId: string, options: ListOptions): Promise<Page<PipelineRecord>> {
     this.count("listByBatch");
-    const records = this.filtered((r) => r.batchId === batchId, options).sort((a, b) =>
-      a.id.localeCompare(b.id),
+    return this.listIndex(
+      (r) => r.batchId === batchId,
+      (a, b) => a.id.localeCompare(b.id),
+      options,
     );
-    return paginate(records, options);
   }
 
   async listByStatus(status: "pending" | "running", options: ListOptions): Promise<Page<PipelineRecord>> {
     this.count("listByStatus");
-    const records = this.filtered((r) => r.status === status, options).sort((a, b) =>
-      a.updatedAt.localeCompare(b.updatedAt),
+    if (options.status !== undefined && options.status !== status) return { items: [] };
+    return this.listIndex(
+      (r) => r.status === status,
+      (a, b) => a.updatedAt.localeCompare(b.updatedAt),
+      { ...options, status },
     );
-    return paginate(records, options);
   }
 
   async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {

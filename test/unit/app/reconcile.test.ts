@@ -61,6 +61,42 @@ describe("reconcile", () => {
     expect(queue.sent).toEqual([{ id: "dead-worker" }]);
   });
 
+  it("decides on each record as the base table has it, not as the lagging index still shows it", async () => {
+    const { add, deps, queue, store, clock } = setup();
+    await add("claimed-since", "pending", 10 * MINUTE);
+    await add("released-just-now", "running", 10 * MINUTE, {
+      leaseUntil: new Date(clock.now().getTime() - 1).toISOString(),
+    });
+    await add("still-stale", "pending", 10 * MINUTE);
+    await add("cancelled-since", "pending", 10 * MINUTE);
+    store.holdIndexes();
+    // Changes the by_status index has not caught up with: a worker claimed one record, released
+    // another a moment ago (pending, fresh), and a caller cancelled a third.
+    const now = clock.now().toISOString();
+    const lease = new Date(clock.now().getTime() + MINUTE).toISOString();
+    const base = (id: string) => store.records.get(id)!;
+    await store.update(
+      { ...base("claimed-since"), status: "running", leaseUntil: lease, updatedAt: now },
+      { from: "pending" },
+    );
+    const { leaseUntil: _released, ...released } = base("released-just-now");
+    await store.update({ ...released, status: "pending", updatedAt: now }, { from: "running" });
+    await store.update(
+      { ...base("cancelled-since"), status: "cancelled", updatedAt: now },
+      { from: "pending" },
+    );
+    await add("written-since", "pending", 10 * MINUTE);
+
+    const report = await reconcile(deps, { pendingAfterMs: 5 * MINUTE });
+    expect(report.requeuedPending).toEqual(["still-stale"]);
+    expect(report.requeuedExpired).toEqual([]);
+    expect(queue.sent).toEqual([{ id: "still-stale" }]);
+
+    store.settleIndexes();
+    const settled = await reconcile(deps, { pendingAfterMs: 5 * MINUTE });
+    expect(settled.requeuedPending.sort()).toEqual(["still-stale", "written-since"]);
+  });
+
   it("never touches terminal records and never writes to the store", async () => {
     const { add, deps, queue, store } = setup();
     for (const status of ["succeeded", "failed", "cancelled"] as const)
