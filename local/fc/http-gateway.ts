@@ -4,6 +4,7 @@
  * body, isBase64Encoded}` back onto the HTTP response (§1.3). Deployed, each function has its own
  * trigger domain; locally one port serves all of them, so the route table picks the function.
  */
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FunctionRuntime, type InvocationResult, newInvocationId } from "./invoker";
 
@@ -31,6 +32,15 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Content types delivered as text; everything else arrives base64-encoded, as binary does on FC. */
 const TEXT_CONTENT = /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded))/i;
 
+/**
+ * FC's docs say only that a binary body arrives base64-encoded with `isBase64Encoded: true`; they
+ * are silent on a text content type whose bytes are not UTF-8. The event is JSON, which cannot carry
+ * those bytes as text without replacing them (U+FFFD), so such a body goes as binary: base64, the
+ * bytes exact, never decoded lossily. The function honours the flag either way.
+ */
+const asText = (body: Buffer, contentType: string | undefined): boolean =>
+  body.length === 0 || (TEXT_CONTENT.test(contentType ?? "") && isUtf8(body));
+
 export interface GatewayOptions {
   accountId: string;
   /** The function for a method and decoded path, or undefined for an unknown path. */
@@ -48,7 +58,8 @@ function decodedPath(target: string): string {
 }
 
 function joinValues(values: Iterable<[string, string]>): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: on a plain object `__proto__` would not become a key and `constructor` would seem present.
+  const out: Record<string, string> = Object.create(null);
   for (const [name, value] of values) out[name] = name in out ? `${out[name]},${value}` : value;
   return out;
 }
@@ -73,7 +84,7 @@ export function toHttpTriggerEvent(
   }
   const headers = joinValues(headerPairs);
   const queryParameters = joinValues(new URLSearchParams(query < 0 ? "" : target.slice(query + 1)));
-  const isText = body.length === 0 || TEXT_CONTENT.test(headers["content-type"] ?? "");
+  const isText = asText(body, headers["content-type"]);
   const at = context.now ?? new Date();
   return {
     version: "v1",
