@@ -13,8 +13,10 @@ import {
 } from "../../../../shared/domain/request/violation";
 import { IMAGE_REQUEST, OSS_REQUEST } from "./cases";
 
-const violationsOf = (result: { ok: boolean; violations?: { pointer: string; code: string }[] }) =>
-  result.ok ? [] : (result.violations ?? []);
+const violationsOf = (result: {
+  ok: boolean;
+  violations?: { pointer: string; code: string; detail: string }[];
+}) => (result.ok ? [] : (result.violations ?? []));
 
 /** JSON.parse, as the HTTP layer does: `__proto__` becomes an own key, not the prototype. */
 const parsed = (members: string): unknown =>
@@ -105,10 +107,7 @@ describe("stopping early", () => {
 describe("clipping", () => {
   it("bounds the pointer and the detail of a key of any length", () => {
     const key = "\u0001".repeat(1_000_000);
-    const [violation] = violationsOf(validatePipelineRequest({ ...IMAGE_REQUEST, [key]: 1 })) as {
-      pointer: string;
-      detail: string;
-    }[];
+    const [violation] = violationsOf(validatePipelineRequest({ ...IMAGE_REQUEST, [key]: 1 }));
     expect(Buffer.byteLength(JSON.stringify(violation?.pointer)) - 2).toBeLessThanOrEqual(MAX_POINTER_BYTES);
     expect(Buffer.byteLength(JSON.stringify(violation?.detail)) - 2).toBeLessThanOrEqual(MAX_DETAIL_BYTES);
     expect(violation?.pointer.startsWith("#/\u0001")).toBe(true);
