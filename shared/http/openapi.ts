@@ -6,12 +6,8 @@ import { LIST_LIMIT } from "../app/read-records";
 import { RECORD_STATUSES } from "../domain/record";
 import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
+import { MAX_COUNTED_VIOLATIONS, MAX_DETAIL_BYTES, MAX_POINTER_BYTES } from "../domain/request/violation";
 import { ACCEPTED_ALGORITHMS } from "./auth";
-import {
-  MAX_COUNTED_VIOLATIONS,
-  MAX_DETAIL_BYTES,
-  MAX_POINTER_BYTES,
-} from "../domain/request/violation";
 import { MAX_LISTED_ERRORS, PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
 import { RETRY_AFTER_SECONDS } from "./record-view";
 import { type Operation, ROUTES, type Route } from "./routes";
