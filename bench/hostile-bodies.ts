@@ -4,16 +4,25 @@
  * time until the whole answer is read, and the answer's size. Target: every answer within 1 s, every
  * problem document under 64 KB. Figures only; nothing here asserts a time.
  *
+ * A second series calls the submit function's handler in this process with the FC event the gateway
+ * would build (no HTTP, no gateway, no emulators): the function's own work for each body.
+ *
  * `npx tsx bench/hostile-bodies.ts` (builds the bundles into a temporary directory first;
- * `BENCH_HOSTILE_RUNS`, default 3, is the number of times each body is sent).
+ * `BENCH_HOSTILE_RUNS`, default 3, is the number of times each body is sent; `BENCH_HOSTILE_STACK=0`
+ * runs the in-process series alone).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { toHttpTriggerEvent } from "../local/fc/http-gateway";
 import type { RunningStack } from "../local/stack";
 import { buildFunctions } from "../scripts/build";
+import type { AcceptDependencies } from "../shared/app/accept-request";
+import type { FcContext } from "../shared/fc/context";
+import { createHttpFunction } from "../shared/http/http-function";
 import { BATCH_REQUEST_MAX_BYTES, SINGLE_REQUEST_MAX_BYTES } from "../shared/http/routes";
+import { submitOperations } from "../shared/http/submit-operations";
 import { BENCH_CALLER, benchStack, machine, ms, sampleRequest, summarize } from "./common";
 
 const TARGET_MS = 1000;
@@ -137,6 +146,94 @@ async function send(stack: RunningStack, token: string, body: HostileBody) {
   return { elapsed, status: res.status, text };
 }
 
+/** The submit chain with a caller who may write and no store: every hostile body is refused before one is needed. */
+function inProcessSubmit() {
+  const unreachable = () => {
+    throw new Error("a hostile body reached the store");
+  };
+  const port = new Proxy({}, { get: () => unreachable });
+  return createHttpFunction({
+    functionName: "submit",
+    verifier: () => async () => ({ sub: BENCH_CALLER, scopes: new Set(["pipelines:write"]) }),
+    operations: submitOperations(() => ({
+      accept: {
+        store: port,
+        queue: port,
+        clock: port,
+        logger: port,
+        serviceAccountId: "1",
+      } as AcceptDependencies,
+      cancel: { store: port, clock: port, logger: port } as never,
+    })),
+  });
+}
+
+const CONTEXT: FcContext = {
+  requestId: "bench",
+  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
+  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
+  region: "cn-hangzhou",
+  accountId: "1",
+};
+
+/** The FC event the gateway would build for this body, as the Buffer FC hands over. */
+function fcEventOf(body: HostileBody): Buffer {
+  const req = {
+    url: body.path,
+    method: "POST",
+    httpVersion: "1.1",
+    headersDistinct: { "content-type": ["application/json"], authorization: ["Bearer x"] },
+    socket: { remoteAddress: "127.0.0.1" },
+  } as never;
+  const event = toHttpTriggerEvent(req, body.body, {
+    accountId: "1",
+    functionName: "submit",
+    requestId: "bench",
+  });
+  return Buffer.from(JSON.stringify(event));
+}
+
+export interface InProcessFigure {
+  name: string;
+  status: number;
+  ms: ReturnType<typeof summarize>;
+  /** CPU time of this process during the call: what the body costs, less the machine's load. */
+  cpuMs: ReturnType<typeof summarize>;
+}
+
+export async function benchInProcess(runs: number): Promise<InProcessFigure[]> {
+  const submit = inProcessSubmit();
+  const figures: InProcessFigure[] = [];
+  for (const body of hostileBodies().filter((b) => !b.name.includes("valid items"))) {
+    const event = fcEventOf(body);
+    const samples: number[] = [];
+    const cpu: number[] = [];
+    let status = 0;
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      status = (await submit(event, CONTEXT)).statusCode;
+      const used = process.cpuUsage(cpuBefore);
+      samples.push(performance.now() - started);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    figures.push({ name: body.name, status, ms: summarize(samples), cpuMs: summarize(cpu) });
+  }
+  return figures;
+}
+
+export function printInProcess(figures: InProcessFigure[]): void {
+  console.log(
+    "\nThe submit handler alone, in this process, with the gateway's FC event (parse, decode, validate, answer)\n",
+  );
+  console.log("| body | answer | wall median / max | CPU median / max |");
+  console.log("| --- | --- | --- | --- |");
+  for (const f of figures)
+    console.log(
+      `| ${f.name} | ${f.status} | ${ms(f.ms.p50)} / ${ms(f.ms.max)} | ${ms(f.cpuMs.p50)} / ${ms(f.cpuMs.max)} |`,
+    );
+}
+
 export async function benchHostileBodies(runs: number): Promise<HostileFigure[]> {
   const dist = await mkdtemp(path.join(tmpdir(), "bench-hostile-dist-"));
   await buildFunctions(dist);
@@ -193,6 +290,22 @@ export function printHostileBodies(figures: HostileFigure[]): void {
   }
 }
 
+const onlyInProcess = process.env.BENCH_HOSTILE_STACK === "0";
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  printHostileBodies(await benchHostileBodies(Number(process.env.BENCH_HOSTILE_RUNS ?? 3)));
+  const runs = Number(process.env.BENCH_HOSTILE_RUNS ?? 3);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")}`,
+  );
+  printInProcess(await benchInProcess(runs));
+  if (!onlyInProcess) printHostileBodies(await benchHostileBodies(runs));
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")}`,
+  );
 }

@@ -77,3 +77,19 @@ function unknownKey(path: (string | number)[], what = "this object") {
     detail: `${named}: Unknown parameter in ${what}; check its spelling and nesting against the API reference`,
   };
 }
+
+/**
+ * The most object members a valid value of `schema` can hold: every key of every object, every
+ * list at LONGEST_LIST entries. The HTTP layer refuses bodies with more before parsing them.
+ */
+export function memberBound(schema: SchemaShape): number {
+  let most = 0;
+  for (const shape of structural(schema)) {
+    let members = 0;
+    if (shape.type === "object" && shape.entries)
+      for (const entry of Object.values(shape.entries)) members += 1 + memberBound(entry);
+    if (shape.type === "array" && shape.item) members = LONGEST_LIST * memberBound(shape.item);
+    most = Math.max(most, members);
+  }
+  return most;
+}

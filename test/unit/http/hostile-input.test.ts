@@ -9,6 +9,7 @@ import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
 import { createHttpFunction } from "../../../shared/http/http-function";
 import { MAX_LISTED_ERRORS } from "../../../shared/http/problems";
+import { BATCH_MAX_MEMBERS } from "../../../shared/http/routes";
 import { statusOperations } from "../../../shared/http/status-operations";
 import { submitOperations } from "../../../shared/http/submit-operations";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
@@ -158,6 +159,17 @@ describe("hostile input", () => {
         expect(Buffer.byteLength(JSON.stringify(error.detail))).toBeLessThanOrEqual(258);
       }
       expect(Buffer.byteLength(response.body)).toBeLessThan(PROBLEM_MAX_BYTES);
+    });
+
+    it("refuse a batch with more object members than 500 valid requests can hold, before parsing it", async () => {
+      const item = withUnknownKeys(BATCH_MAX_MEMBERS / 500, (i) => `k${i}`);
+      const response = await postText("/v1/batches", JSON.stringify({ items: Array(500).fill(item) }));
+      expect(response.statusCode).toBe(400);
+      expect(json(response)).toMatchObject({
+        code: "InvalidRequest",
+        errorCount: 1,
+        errors: [expect.objectContaining({ pointer: "#", code: "InvalidParameter.Body" })],
+      });
     });
 
     it("bound the query faults the same way", async () => {

@@ -3,7 +3,9 @@
  * length. Validation refuses them like any other fault and stops once it has found enough.
  */
 import { describe, expect, it } from "vitest";
-import { validateBatchRequest } from "../../../../shared/domain/request/batch";
+import { BATCH_ITEMS, validateBatchRequest } from "../../../../shared/domain/request/batch";
+import { PipelineRequestBodySchema } from "../../../../shared/domain/request/schema";
+import { memberBound } from "../../../../shared/domain/request/unknown-keys";
 import { validatePipelineRequest } from "../../../../shared/domain/request/validate";
 import {
   clipText,
@@ -11,6 +13,7 @@ import {
   MAX_DETAIL_BYTES,
   MAX_POINTER_BYTES,
 } from "../../../../shared/domain/request/violation";
+import { BATCH_MAX_MEMBERS, REQUEST_MAX_MEMBERS } from "../../../../shared/http/routes";
 import { IMAGE_REQUEST, OSS_REQUEST } from "./cases";
 
 const violationsOf = (result: {
@@ -117,5 +120,14 @@ describe("clipping", () => {
     expect(clipText("#/Name", 160)).toBe("#/Name");
     const clipped = clipText("\u{1f600}".repeat(100), 21);
     expect(clipped).toBe(`${"\u{1f600}".repeat(4)}…`);
+  });
+});
+
+describe("the member bound the HTTP layer counts before parsing", () => {
+  it("is above what the schema allows a valid request, for a request and for a batch", () => {
+    const bound = memberBound(PipelineRequestBodySchema);
+    expect(bound).toBeGreaterThan(150);
+    expect(REQUEST_MAX_MEMBERS).toBeGreaterThanOrEqual(bound);
+    expect(BATCH_MAX_MEMBERS).toBeGreaterThanOrEqual(1 + BATCH_ITEMS.max * bound);
   });
 });
