@@ -132,10 +132,13 @@ export interface HostileFigure {
   errorCount?: number;
   listed?: number;
   ms: ReturnType<typeof summarize>;
+  /** CPU of this whole process (client, gateway, function thread, emulators) during the request. */
+  cpuMs: ReturnType<typeof summarize>;
 }
 
 async function send(stack: RunningStack, token: string, body: HostileBody) {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const res = await fetch(`${stack.url}${body.path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -143,7 +146,8 @@ async function send(stack: RunningStack, token: string, body: HostileBody) {
   });
   const text = await res.text();
   const elapsed = performance.now() - started;
-  return { elapsed, status: res.status, text };
+  const used = process.cpuUsage(cpuBefore);
+  return { elapsed, cpu: (used.user + used.system) / 1000, status: res.status, text };
 }
 
 /** The submit chain with a caller who may write and no store: every hostile body is refused before one is needed. */
@@ -245,10 +249,12 @@ export async function benchHostileBodies(runs: number): Promise<HostileFigure[]>
     await send(stack, token, { name: "warm-up", path: "/v1/pipelines", body: Buffer.from("{}") });
     for (const body of hostileBodies()) {
       const samples: number[] = [];
-      let last = { elapsed: 0, status: 0, text: "" };
+      const cpu: number[] = [];
+      let last = { elapsed: 0, cpu: 0, status: 0, text: "" };
       for (let run = 0; run < runs; run++) {
         last = await send(stack, token, body);
         samples.push(last.elapsed);
+        cpu.push(last.cpu);
       }
       const answer = (last.text ? JSON.parse(last.text) : {}) as {
         code?: string;
@@ -264,6 +270,7 @@ export async function benchHostileBodies(runs: number): Promise<HostileFigure[]>
         ...(answer.errorCount !== undefined ? { errorCount: answer.errorCount } : {}),
         ...(answer.errors ? { listed: answer.errors.length } : {}),
         ms: summarize(samples),
+        cpuMs: summarize(cpu),
       });
     }
     return figures;
@@ -278,14 +285,16 @@ export function printHostileBodies(figures: HostileFigure[]): void {
   console.log(
     `target: every answer within ${TARGET_MS} ms, every problem document under ${PROBLEM_MAX_BYTES} bytes\n`,
   );
-  console.log("| body | request | answer | errors listed / counted | answer size | median / max | verdict |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  console.log(
+    "| body | request | answer | errors listed / counted | answer size | wall median / max | CPU (client + stack) median | verdict |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const f of figures) {
     const inTime = f.ms.max <= TARGET_MS;
     const small = f.status === 202 || f.responseBytes < PROBLEM_MAX_BYTES;
     const errors = f.listed === undefined ? "" : `${f.listed} / ${f.errorCount}`;
     console.log(
-      `| ${f.name} | ${(f.requestBytes / 1024 / 1024).toFixed(2)} MiB | ${f.status} ${f.code} | ${errors} | ${f.responseBytes} B | ${ms(f.ms.p50)} / ${ms(f.ms.max)} | ${inTime && small ? "met" : "missed"} |`,
+      `| ${f.name} | ${(f.requestBytes / 1024 / 1024).toFixed(2)} MiB | ${f.status} ${f.code} | ${errors} | ${f.responseBytes} B | ${ms(f.ms.p50)} / ${ms(f.ms.max)} | ${ms(f.cpuMs.p50)} | ${inTime && small ? "met" : "missed"} |`,
     );
   }
 }
