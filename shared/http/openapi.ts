@@ -218,6 +218,7 @@ function operationObject(route: Route): Json {
             required: true,
             content: { "application/json": { schema: body } },
             "x-max-bytes": route.body?.maxBytes,
+            ...(route.body?.maxMembers ? { "x-max-members": route.body.maxMembers } : {}),
           },
         }
       : {}),
