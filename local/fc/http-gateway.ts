@@ -6,6 +6,7 @@
  * As FC does, a method outside the function's HTTP trigger `methods` (s.yaml) is refused before the
  * function runs.
  */
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FunctionRuntime, type InvocationResult, newInvocationId } from "./invoker";
 
@@ -33,6 +34,15 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Content types delivered as text; everything else arrives base64-encoded, as binary does on FC. */
 const TEXT_CONTENT = /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded))/i;
 
+/**
+ * FC's docs say only that a binary body arrives base64-encoded with `isBase64Encoded: true`; they
+ * are silent on a text content type whose bytes are not UTF-8. The event is JSON, which cannot carry
+ * those bytes as text without replacing them (U+FFFD), so such a body goes as binary: base64, the
+ * bytes exact, never decoded lossily. The function honours the flag either way.
+ */
+const asText = (body: Buffer, contentType: string | undefined): boolean =>
+  body.length === 0 || (TEXT_CONTENT.test(contentType ?? "") && isUtf8(body));
+
 export interface GatewayOptions {
   accountId: string;
   /** The function for a method and decoded path, or undefined for an unknown path. */
@@ -52,7 +62,8 @@ function decodedPath(target: string): string {
 }
 
 function joinValues(values: Iterable<[string, string]>): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: on a plain object `__proto__` would not become a key and `constructor` would seem present.
+  const out: Record<string, string> = Object.create(null);
   for (const [name, value] of values) out[name] = name in out ? `${out[name]},${value}` : value;
   return out;
 }
@@ -77,7 +88,7 @@ export function toHttpTriggerEvent(
   }
   const headers = joinValues(headerPairs);
   const queryParameters = joinValues(new URLSearchParams(query < 0 ? "" : target.slice(query + 1)));
-  const isText = body.length === 0 || TEXT_CONTENT.test(headers["content-type"] ?? "");
+  const isText = asText(body, headers["content-type"]);
   const at = context.now ?? new Date();
   return {
     version: "v1",

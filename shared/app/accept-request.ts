@@ -16,7 +16,7 @@ import type { PipelineRecord } from "../domain/record";
 import { type PipelineRequest, validatePipelineRequest } from "../domain/request/validate";
 import type { Violation, Warning } from "../domain/request/violation";
 import { fingerprint } from "./fingerprint";
-import { newRecordId } from "./ids";
+import { callerClientToken, newRecordId } from "./ids";
 import type { Clock, IdempotencyEntry, Logger, RecordStore, RequestQueue } from "./ports";
 import type { Requester } from "./requester";
 
@@ -172,9 +172,12 @@ export function newPendingRecord(
     regionId: request.RegionId,
     batchId,
     submittedBy,
-    // Generated once here when the caller gave none; every attempt reuses it. The record id is
-    // unique and already stored, so a record rebuilt after a crash gets the same token.
-    clientToken: request.ClientToken ?? id,
+    // Fixed here, when the record is accepted, and stored: every attempt of the worker sends the
+    // stored one (records accepted before the caller's token was scoped keep theirs). The
+    // caller's own token is scoped to the caller (ids.callerClientToken); without one, the record
+    // id, unique and already stored. Both follow from what is stored, so a record rebuilt after a
+    // crash gets the same token.
+    clientToken: request.ClientToken === undefined ? id : callerClientToken(submittedBy, request.ClientToken),
     attempts: 0,
     createdAt: at,
     updatedAt: at,

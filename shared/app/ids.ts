@@ -3,7 +3,7 @@
  * random bits). They sort by creation time as strings, which the "newest first" listings rely on,
  * and carry no meaning a caller could guess from.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "./ports";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -60,4 +60,18 @@ export function batchRecordIds(batchId: string, count: number): string[] {
     ids.push(id);
   }
   return ids;
+}
+
+/**
+ * The ClientToken sent to ECS for a caller's own ClientToken. ECS keeps one pipeline per account
+ * and ClientToken, whoever calls; the service calls for every caller with one identity, so a
+ * caller's token alone would let two callers (or one guessing another's token) meet on one
+ * pipeline. Derived from the caller's `sub` and their token, it differs between callers and is
+ * the same for each retry of one caller: the SHA-256 of the JSON pair `[sub, token]` in hex, 64
+ * ASCII characters (the API's limit). The JSON pair keeps `("a:b", "c")` and `("a", "b:c")` apart.
+ */
+export function callerClientToken(sub: string, clientToken: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify([sub, clientToken]))
+    .digest("hex");
 }

@@ -29,6 +29,7 @@ export interface TokenVerifierOptions {
   jwksUrl?: string;
   /** A key resolver of one's own (e.g. `createLocalJWKSet`), for tests and the local stack. */
   keys?: JWTVerifyGetKey;
+  /** Default CLOCK_SKEW_SECONDS. */
   clockToleranceSeconds?: number;
   /** How long one JWKS fetch may take. */
   jwksTimeoutMs?: number;
@@ -42,6 +43,12 @@ export interface TokenVerifierOptions {
   /** The clock for expiry checks and the memory; for tests. */
   now?: () => number;
 }
+
+/**
+ * How far the issuer's clock may be from ours, in seconds: `exp` is honoured this long after it
+ * passes, and a token whose `nbf` or `iat` is further in the future than this is refused.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 
 /** Most verified tokens remembered at once; the oldest is forgotten first. */
 const VERIFIED_TOKEN_CACHE_SIZE = 1_000;
@@ -123,7 +130,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if (!options.keys && !options.jwksUrl) throw new Error("createTokenVerifier needs jwksUrl or keys");
   const keys = options.keys ?? remoteKeySet(options.jwksUrl as string, options.jwksTimeoutMs ?? 3000);
   const ttlMs = options.verifiedTokenTtlMs ?? 5 * 60_000;
-  const toleranceMs = (options.clockToleranceSeconds ?? 30) * 1000;
+  const toleranceSeconds = options.clockToleranceSeconds ?? CLOCK_SKEW_SECONDS;
+  const toleranceMs = toleranceSeconds * 1000;
   const now = options.now ?? Date.now;
   /** token -> who it names and until when it may be taken without a new signature check. */
   const verified = new Map<string, { caller: Caller; until: number }>();
@@ -137,7 +145,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ACCEPTED_ALGORITHMS,
-        clockTolerance: options.clockToleranceSeconds ?? 30,
+        clockTolerance: toleranceSeconds,
         requiredClaims: ["exp", "sub"],
         currentDate: new Date(now()),
       }));
@@ -153,6 +161,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         },
       );
     }
+    // jose checks `iat` only when given a maximum token age; a token issued in the future is as
+    // wrong as one not valid yet.
+    if (typeof payload.iat === "number" && payload.iat * 1000 > now() + toleranceMs)
+      throw unauthorized("The token's iat claim is in the future");
     if (typeof payload.sub !== "string" || payload.sub === "") throw unauthorized("The token has no subject");
     const caller = { sub: payload.sub, scopes: scopesOf(payload) };
     if (ttlMs > 0 && typeof payload.exp === "number") {

@@ -50,8 +50,13 @@ export interface HttpResponse {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/**
+ * Without a prototype: `out["__proto__"] = v` on a plain object sets its prototype instead of adding
+ * the key, and `"constructor" in out` is true before anything is added, so a query parameter of
+ * those names would vanish or be mangled instead of being refused like any other unknown one.
+ */
 function stringMap(value: unknown, lowerCaseKeys: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   if (!isRecord(value)) return out;
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== "string") continue;
@@ -72,6 +77,28 @@ function decodePath(rawPath: string): string {
 
 const trimTrailingSlash = (path: string): string =>
   path.length > 1 ? path.replace(/\/+$/, "") || "/" : path;
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A text body as its bytes, never repaired. A string from the event's JSON can hold a lone
+ * surrogate (`"\ud800"`), which no UTF-8 text can; Buffer.from would write U+FFFD for it, and the
+ * body would pass as valid. Written as the three bytes it stands for (ED A0 80), it stays invalid
+ * UTF-8, so the strict decoder of ./json-body refuses it.
+ */
+function textBytes(text: string): Buffer {
+  if (!LONE_SURROGATE.test(text)) return Buffer.from(text, "utf8");
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const match of text.matchAll(/\p{Cs}/gu)) {
+    parts.push(Buffer.from(text.slice(start, match.index), "utf8"));
+    const unit = text.charCodeAt(match.index);
+    parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
+    start = match.index + 1;
+  }
+  parts.push(Buffer.from(text.slice(start), "utf8"));
+  return Buffer.concat(parts);
+}
 
 /** Turns whatever FC passed into an HttpRequest; anything that is not an FC3 v1 HTTP event is a 400. */
 export function toHttpRequest(input: unknown): HttpRequest {
@@ -99,7 +126,7 @@ export function toHttpRequest(input: unknown): HttpRequest {
     path: trimTrailingSlash(path || "/"),
     headers: stringMap(event.headers, true),
     query: stringMap(event.queryParameters, false),
-    body: event.isBase64Encoded === true ? Buffer.from(rawBody, "base64") : Buffer.from(rawBody, "utf8"),
+    body: event.isBase64Encoded === true ? Buffer.from(rawBody, "base64") : textBytes(rawBody),
     requestId: typeof context.requestId === "string" ? context.requestId : undefined,
     sourceIp: typeof http.sourceIp === "string" ? http.sourceIp : undefined,
   };

@@ -6,7 +6,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import { expectApiRequest, type HttpEvent } from "./api-request";
 import type { HttpResponse } from "./fc-http-event";
-import { HttpProblem } from "./problems";
+import { errorList, HttpProblem } from "./problems";
 
 /** `application/json` or `application/<something>+json`, optionally `charset=utf-8`. */
 export function isJsonContentType(contentType: string | undefined): boolean {
@@ -40,6 +40,9 @@ export function jsonBody(): MiddlewareObj<HttpEvent, HttpResponse> {
           { "accept-post": "application/json" },
         );
       }
+      const { maxMembers } = limits;
+      if (maxMembers !== undefined && countMembers(api.body, maxMembers) > maxMembers)
+        throw tooManyMembers(maxMembers);
       const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
       try {
         api.json = JSON.parse(text.decode(api.body));
@@ -49,4 +52,41 @@ export function jsonBody(): MiddlewareObj<HttpEvent, HttpResponse> {
       }
     },
   };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/**
+ * The object members in JSON bytes: the colons outside strings, counted up to `stop` + 1. A linear
+ * scan that allocates nothing; for malformed JSON the count means nothing, but the parse that
+ * follows (or the refusal) is right either way.
+ */
+export function countMembers(bytes: Uint8Array, stop: number): number {
+  let members = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === COLON && ++members > stop) return members;
+  }
+  return members;
+}
+
+function tooManyMembers(maxMembers: number): HttpProblem {
+  return new HttpProblem(
+    "validation",
+    "The body holds more parameters than any valid request; nothing else was checked",
+    errorList([
+      {
+        pointer: "#",
+        code: "InvalidParameter.Body",
+        detail: `The body holds more than ${maxMembers} object members, more than any valid body of this operation can (most are unknown keys or list entries over their limits)`,
+      },
+    ]),
+  );
 }

@@ -6,8 +6,9 @@ import { LIST_LIMIT } from "../app/read-records";
 import { RECORD_STATUSES } from "../domain/record";
 import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
+import { MAX_COUNTED_VIOLATIONS, MAX_DETAIL_BYTES, MAX_POINTER_BYTES } from "../domain/request/violation";
 import { ACCEPTED_ALGORITHMS } from "./auth";
-import { PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
+import { MAX_LISTED_ERRORS, PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
 import { RETRY_AFTER_SECONDS } from "./record-view";
 import { type Operation, ROUTES, type Route } from "./routes";
 
@@ -217,6 +218,7 @@ function operationObject(route: Route): Json {
             required: true,
             content: { "application/json": { schema: body } },
             "x-max-bytes": route.body?.maxBytes,
+            ...(route.body?.maxMembers ? { "x-max-members": route.body.maxMembers } : {}),
           },
         }
       : {}),
@@ -362,7 +364,12 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
         },
         Violation: {
           type: "object",
+          description: `One fault of the body. A pointer or detail longer than ${MAX_POINTER_BYTES} or ${MAX_DETAIL_BYTES} bytes (JSON-escaped) is cut and ends with "…".`,
           properties: { pointer: { type: "string" }, code: { type: "string" }, detail: { type: "string" } },
+        },
+        QueryFault: {
+          type: "object",
+          properties: { parameter: { type: "string" }, code: { type: "string" }, detail: { type: "string" } },
         },
         Problem: {
           type: "object",
@@ -374,7 +381,18 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
             code: { type: "string", enum: Object.values(PROBLEMS).map((p) => p.code) },
             detail: { type: "string" },
             instance: { type: "string" },
-            errors: { type: "array", items: ref("Violation") },
+            errors: {
+              type: "array",
+              maxItems: MAX_LISTED_ERRORS,
+              description: `The first ${MAX_LISTED_ERRORS} faults found (Violation for a body, QueryFault for a query).`,
+              items: { anyOf: [ref("Violation"), ref("QueryFault")] },
+            },
+            errorCount: {
+              type: "integer",
+              minimum: 1,
+              maximum: MAX_COUNTED_VIOLATIONS,
+              description: `How many faults were found, beside errors. Validation stops at the ${MAX_COUNTED_VIOLATIONS}th, so ${MAX_COUNTED_VIOLATIONS} means that many or more.`,
+            },
           },
         },
       },

@@ -102,4 +102,22 @@ export class HttpProblem extends Error {
   }
 }
 
+/**
+ * A problem document lists at most this many errors (the first found) and counts them all in
+ * `errorCount`; with pointers and details clipped (domain/request/violation) it stays under 64 KB.
+ */
+export const MAX_LISTED_ERRORS = 100;
+
+/** The `errors` and `errorCount` members of a problem that reports a list of faults. */
+export function errorList<T>(errors: readonly T[]): { errors: T[]; errorCount: number } {
+  return { errors: errors.slice(0, MAX_LISTED_ERRORS), errorCount: errors.length };
+}
+
+/** "3 parameters are invalid", and which of them the document lists. */
+export function errorSummary(count: number, one: string, many: string, countLimit?: number): string {
+  const atLimit = countLimit !== undefined && count >= countLimit;
+  const counted = `${count}${atLimit ? " or more" : ""} ${count === 1 && !atLimit ? one : many}`;
+  return count > MAX_LISTED_ERRORS ? `${counted}; the first ${MAX_LISTED_ERRORS} are listed` : counted;
+}
+
 export const isHttpProblem = (error: unknown): error is HttpProblem => error instanceof HttpProblem;

@@ -7,9 +7,10 @@ import type { RecordStore } from "../app/ports";
 import { readBatch } from "../app/read-batch";
 import { LIST_LIMIT, type ListQuery, listRecords, readRecord } from "../app/read-records";
 import { RECORD_STATUSES, type RecordStatus } from "../domain/record";
+import { clipText, MAX_POINTER_BYTES } from "../domain/request/violation";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
-import { HttpProblem } from "./problems";
+import { errorList, errorSummary, HttpProblem } from "./problems";
 import { batchView, isUnfinished, RETRY_AFTER_SECONDS, recordView } from "./record-view";
 import { requesterOf } from "./requester-of";
 import type { Operation } from "./routes";
@@ -28,15 +29,17 @@ interface QueryFault {
 export const INVALID_CURSOR_CODE = "InvalidCursor";
 
 const invalidCursor = (): HttpProblem =>
-  new HttpProblem("invalid-query", "1 query parameter is invalid", {
-    errors: [
+  new HttpProblem(
+    "invalid-query",
+    "1 query parameter is invalid",
+    errorList([
       {
         parameter: "cursor",
         code: "InvalidParameter.cursor",
         detail: "cursor must be a nextCursor from a previous page",
       },
-    ],
-  });
+    ]),
+  );
 
 export const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"] as const;
 /** A batch's items page like the list; `status` narrows the page, never the counts. */
@@ -52,7 +55,7 @@ export function parseListQuery(
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name))
       faults.push({
-        parameter: name,
+        parameter: clipText(name, MAX_POINTER_BYTES),
         code: "InvalidParameter.UnknownKey",
         detail: `Unknown query parameter; this route takes ${allowed.join(", ")}`,
       });
@@ -91,10 +94,8 @@ export function parseListQuery(
   if (faults.length > 0)
     throw new HttpProblem(
       "invalid-query",
-      `${faults.length} query parameter${faults.length === 1 ? " is" : "s are"} invalid`,
-      {
-        errors: faults,
-      },
+      errorSummary(faults.length, "query parameter is invalid", "query parameters are invalid"),
+      errorList(faults),
     );
   return {
     limit,

@@ -13,10 +13,10 @@ import {
 } from "../app/accept-request";
 import { type CancelDependencies, cancelRequest } from "../app/cancel-request";
 import { isRecordId } from "../app/ids";
-import type { Violation } from "../domain/request/violation";
+import { MAX_COUNTED_VIOLATIONS, type Violation } from "../domain/request/violation";
 import type { AuthorizedRequest, HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
-import { HttpProblem } from "./problems";
+import { errorList, errorSummary, HttpProblem } from "./problems";
 import {
   acceptedBatchView,
   acceptedView,
@@ -33,8 +33,6 @@ export interface SubmitServices {
   cancel: CancelDependencies;
 }
 
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
 /** The Idempotency-Key header; a quoted sf-string (the IETF draft's form) counts as its content. */
 export function idempotencyKeyOf(request: AuthorizedRequest): string | undefined {
   const raw = request.headers["idempotency-key"];
@@ -45,10 +43,13 @@ export function idempotencyKeyOf(request: AuthorizedRequest): string | undefined
   return key;
 }
 
+/** At most MAX_LISTED_ERRORS violations and their count (validation itself stops at MAX_COUNTED_VIOLATIONS). */
 const invalid = (violations: Violation[]): HttpProblem =>
-  new HttpProblem("validation", `${plural(violations.length, "parameter is", "parameters are")} invalid`, {
-    errors: violations,
-  });
+  new HttpProblem(
+    "validation",
+    errorSummary(violations.length, "parameter is invalid", "parameters are invalid", MAX_COUNTED_VIOLATIONS),
+    errorList(violations),
+  );
 
 /** What single requests and batches are refused for alike. */
 type AcceptRefusal = Exclude<AcceptOutcome, { kind: "accepted" }>;

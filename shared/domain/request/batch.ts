@@ -4,8 +4,9 @@
  * violation of every item is reported with a pointer like `#/items/7/Name`.
  */
 import type { PipelineRequest } from "./normalize";
+import { UNKNOWN_KEY_CODE } from "./unknown-keys";
 import { validatePipelineRequest } from "./validate";
-import { pointerSegment, toPointer, type Violation, type Warning } from "./violation";
+import { pointerSegment, toPointer, type Violation, ViolationCollector, type Warning } from "./violation";
 
 export const BATCH_ITEMS = { min: 1, max: 500 } as const;
 
@@ -15,6 +16,10 @@ export type BatchValidationResult =
 
 const prefixed = (index: number, pointer: string): string => `#/items/${index}${pointer.slice(1)}`;
 
+/**
+ * All items share one collector: validation stops once it is full (./violation), so a batch of 500
+ * hostile items costs what the first few of them cost.
+ */
 export function validateBatchRequest(input: unknown): BatchValidationResult {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return fail(
@@ -23,47 +28,57 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
       'The request body must be a JSON object: { "items": [ ... ] }',
     );
   }
-  const unknownKeys = Object.keys(input).filter((key) => key !== "items");
-  const violations: Violation[] = unknownKeys.map((key) => ({
-    pointer: `#/${pointerSegment(key)}`,
-    code: "InvalidParameter.UnknownKey",
-    detail: `${key}: Unknown parameter in the batch body; it takes only "items"`,
-  }));
+  const collector = new ViolationCollector();
+  for (const key of Object.keys(input)) {
+    if (key === "items") continue;
+    const added = collector.add({
+      pointer: `#/${pointerSegment(key)}`,
+      code: UNKNOWN_KEY_CODE,
+      detail: `${key}: Unknown parameter in the batch body; it takes only "items"`,
+    });
+    if (!added) break;
+  }
   const items = (input as { items?: unknown }).items;
   if (items === undefined) {
-    violations.push({
+    collector.add({
       pointer: "#/items",
       code: "MissingParameter.items",
       detail: "items is required: a JSON array of pipeline requests",
     });
   } else if (!Array.isArray(items)) {
-    violations.push({
+    collector.add({
       pointer: "#/items",
       code: "InvalidParameter.items",
       detail: "items must be a JSON array of pipeline requests",
     });
   } else if (items.length < BATCH_ITEMS.min || items.length > BATCH_ITEMS.max) {
-    violations.push({
+    collector.add({
       pointer: "#/items",
       code: "InvalidParameter.items",
       detail: `items must hold ${BATCH_ITEMS.min} to ${BATCH_ITEMS.max} pipeline requests, not ${items.length}`,
     });
   }
-  if (violations.length > 0 || !Array.isArray(items)) return { ok: false, violations };
+  if (collector.violations.length > 0 || !Array.isArray(items))
+    return { ok: false, violations: collector.violations };
 
   const accepted: PipelineRequest[] = [];
   const warnings: Warning[] = [];
-  items.forEach((item, index) => {
-    const result = validatePipelineRequest(item);
+  for (const [index, item] of items.entries()) {
+    if (collector.full) break;
+    // The item's own collector shares the batch's budget: it holds what is left of it.
+    const own = new ViolationCollector(collector.limit - collector.violations.length);
+    const result = validatePipelineRequest(item, own);
     if (result.ok) {
       accepted.push(result.request);
       for (const w of result.warnings) warnings.push({ ...w, pointer: prefixed(index, w.pointer) });
-    } else {
-      for (const violation of result.violations)
-        violations.push({ ...violation, pointer: prefixed(index, violation.pointer) });
+      continue;
     }
-  });
-  return violations.length > 0 ? { ok: false, violations } : { ok: true, items: accepted, warnings };
+    for (const violation of result.violations)
+      collector.add({ ...violation, pointer: prefixed(index, violation.pointer) });
+  }
+  return collector.violations.length > 0
+    ? { ok: false, violations: collector.violations }
+    : { ok: true, items: accepted, warnings };
 }
 
 function fail(pointer: string, code: string, detail: string): BatchValidationResult {

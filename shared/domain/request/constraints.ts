@@ -195,3 +195,22 @@ export const RAM_ROLE_NAME_PATTERN = /^[A-Za-z0-9.-]{1,64}$/;
 
 /** §4 AdvancedOptions.ImageNameSuffix: the only value is `disable`. */
 export const IMAGE_NAME_SUFFIX_VALUES = ["disable"] as const;
+
+/**
+ * RepairItem has no documented limit, but repeats are refused (docs/request-contract.md), so a list
+ * longer than the number of distinct items always breaks a rule; it is refused for its size.
+ */
+export const MAX_REPAIR_ITEMS = REPAIR_ITEMS.length;
+
+/**
+ * The longest list any parameter takes. Rules that read list entries one by one (unknown keys,
+ * repeats, per-disk rules) skip a longer list: its size is already refused, and reading a million
+ * entries would only cost time.
+ */
+export const LONGEST_LIST = Math.max(
+  MAX_TAGS,
+  MAX_ADD_ACCOUNTS,
+  MAX_TO_REGIONS,
+  MAX_DISK_DEVICE_MAPPINGS,
+  MAX_REPAIR_ITEMS,
+);

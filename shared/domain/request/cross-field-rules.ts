@@ -9,6 +9,7 @@ import {
   ARM64_BOOT_MODES,
   LINUX_PLATFORMS,
   LINUX_REPAIR_ITEMS,
+  LONGEST_LIST,
   WINDOWS_PLATFORMS,
   WINDOWS_REPAIR_ITEMS,
 } from "./constraints";
@@ -35,7 +36,9 @@ function at(value: unknown, ...path: string[]): unknown {
 }
 
 const asString = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-const asArray = (value: unknown): unknown[] | undefined => (Array.isArray(value) ? value : undefined);
+/** A list these rules read entry by entry; a longer one than any the API takes is refused for its size by the field rules. */
+const asArray = (value: unknown): unknown[] | undefined =>
+  Array.isArray(value) && value.length <= LONGEST_LIST ? value : undefined;
 
 /** §1/§3: OSS needs ImportImageOptions with at least the system-disk mapping; IMAGE types need BaseImage. */
 const baseImageRules: Rule = (body, report) => {

@@ -10,42 +10,43 @@ import * as v from "valibot";
 import type { RequestErrorCode } from "../ecs-error-codes";
 import * as c from "./constraints";
 import { issueMessage, quoteList } from "./messages";
+import { nameObject } from "./unknown-keys";
+
+export { UNKNOWN_KEY_CODE } from "./unknown-keys";
 
 type Code = RequestErrorCode;
 
-export const UNKNOWN_KEY_CODE = "InvalidParameter.UnknownKey" satisfies Code;
-
-const characters = (text: string): number => [...text].length;
+/**
+ * Whether `text` has min..max characters (code points). A character is one or two UTF-16 units, so
+ * a text of more than 2 * max units is too long without counting: a 16 MB string costs nothing.
+ */
+function charactersWithin(text: string, min: number, max: number): boolean {
+  if (text.length > 2 * max) return false;
+  let count = 0;
+  for (const _ of text) count++;
+  return count >= min && count <= max;
+}
 const startsWithAny = (text: string, prefixes: readonly string[]): boolean =>
   prefixes.some((prefix) => text.toLowerCase().startsWith(prefix));
 const containsAny = (text: string, parts: readonly string[]): boolean =>
   parts.some((part) => text.toLowerCase().includes(part));
 
 /**
- * An object that reports every key it does not know (valibot's strictObject stops at the first).
- * The transform only narrows the output type: without it every object type would carry an index
- * signature of `never` from the rest schema.
+ * A closed object: an unknown key is an error. valibot's plain object schema checks the known keys
+ * and ignores the rest; the unknown ones are found by ./unknown-keys, which also sees `__proto__`,
+ * `constructor` and `prototype` (valibot skips them) and stops when enough violations are found.
  */
 function closedObject<const TEntries extends v.ObjectEntries>(entries: TEntries, code: Code, what: string) {
   const notAnObject = issueMessage(
     code,
     `${what.charAt(0).toUpperCase()}${what.slice(1)} must be a JSON object`,
   );
+  nameObject(entries, what);
   return v.pipe(
     // valibot's object schemas take arrays for objects.
     v.unknown(),
     v.check((value) => !Array.isArray(value), notAnObject),
-    v.objectWithRest(
-      entries,
-      v.never(
-        issueMessage(
-          UNKNOWN_KEY_CODE,
-          `Unknown parameter in ${what}; check its spelling and nesting against the API reference`,
-        ),
-      ),
-      notAnObject,
-    ),
-    v.transform((value) => value as v.InferOutput<v.ObjectSchema<TEntries, undefined>>),
+    v.object(entries, notAnObject),
   );
 }
 
@@ -65,10 +66,7 @@ function text({ code, what, length, pattern, notStartingWith, notContaining }: T
     const { min, max } = length;
     const rule = min === 0 ? `at most ${max} characters long` : `${min} to ${max} characters long`;
     actions.push(
-      v.check(
-        (s) => characters(s) >= min && characters(s) <= max,
-        issueMessage(code, `${what} must be ${rule}`),
-      ),
+      v.check((s) => charactersWithin(s, min, max), issueMessage(code, `${what} must be ${rule}`)),
     );
   }
   if (notStartingWith) {
@@ -109,6 +107,7 @@ function flag(code: Code, what: string) {
   return v.boolean(issueMessage(code, `${what} must be true or false`));
 }
 
+/** A list: its type, then its size, and only then its entries, so a list of a million is refused at once. */
 function listOf<TItem extends v.GenericSchema>(
   item: TItem,
   max: number,
@@ -117,8 +116,13 @@ function listOf<TItem extends v.GenericSchema>(
   what: string,
 ) {
   return v.pipe(
+    v.unknown(),
+    v.check(Array.isArray, issueMessage(typeCode, `${what} must be a JSON array`)),
+    v.check(
+      (list) => !Array.isArray(list) || list.length <= max,
+      issueMessage(sizeCode, `${what} can have at most ${max} entries`),
+    ),
     v.array(item, issueMessage(typeCode, `${what} must be a JSON array`)),
-    v.maxLength(max, issueMessage(sizeCode, `${what} can have at most ${max} entries`)),
   );
 }
 
@@ -446,9 +450,12 @@ export const PipelineRequestBodySchema = closedObject(
     AdvancedOptions: v.optional(AdvancedOptionsSchema),
     RepairMode: v.optional(oneOf(c.REPAIR_MODES, "InvalidParameter.RepairMode", "RepairMode")),
     RepairItem: v.optional(
-      v.array(
+      listOf(
         oneOf(c.REPAIR_ITEMS, "InvalidParameter.RepairItem", "Each RepairItem entry"),
-        issueMessage("InvalidParameter.RepairItem", "RepairItem must be a JSON array"),
+        c.MAX_REPAIR_ITEMS,
+        "InvalidParameter.RepairItem",
+        "InvalidParameter.RepairItem",
+        "RepairItem",
       ),
     ),
     VSwitchId: v.optional(

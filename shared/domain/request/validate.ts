@@ -9,7 +9,8 @@ import { splitIssueMessage } from "./messages";
 import { normalizePipelineRequest, type PipelineRequest } from "./normalize";
 import { PipelineRequestBodySchema } from "./schema";
 import { lintTemplateContent } from "./template-content";
-import { toPointer, type Violation, type Warning } from "./violation";
+import { reportUnknownKeys } from "./unknown-keys";
+import { toPointer, type Violation, ViolationCollector, type Warning } from "./violation";
 
 export type { PipelineRequest } from "./normalize";
 
@@ -40,9 +41,6 @@ function issueToViolation(issue: v.BaseIssue<unknown>): Violation {
     };
   }
   const parts = splitIssueMessage(issue.message);
-  if (parts?.code === "InvalidParameter.UnknownKey") {
-    return { pointer, code: parts.code, detail: `${named || "This key"}: ${parts.detail}` };
-  }
   return parts
     ? { pointer, code: parts.code, detail: parts.detail }
     : { pointer, code: `InvalidParameter.${named || "Body"}`, detail: issue.message };
@@ -63,20 +61,27 @@ function lintTemplates(body: unknown): { violations: Violation[]; warnings: Warn
   return { violations, warnings };
 }
 
-export function validatePipelineRequest(input: unknown): ValidationResult {
+/**
+ * Validates one request. Its violations go into `collector` (a batch passes one for all its items)
+ * and stop there once it is full: unknown keys first (cheap, and the only violations a hostile body
+ * can have millions of), then the field rules, the template lint and the cross-field rules.
+ */
+export function validatePipelineRequest(
+  input: unknown,
+  collector: ViolationCollector = new ViolationCollector(),
+): ValidationResult {
+  const found = collector.violations.length;
+  const failed = (): ValidationResult => ({ ok: false, violations: collector.violations.slice(found) });
   // valibot's object schemas take arrays for objects; a request is never an array.
   if (Array.isArray(input)) {
-    return {
-      ok: false,
-      violations: [
-        {
-          pointer: "#",
-          code: "InvalidParameter.Body",
-          detail: "The request body must be a JSON object, not an array",
-        },
-      ],
-    };
+    collector.add({
+      pointer: "#",
+      code: "InvalidParameter.Body",
+      detail: "The request body must be a JSON object, not an array",
+    });
+    return failed();
   }
+  if (!reportUnknownKeys(PipelineRequestBodySchema, input, collector)) return failed();
   // abortPipeEarly: one violation per field (the first rule it breaks), not a cascade of them.
   const parsed = v.safeParse(PipelineRequestBodySchema, input, { abortPipeEarly: true });
   const templates = lintTemplates(input);
@@ -85,7 +90,8 @@ export function validatePipelineRequest(input: unknown): ValidationResult {
     ...templates.violations,
     ...crossFieldViolations(input),
   ];
-  if (!parsed.success || violations.length > 0) return { ok: false, violations: dedupe(violations) };
+  for (const violation of dedupe(violations)) if (!collector.add(violation)) break;
+  if (!parsed.success || collector.violations.length > found) return failed();
   const { request, warnings } = normalizePipelineRequest(parsed.output);
   return { ok: true, request, warnings: [...warnings, ...templates.warnings, ...crossFieldWarnings(input)] };
 }

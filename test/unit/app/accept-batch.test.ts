@@ -5,7 +5,7 @@ import {
   DUPLICATE_CLIENT_TOKEN,
 } from "../../../shared/app/accept-batch";
 import { acceptPipelineRequest } from "../../../shared/app/accept-request";
-import { batchRecordIds, isRecordId, newRecordId } from "../../../shared/app/ids";
+import { batchRecordIds, callerClientToken, isRecordId, newRecordId } from "../../../shared/app/ids";
 import type { Requester } from "../../../shared/app/requester";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
 
@@ -221,7 +221,7 @@ describe("acceptBatch", () => {
     const body = { items: [item(0, { ClientToken: "tok-a" }), item(1)] };
     const outcome = await accepted(await acceptBatch(deps, { requester: alice, body }));
     const [tokened, plain] = outcome.items.map((i) => store.records.get(i.id)!);
-    expect(tokened!.clientToken).toBe("tok-a");
+    expect(tokened!.clientToken).toBe(callerClientToken("alice", "tok-a"));
     expect(plain!.clientToken).toBe(plain!.id);
     // A later single request with the same token and body is the batch item, not a new record.
     const single = await acceptPipelineRequest(deps, {

@@ -4,6 +4,7 @@ import {
   idempotencyScope,
   isIdempotencyKey,
 } from "../../../shared/app/accept-request";
+import { callerClientToken } from "../../../shared/app/ids";
 import type { Requester } from "../../../shared/app/requester";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
 
@@ -58,16 +59,40 @@ describe("acceptPipelineRequest", () => {
     expect(queue.sent).toEqual([{ id: record.id }]);
   });
 
-  it("keeps a caller's ClientToken and strips AccountId from the stored request", async () => {
+  it("scopes a caller's ClientToken to the caller and strips AccountId from the stored request", async () => {
     const { deps } = setup();
     const outcome = await acceptPipelineRequest(deps, {
       requester: alice,
       body: { ...validBody(), AccountId: SERVICE_ACCOUNT, ClientToken: "tok-1" },
     });
     if (outcome.kind !== "accepted") throw new Error(outcome.kind);
-    expect(outcome.record.clientToken).toBe("tok-1");
+    expect(outcome.record.clientToken).toBe(callerClientToken("alice", "tok-1"));
+    expect(outcome.record.clientToken).toMatch(/^[0-9a-f]{64}$/);
     expect(outcome.record.request).not.toHaveProperty("AccountId");
     expect(outcome.record.request.ClientToken).toBe("tok-1");
+  });
+
+  it("gives two callers with the same body and ClientToken two records with two ECS tokens, and each caller's retry its own", async () => {
+    const { deps, store, queue } = setup();
+    const body = { ...validBody(), ClientToken: "shared-token" };
+    const first = await acceptPipelineRequest(deps, { requester: alice, body });
+    const second = await acceptPipelineRequest(deps, { requester: bob, body });
+    const retry = await acceptPipelineRequest(deps, { requester: alice, body });
+    if (first.kind !== "accepted" || second.kind !== "accepted" || retry.kind !== "accepted")
+      throw new Error("expected three acceptances");
+    expect(second.record.id).not.toBe(first.record.id);
+    expect(second.record.clientToken).not.toBe(first.record.clientToken);
+    expect(retry.replayed).toBe(true);
+    expect(retry.record.id).toBe(first.record.id);
+    expect(retry.record.clientToken).toBe(first.record.clientToken);
+    expect(store.records.size).toBe(2);
+    expect(queue.sent).toEqual([{ id: first.record.id }, { id: second.record.id }]);
+  });
+
+  it("derives the ECS token from the pair, so a sub and a token cannot be shifted into each other", () => {
+    expect(callerClientToken("a:b", "c")).not.toBe(callerClientToken("a", "b:c"));
+    expect(callerClientToken("alice", "t")).toBe(callerClientToken("alice", "t"));
+    expect(callerClientToken("x".repeat(500), "\u007e".repeat(64))).toMatch(/^[\x21-\x7e]{1,64}$/);
   });
 
   it("accepts another account and stores it as the record's accountId", async () => {

@@ -2,9 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearerToken, createTokenVerifier } from "../../../shared/http/auth";
+import { bearerToken, CLOCK_SKEW_SECONDS, createTokenVerifier } from "../../../shared/http/auth";
 import { HttpProblem } from "../../../shared/http/problems";
 import { AUDIENCE, ISSUER, type TokenKit, tokenKit } from "./token-kit";
+
+/** A NumericDate this many seconds from now. */
+const inSeconds = (seconds: number): number => Math.floor(Date.now() / 1000) + seconds;
 
 async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
   try {
@@ -71,6 +74,13 @@ describe("createTokenVerifier rejections", () => {
     ["signed by another key with the same kid", () => stranger.sign(), /signature/],
     ["no subject", () => kit.sign({ sub: undefined }), /sub/],
     ["not a JWT", async () => "not.a.jwt", /malformed/],
+    ["issued ten years from now", () => kit.sign({}, { issuedAt: inSeconds(10 * 365 * 86_400) }), /iat/],
+    ["issued two minutes from now", () => kit.sign({}, { issuedAt: inSeconds(120) }), /iat/],
+    [
+      "valid only from two minutes from now",
+      () => kit.sign({}, { notBefore: inSeconds(120) }),
+      /not valid yet/,
+    ],
   ])("%s -> 401 with WWW-Authenticate: Bearer", async (_name, token, detail) => {
     const problem = await problemOf(kit.verifier(await token()));
     expect(problem.status).toBe(401);
@@ -78,6 +88,19 @@ describe("createTokenVerifier rejections", () => {
     expect(problem.headers["www-authenticate"]).toMatch(
       /^Bearer realm="image-pipelines", error="invalid_token"/,
     );
+  });
+});
+
+describe("clock skew", () => {
+  let kit: TokenKit;
+  beforeAll(async () => {
+    kit = await tokenKit();
+  });
+
+  it(`is ${CLOCK_SKEW_SECONDS} s: iat and nbf 30 s ahead are accepted`, async () => {
+    expect(CLOCK_SKEW_SECONDS).toBe(60);
+    const token = await kit.sign({}, { issuedAt: inSeconds(30), notBefore: inSeconds(30) });
+    await expect(kit.verifier(token)).resolves.toMatchObject({ sub: "alice" });
   });
 });
 
@@ -133,8 +156,8 @@ describe("createTokenVerifier's memory of verified tokens", () => {
     clock += 61_000;
     await verify(token);
     expect(checks()).toBe(2);
-    // 90 s of life plus the 30 s clock tolerance: at +121 s jose itself must refuse it again.
-    clock += 60_000;
+    // 90 s of life plus the 60 s clock skew: at +152 s jose itself must refuse it again.
+    clock += 91_000;
     await expect(verify(token)).rejects.toMatchObject({ status: 401 });
   });
 

@@ -10,7 +10,7 @@ export interface TokenKit {
   jwks: { keys: JWK[] };
   sign(
     claims?: JWTPayload & { scope?: string },
-    options?: { expiresIn?: string | number; notBefore?: string | number },
+    options?: { expiresIn?: string | number; notBefore?: string | number; issuedAt?: number },
   ): Promise<string>;
   verifier: TokenVerifier;
 }
@@ -26,7 +26,7 @@ export async function tokenKit(kid = "test-key"): Promise<TokenKit> {
         .setProtectedHeader({ alg: "ES256", kid })
         .setIssuer(typeof claims.iss === "string" ? claims.iss : ISSUER)
         .setAudience(claims.aud ?? AUDIENCE)
-        .setIssuedAt()
+        .setIssuedAt(options.issuedAt)
         .setExpirationTime(options.expiresIn ?? "5m");
       if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
       return jwt.sign(privateKey);

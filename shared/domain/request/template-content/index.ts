@@ -312,13 +312,17 @@ function capViolations(violations: TemplateViolation[], field: TemplateField): T
 
 export function lintTemplateContent(content: string, field: TemplateField): TemplateLintResult {
   const result: TemplateLintResult = { violations: [], warnings: [] };
-  const bytes = new TextEncoder().encode(content).length;
+  // Each UTF-16 unit is at least one UTF-8 byte: far over the limit, the size is the one fault
+  // worth reporting, and linting megabytes of text would only cost time.
+  const farTooLong = content.length > 4 * MAX_TEMPLATE_CONTENT_BYTES;
+  const bytes = farTooLong ? content.length : new TextEncoder().encode(content).length;
   if (bytes > MAX_TEMPLATE_CONTENT_BYTES) {
     result.violations.push({
       // The seed has a length code for BuildContent only; for TestContent its catch-all is used.
       code: field === "BuildContent" ? TEMPLATE_CODE.buildContentTooLong : invalidFieldCode(field),
-      detail: `${field} is ${bytes} bytes in UTF-8, more than the ${MAX_TEMPLATE_CONTENT_BYTES} bytes (16 KB) allowed.`,
+      detail: `${field} is ${farTooLong ? "at least " : ""}${bytes} bytes in UTF-8, more than the ${MAX_TEMPLATE_CONTENT_BYTES} bytes (16 KB) allowed.`,
     });
+    if (farTooLong) return result;
   }
   const { commands, danglingContinuationLine } = splitTemplate(content);
   if (commands.length === 0) {
