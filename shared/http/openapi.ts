@@ -1,14 +1,13 @@
 /**
- * The OpenAPI 3.1 document, generated from the route table and the problem table so it cannot
- * drift from what the functions do. docs/openapi.json is this document; a test keeps them equal.
+ * The OpenAPI 3.1 document, generated from the route table, the problem table and the view schemas
+ * (./views) so it cannot drift from what the functions do. docs/openapi.json is this document
+ * (`npm run openapi` writes it); a test keeps them equal.
  */
 import { LIST_LIMIT } from "../app/read-records";
 import { RECORD_STATUSES } from "../domain/record";
-import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
-import { MAX_COUNTED_VIOLATIONS, MAX_DETAIL_BYTES, MAX_POINTER_BYTES } from "../domain/request/violation";
 import { ACCEPTED_ALGORITHMS } from "./auth";
-import { MAX_LISTED_ERRORS, PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
+import { PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
 import { RETRY_AFTER_SECONDS } from "./record-view";
 import { type Operation, ROUTES, type Route } from "./routes";
 
@@ -190,18 +189,7 @@ function operationObject(route: Route): Json {
     route.operation === "createPipeline"
       ? ref("PipelineRequest")
       : route.operation === "createBatch"
-        ? {
-            type: "object",
-            required: ["items"],
-            properties: {
-              items: {
-                type: "array",
-                minItems: BATCH_ITEMS.min,
-                maxItems: BATCH_ITEMS.max,
-                items: ref("PipelineRequest"),
-              },
-            },
-          }
+        ? ref("BatchRequest")
         : undefined;
   return {
     operationId: route.operation,
@@ -226,13 +214,19 @@ function operationObject(route: Route): Json {
   };
 }
 
-export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
+/**
+ * The document around `componentSchemas`, the JSON Schemas of shared/http/views.ts by name
+ * (scripts/openapi.ts converts them; the conversion stays out of the functions' bundles).
+ */
+export function buildOpenApiDocument(
+  componentSchemas: Record<string, Json>,
+  routes: readonly Route[] = ROUTES,
+): Json {
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
     (paths[route.path] as Json)[route.method.toLowerCase()] = operationObject(route);
   }
-  const timestamp = { type: "string", format: "date-time" };
   return {
     openapi: "3.1.0",
     info: {
@@ -253,149 +247,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): Json {
           bearerFormat: `JWT (${ACCEPTED_ALGORITHMS.join(", ")}); scopes in the space-separated scope claim`,
         },
       },
-      schemas: {
-        PipelineRequest: {
-          type: "object",
-          description:
-            "The CreateImagePipeline parameters with the API's own names, plus AccountId. Every constraint is checked; see docs/request-contract.md.",
-          required: ["RegionId", "BaseImageType"],
-          properties: Object.fromEntries(pipelineRequestKeys().map((key) => [key, {}])),
-          additionalProperties: false,
-        },
-        Accepted: {
-          type: "object",
-          required: ["id", "status", "accountId", "regionId", "clientToken", "createdAt", "links"],
-          properties: {
-            id: { type: "string" },
-            status: { type: "string", enum: [...RECORD_STATUSES] },
-            accountId: { type: "string" },
-            regionId: { type: "string" },
-            clientToken: { type: "string" },
-            createdAt: timestamp,
-            links: { type: "object", properties: { self: { type: "string" } } },
-            warnings: { type: "array", items: ref("Violation") },
-          },
-        },
-        Record: {
-          type: "object",
-          required: [
-            "id",
-            "status",
-            "accountId",
-            "regionId",
-            "batchId",
-            "submittedBy",
-            "clientToken",
-            "attempts",
-            "createdAt",
-            "updatedAt",
-            "request",
-          ],
-          properties: {
-            id: { type: "string" },
-            status: { type: "string", enum: [...RECORD_STATUSES] },
-            accountId: { type: "string" },
-            regionId: { type: "string" },
-            batchId: { type: ["string", "null"] },
-            submittedBy: { type: "string" },
-            clientToken: { type: "string" },
-            attempts: { type: "integer", minimum: 0 },
-            imagePipelineId: { type: "string" },
-            error: {
-              type: "object",
-              properties: {
-                code: { type: "string" },
-                message: { type: "string" },
-                requestId: { type: "string" },
-                retryable: { type: "boolean" },
-              },
-            },
-            createdAt: timestamp,
-            updatedAt: timestamp,
-            completedAt: timestamp,
-            request: ref("PipelineRequest"),
-            links: { type: "object", properties: { self: { type: "string" } } },
-          },
-        },
-        BatchAccepted: {
-          type: "object",
-          required: ["id", "total", "items", "links"],
-          properties: {
-            id: { type: "string" },
-            total: { type: "integer" },
-            items: {
-              type: "array",
-              description: "One per item, in item order",
-              items: {
-                type: "object",
-                required: ["id", "accountId", "regionId"],
-                properties: {
-                  id: { type: "string" },
-                  accountId: { type: "string" },
-                  regionId: { type: "string" },
-                },
-              },
-            },
-            links: { type: "object", properties: { self: { type: "string" } } },
-            warnings: { type: "array", items: ref("Violation") },
-          },
-        },
-        Batch: {
-          type: "object",
-          required: ["id", "total", "counts", "done", "items", "links"],
-          properties: {
-            id: { type: "string" },
-            total: { type: "integer" },
-            counts: {
-              type: "object",
-              required: [...RECORD_STATUSES],
-              properties: Object.fromEntries(RECORD_STATUSES.map((s) => [s, { type: "integer" }])),
-            },
-            done: { type: "boolean", description: "Every item succeeded, failed or was cancelled" },
-            items: { type: "array", items: ref("Record") },
-            nextCursor: { type: "string" },
-            links: { type: "object", properties: { self: { type: "string" } } },
-          },
-        },
-        RecordPage: {
-          type: "object",
-          required: ["items"],
-          properties: { items: { type: "array", items: ref("Record") }, nextCursor: { type: "string" } },
-        },
-        Violation: {
-          type: "object",
-          description: `One fault of the body. A pointer or detail longer than ${MAX_POINTER_BYTES} or ${MAX_DETAIL_BYTES} bytes (JSON-escaped) is cut and ends with "…".`,
-          properties: { pointer: { type: "string" }, code: { type: "string" }, detail: { type: "string" } },
-        },
-        QueryFault: {
-          type: "object",
-          properties: { parameter: { type: "string" }, code: { type: "string" }, detail: { type: "string" } },
-        },
-        Problem: {
-          type: "object",
-          required: ["type", "title", "status", "code"],
-          properties: {
-            type: { type: "string", format: "uri" },
-            title: { type: "string" },
-            status: { type: "integer" },
-            code: { type: "string", enum: Object.values(PROBLEMS).map((p) => p.code) },
-            detail: { type: "string" },
-            instance: { type: "string" },
-            errors: {
-              type: "array",
-              maxItems: MAX_LISTED_ERRORS,
-              description: `The first ${MAX_LISTED_ERRORS} faults found (Violation for a body, QueryFault for a query).`,
-              items: { anyOf: [ref("Violation"), ref("QueryFault")] },
-            },
-            errorCount: {
-              type: "integer",
-              minimum: 1,
-              maximum: MAX_COUNTED_VIOLATIONS,
-              description: `How many faults were found, beside errors. Validation stops at the ${MAX_COUNTED_VIOLATIONS}th, so ${MAX_COUNTED_VIOLATIONS} means that many or more.`,
-            },
-          },
-        },
-      },
+      schemas: componentSchemas,
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";
 import type { Warning } from "../domain/request/violation";
+import type { AcceptedView, BatchAcceptedView, BatchView, RecordPageView, RecordView } from "./views";
 
 /** Seconds a client should wait before polling a record that is not finished. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -12,7 +13,7 @@ export const recordPath = (id: string): string => `/v1/pipelines/${id}`;
 
 export const isUnfinished = (status: RecordStatus): boolean => status === "pending" || status === "running";
 
-export function recordView(record: PipelineRecord): Record<string, unknown> {
+export function recordView(record: PipelineRecord): RecordView {
   return {
     id: record.id,
     status: record.status,
@@ -32,7 +33,7 @@ export function recordView(record: PipelineRecord): Record<string, unknown> {
   };
 }
 
-export function acceptedView(record: PipelineRecord, warnings: Warning[]): Record<string, unknown> {
+export function acceptedView(record: PipelineRecord, warnings: Warning[]): AcceptedView {
   return {
     id: record.id,
     status: record.status,
@@ -52,7 +53,7 @@ export function acceptedBatchView(
   batchId: string,
   items: { id: string; accountId: string; regionId: string }[],
   warnings: Warning[],
-): Record<string, unknown> {
+): BatchAcceptedView {
   return {
     id: batchId,
     total: items.length,
@@ -70,7 +71,7 @@ export function batchView(batch: {
   done: boolean;
   items: PipelineRecord[];
   nextCursor?: string;
-}): Record<string, unknown> {
+}): BatchView {
   return {
     id: batch.id,
     total: batch.total,
@@ -79,5 +80,13 @@ export function batchView(batch: {
     items: batch.items.map(recordView),
     ...(batch.nextCursor ? { nextCursor: batch.nextCursor } : {}),
     links: { self: batchPath(batch.id) },
+  };
+}
+
+/** GET /v1/pipelines: one page of records, newest first. */
+export function recordPageView(page: { items: PipelineRecord[]; nextCursor?: string }): RecordPageView {
+  return {
+    items: page.items.map(recordView),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };
 }

@@ -11,18 +11,13 @@ import { clipText, MAX_POINTER_BYTES } from "../domain/request/violation";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
 import { errorList, errorSummary, HttpProblem } from "./problems";
-import { batchView, isUnfinished, RETRY_AFTER_SECONDS, recordView } from "./record-view";
+import { batchView, isUnfinished, RETRY_AFTER_SECONDS, recordPageView, recordView } from "./record-view";
 import { requesterOf } from "./requester-of";
 import type { Operation } from "./routes";
+import type { QueryFaultView } from "./views";
 
 export interface StatusServices {
   store: RecordStore;
-}
-
-interface QueryFault {
-  parameter: string;
-  code: string;
-  detail: string;
 }
 
 /** The code a RecordStore throws for a cursor it cannot decode (shared/adapters/tablestore/record-codec). */
@@ -51,7 +46,7 @@ export function parseListQuery(
   query: Record<string, string>,
   allowed: readonly string[] = LIST_PARAMETERS,
 ): ListQuery {
-  const faults: QueryFault[] = [];
+  const faults: QueryFaultView[] = [];
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name))
       faults.push({
@@ -133,10 +128,7 @@ export function statusOperations(
       const page = await listRecords(services(context).store, requesterOf(request.caller), query).catch(
         rethrowCursorFault,
       );
-      return jsonResponse(200, {
-        items: page.items.map(recordView),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      });
+      return jsonResponse(200, recordPageView(page));
     },
 
     getBatch: async (request, context) => {
