@@ -19,34 +19,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_DEV_SCOPE, loadJwtIssuer } from "../local/jwt";
+import { RECORD_STATUSES } from "../shared/domain/record";
+import type { BatchAcceptedView, BatchView, ProblemView, RecordView } from "../shared/http/views";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
 
-interface BatchItemView {
-  id: string;
-  status: string;
-  accountId: string;
-  regionId: string;
-  imagePipelineId?: string;
-  error?: { code: string; message: string };
-}
-
-interface BatchView {
-  id: string;
-  total: number;
-  counts: Record<string, number>;
-  done: boolean;
-  items: BatchItemView[];
-  nextCursor?: string;
-}
-
-interface Problem {
-  title?: string;
-  detail?: string;
-  code?: string;
-  errors?: { pointer: string; code: string; detail: string }[];
-}
+/** A 200 or 202 body, or a problem when the status says so: the fields are read after the status. */
+type OrProblem<T> = T & Partial<ProblemView>;
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -95,7 +74,7 @@ async function call<T>(
 }
 
 async function readBatch(base: string, id: string, headers: Record<string, string>): Promise<BatchView> {
-  const first = await call<BatchView & Problem>(`${base}/v1/batches/${id}?limit=100`, { headers });
+  const first = await call<OrProblem<BatchView>>(`${base}/v1/batches/${id}?limit=100`, { headers });
   if (first.status !== 200)
     throw new Error(`GET /v1/batches/${id} answered ${first.status}: ${first.body.title ?? ""}`);
   const view = { ...first.body, items: [...first.body.items] };
@@ -112,7 +91,7 @@ async function readBatch(base: string, id: string, headers: Record<string, strin
   return view;
 }
 
-function table(items: BatchItemView[]): string {
+function table(items: RecordView[]): string {
   const rows = items.map((item, index) => [
     String(index),
     item.accountId,
@@ -165,7 +144,7 @@ async function main(): Promise<void> {
   const idempotencyKey =
     values["idempotency-key"] ?? `batch-${createHash("sha256").update(text).digest("hex").slice(0, 40)}`;
 
-  const submitted = await call<{ id: string } & Problem>(`${base}/v1/batches`, {
+  const submitted = await call<OrProblem<BatchAcceptedView>>(`${base}/v1/batches`, {
     method: "POST",
     headers: { ...headers, "idempotency-key": idempotencyKey },
     body: JSON.stringify(body),
@@ -174,7 +153,8 @@ async function main(): Promise<void> {
     console.error(
       `The batch was refused (${submitted.status}): ${submitted.body.title ?? ""} ${submitted.body.detail ?? ""}`,
     );
-    for (const e of submitted.body.errors ?? []) console.error(`  ${e.pointer}  ${e.code}  ${e.detail}`);
+    for (const e of submitted.body.errors ?? [])
+      console.error(`  ${"pointer" in e ? e.pointer : e.parameter}  ${e.code}  ${e.detail}`);
     process.exit(submitted.status === 400 || submitted.status === 422 ? 2 : 1);
   }
   const batchId = submitted.body.id;
@@ -183,7 +163,7 @@ async function main(): Promise<void> {
   let view = await readBatch(base, batchId, headers);
   let shown = "";
   while (!view.done) {
-    const counts = STATUSES.map((s) => `${s} ${view.counts[s] ?? 0}`).join(", ");
+    const counts = RECORD_STATUSES.map((s) => `${s} ${view.counts[s] ?? 0}`).join(", ");
     // One line per change, so a long wait does not flood the terminal.
     if (counts !== shown) console.log(`  ${counts}`);
     shown = counts;

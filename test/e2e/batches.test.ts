@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../../local/identities";
 import { $Ecs, ecsClient } from "../integration/ecs/clients";
-import { Caller, type E2eStack, type RecordView, startE2eStack, validRequest } from "./harness";
+import { type BatchView, Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -22,21 +22,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const NO_ROLE_ACCOUNT = "1000000000000009";
 const ROLE_ACCOUNTS = [LOCAL_SERVICE_ACCOUNT_ID, ...LOCAL_TRUSTING_ACCOUNT_IDS];
 const REGIONS = ["cn-hangzhou", "cn-shanghai", "cn-beijing"];
-
-interface BatchItemView extends RecordView {
-  accountId: string;
-  regionId: string;
-  batchId: string;
-}
-
-interface BatchView {
-  id: string;
-  total: number;
-  counts: Record<string, number>;
-  done: boolean;
-  items: BatchItemView[];
-  nextCursor?: string;
-}
 
 interface CompletionEventView {
   id: string;

@@ -1,7 +1,7 @@
 /**
  * What the end-to-end files share: the real bundles built once per file into a temporary dist/, a
- * stack started on free ports, a small HTTP client that signs in with dev tokens, and bounded
- * polling for records to become terminal.
+ * stack started on free ports, a small HTTP client that signs in with dev tokens and checks every
+ * response it gets against docs/openapi.json, and bounded polling for records to become terminal.
  *
  * The stack's Tablestore indexes lag writes as the service's do (the stack's default `indexLagMs`,
  * random up to 1 s): a list read right after a write may not show it yet (docs/http-api.md), so
@@ -12,6 +12,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type RunningStack, type StackOptions, startStack } from "../../local/stack";
 import { buildFunctions } from "../../scripts/build";
+import type { RecordView } from "../../shared/http/views";
+import { type ObservedResponse, OpenApiResponseChecker } from "../support/openapi-responses";
+
+export type {
+  AcceptedView,
+  BatchAcceptedView,
+  BatchView,
+  ProblemView,
+  RecordPageView,
+  RecordView,
+} from "../../shared/http/views";
 
 export const WRITE_AND_READ = "pipelines:write pipelines:read";
 
@@ -79,13 +90,13 @@ export interface ApiResponse<T = Record<string, unknown>> {
   body: T;
 }
 
-export interface RecordView {
-  id: string;
-  status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
-  clientToken: string;
-  imagePipelineId?: string;
-  error?: { code: string; retryable: boolean };
-  attempts: number;
+/** One per file: compiling the document's schemas is the costly part. */
+let responseChecker: OpenApiResponseChecker | undefined;
+
+/** Throws unless docs/openapi.json describes the response (its status, content type and body). */
+export function checkApiResponse(response: ObservedResponse): void {
+  responseChecker ??= new OpenApiResponseChecker();
+  responseChecker.check(response);
 }
 
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -118,7 +129,15 @@ export class Caller {
     }
     const res = await fetch(`${this.stack.url}${target}`, { method, headers, body });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as T };
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    checkApiResponse({
+      method,
+      target,
+      status: res.status,
+      contentType: res.headers.get("content-type"),
+      body: parsed,
+    });
+    return { status: res.status, headers: res.headers, body: parsed as T };
   }
 
   submit(request: Record<string, unknown>, headers?: Record<string, string>) {

@@ -5,7 +5,14 @@
  * pipeline each.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Caller, type E2eStack, type RecordView, startE2eStack, validRequest } from "./harness";
+import {
+  Caller,
+  checkApiResponse,
+  type E2eStack,
+  type RecordView,
+  startE2eStack,
+  validRequest,
+} from "./harness";
 
 let e2e: E2eStack;
 
@@ -26,7 +33,15 @@ async function postBytes(sub: string, target: string, body: Buffer) {
     body: body,
   });
   const text = await res.text();
-  return { status: res.status, text, body: JSON.parse(text) as Record<string, unknown> };
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  checkApiResponse({
+    method: "POST",
+    target,
+    status: res.status,
+    contentType: res.headers.get("content-type"),
+    body: parsed,
+  });
+  return { status: res.status, text, body: parsed };
 }
 
 describe("a JSON body that is not UTF-8", () => {
