@@ -1,5 +1,5 @@
 /**
- * The local stack's `/_local/*` routes (spec/local-cloud.md, "Control plane"), served on the API port
+ * The local stack's `/_local/*` routes (docs/local.md, "Control plane"), served on the API port
  * and never part of a deployed function. The stack supplies what they act on ({@link ControlPlane});
  * this module owns the HTTP side: paths, JSON, and problem bodies for bad input.
  */

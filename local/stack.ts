@@ -1,5 +1,5 @@
 /**
- * The whole service on one machine (spec/local-cloud.md): the three emulators on free ports, the
+ * The whole service on one machine (docs/local.md): the three emulators on free ports, the
  * provisioned table and queue, a JWT issuer, the local FC runtime running the built bundles from
  * `dist/` behind one HTTP port, the MNS trigger pump feeding the worker, the reconciler on a timer,
  * a queue subscribed to the completion-events topic, and the `/_local/*` control plane on the same

@@ -1,5 +1,5 @@
 /**
- * The timer trigger's function (spec/processing.md, "Reconciler"): queues again the records that
+ * The timer trigger's function (docs/processing.md, "Reconciler"): queues again the records that
  * nothing will pick up - `pending` for longer than RECONCILE_PENDING_AFTER_SECONDS, or `running`
  * with an expired lease. It only sends messages and never writes a record, so it is safe at any
  * time and beside workers. The timer event (`{triggerTime, triggerName, payload}`) carries nothing

@@ -1,5 +1,5 @@
 /**
- * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (spec/http-api.md). Reads only.
+ * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (docs/http-api.md). Reads only.
  * A middy chain (shared/http/http-function) plus the status operations, wired on first use.
  */
 import { withLogFields } from "../../shared/adapters/logger";

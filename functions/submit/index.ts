@@ -1,5 +1,5 @@
 /**
- * POST /v1/pipelines, DELETE /v1/pipelines/{id}, POST /v1/batches (spec/http-api.md).
+ * POST /v1/pipelines, DELETE /v1/pipelines/{id}, POST /v1/batches (docs/http-api.md).
  * A middy chain (shared/http/http-function) plus the submit operations; everything else is wired
  * on first use from the environment (shared/composition/http, shared/composition/submit).
  */

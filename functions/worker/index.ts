@@ -1,5 +1,5 @@
 /**
- * The MNS queue trigger's function (spec/processing.md): each queued record id is claimed, sent to
+ * The MNS queue trigger's function (docs/processing.md): each queued record id is claimed, sent to
  * CreateImagePipeline and settled on its own (shared/app/process-queue-event); the invocation
  * throws, after settling the rest, when any message needs redelivery. Wiring is built on first use
  * from the environment and the FC context's credentials (shared/composition/worker).

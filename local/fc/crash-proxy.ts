@@ -1,5 +1,5 @@
 /**
- * `worker.crashAfterCallRate` (spec/local-cloud.md): the local runtime kills a worker invocation
+ * `worker.crashAfterCallRate` (docs/local.md, "Fault settings"): the local runtime kills a worker invocation
  * right after the ECS call returned and before the record is updated.
  *
  * How: each worker instance gets its own ECS_ENDPOINT, a pass-through proxy in front of the ECS

@@ -1,7 +1,7 @@
 /**
  * The MNS HTTP/XML data plane (API version 2015-06-06) over an {@link MnsStore}: routing, request
- * parsing, authentication, long polling and fault injection. Wire details follow reference/mns.md §1
- * and §6 (what `@alicloud/mns` needs: `text/xml` replies, exact root names, raw query parsing).
+ * parsing, authentication, long polling and fault injection. Wire details follow docs/cloud-facts.md, "MNS"
+ * (what `@alicloud/mns` needs: `text/xml` replies, exact root names, raw query parsing).
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

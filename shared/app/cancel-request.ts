@@ -1,5 +1,5 @@
 /**
- * Cancelling a request (spec/http-api.md, "Cancellation"): `pending -> cancelled` as a conditional
+ * Cancelling a request (docs/http-api.md, "Cancellation"): `pending -> cancelled` as a conditional
  * write on `pending`, so a worker that claims the record at the same moment and the cancel cannot
  * both win. Losing that race answers like any other non-pending record: a conflict with the state
  * the record is in now.

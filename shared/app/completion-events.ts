@@ -1,5 +1,5 @@
 /**
- * Completion events (spec/processing.md, "Completion events"): one home for what an event says and
+ * Completion events (docs/processing.md, "Completion events"): one home for what an event says and
  * for the rule that publishing never blocks or undoes the state change it reports. The worker
  * publishes when it settles a record; submit publishes when a caller cancels one.
  */

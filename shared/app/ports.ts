@@ -25,7 +25,7 @@ export interface ListOptions {
 }
 
 /**
- * An Idempotency-Key or a caller's ClientToken, scoped to the caller (spec/http-api.md,
+ * An Idempotency-Key or a caller's ClientToken, scoped to the caller (docs/http-api.md,
  * "Idempotency"), pointing at the record (or batch) it created and the fingerprint of the body.
  */
 export interface IdempotencyEntry {
@@ -99,7 +99,7 @@ export interface RecordStore {
   getIdempotency(scope: string): Promise<IdempotencyEntry | undefined>;
 }
 
-/** What submit puts on the queue: one message per record (spec/processing.md, "Flow"). */
+/** What submit puts on the queue: one message per record (docs/processing.md, "Flow"). */
 export interface RecordMessage {
   id: string;
 }
@@ -141,7 +141,7 @@ export interface PipelineClient {
   ): Promise<CreatePipelineOutcome>;
 }
 
-/** Completion events (spec/processing.md, "Completion events"). */
+/** Completion events (docs/processing.md, "Completion events"). */
 export interface CompletionEvent {
   id: string;
   batchId: string | null;

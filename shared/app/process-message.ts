@@ -1,5 +1,5 @@
 /**
- * What the worker does with one queued record id (spec/processing.md, "Flow", step 3): claim the
+ * What the worker does with one queued record id (docs/processing.md, "Flow", step 3): claim the
  * record with a lease, call CreateImagePipeline with the record's own ClientToken, retry transient
  * failures in place with full-jitter backoff while the invocation has time, and settle the record
  * with one conditional write. Every way this can go - duplicate and concurrent deliveries, lost

@@ -1,5 +1,5 @@
 /**
- * One worker invocation: every message of the trigger event handled on its own (spec/processing.md,
+ * One worker invocation: every message of the trigger event handled on its own (docs/processing.md,
  * "Flow", step 2), then one answer for the platform. Messages run concurrently, a few at a time:
  * one record backing off from throttling must not hold the others back (run one after another, a
  * batch of ten throttled records would spend the whole invocation on the first), and a small limit

@@ -1,5 +1,5 @@
 /**
- * The reconciler (spec/processing.md, "Reconciler"): finds records that nothing will pick up and
+ * The reconciler (docs/processing.md, "Reconciler"): finds records that nothing will pick up and
  * queues them again. Two kinds:
  * - `pending` whose last change is older than `pendingAfterMs`: submit wrote the record but its
  *   message was lost (the send failed after the write, or the message went to the dead-letter

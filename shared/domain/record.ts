@@ -1,5 +1,5 @@
 /**
- * A pipeline request record and the one state machine it moves through (spec/processing.md,
+ * A pipeline request record and the one state machine it moves through (docs/processing.md,
  * "Invariants"): pending -> running -> {succeeded, failed}, running -> pending (lease released),
  * pending -> cancelled. Terminal records never change again.
  *

@@ -44,7 +44,7 @@ export function expectAuthorized(event: HttpEvent): AuthorizedRequest {
   return request as AuthorizedRequest;
 }
 
-/** The FC context an HTTP function receives (reference/fc3.md §1.4). */
+/** The FC context an HTTP function receives (docs/cloud-facts.md, "FC3 invocation context"). */
 export type HttpInvocationContext = FcContext;
 
 /** One route's work; the context carries the credentials the adapters are built from. */

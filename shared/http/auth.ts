@@ -1,5 +1,5 @@
 /**
- * Bearer JWT verification with `jose` (spec/http-api.md, "Authentication and authorization"): the
+ * Bearer JWT verification with `jose` (docs/http-api.md, "Authentication and authorization"): the
  * signature against the configured JWKS, `exp`/`nbf`, issuer and audience, then the route's scopes.
  * The function checks the token itself even when a trigger-level check sits in front of it.
  */

@@ -1,5 +1,5 @@
 /**
- * The worker under faults (spec/processing.md, "Invariants"; spec/local-cloud.md, fault settings):
+ * The worker under faults (docs/processing.md, "Invariants"; docs/local.md, "Fault settings"):
  * throttling, 5xx, calls whose connection drops after ECS did the work, duplicate and concurrent
  * delivery of one message, and invocations killed right after the ECS call. Whatever happens, every
  * record ends terminal and the simulator holds exactly one pipeline per succeeded record and none

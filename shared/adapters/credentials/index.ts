@@ -2,7 +2,7 @@
  * Which keys an SDK call for an account uses. The function's own keys come from the FC context
  * (the role's temporary keys in the cloud; locally the service account's long-term keys with an
  * empty token). A record in another account uses keys from STS AssumeRole on that account's role
- * (spec/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
+ * (docs/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
  */
 import type { EcsFailure } from "../../app/ports";
 import type { FcContext } from "../../fc/context";

@@ -1,5 +1,5 @@
 /**
- * Completion events on an MNS topic (spec/processing.md, "Completion events"). The body is the
+ * Completion events on an MNS topic (docs/processing.md, "Completion events"). The body is the
  * event as base64 of its UTF-8 JSON, like queue messages: the SDK does not escape message bodies,
  * and an error message may hold `<` or `&`. Subscribers decode it with `decodeQueueBody` (or any
  * base64 + JSON decoder).

@@ -2,7 +2,7 @@
  * The queue-body codec: base64 of the UTF-8 JSON. `@alicloud/mns` puts bodies into its XML raw
  * (no escaping), so `<`, `&` or `]]>` in a body would make the request malformed; base64 is also what
  * the MNS docs recommend and what the FC queue trigger undoes with `IsBase64Decode: true`
- * (reference/mns.md §2, fc3.md §2.2).
+ * (docs/cloud-facts.md, "MNS" and "MNS trigger events").
  */
 
 export class QueueBodyError extends Error {

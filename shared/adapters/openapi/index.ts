@@ -152,7 +152,7 @@ export function failure(
   };
 }
 
-/** Whatever an OpenAPI SDK call threw, as an EcsFailure (reference/ecs.md §1.5). */
+/** Whatever an OpenAPI SDK call threw, as an EcsFailure (docs/cloud-facts.md, "ECS SDK errors"). */
 export function toEcsFailure(err: unknown): EcsFailure {
   if (err instanceof UnreadableAnswerError) {
     return failure(UNPARSABLE_RESPONSE_CODE, err.message, {

@@ -9,7 +9,7 @@
  *   both column conditions fail on a missing column (`passIfMissing` false).
  * - OTSConditionCheckFail is `conflict`; every other failure is thrown as a TablestoreError. A write
  *   whose outcome is unknown is not retried by the client (./client), so `conflict` can also mean
- *   "our own earlier attempt won": callers re-read and decide (spec/processing.md).
+ *   "our own earlier attempt won": callers re-read and decide (docs/processing.md).
  *
  * Lists read a global secondary index for keys, then the rows from the base table (strongly
  * consistent), so an item's fields are never older than the index entry that found it. Indexes lag

@@ -59,8 +59,8 @@ export function recordsTableDefinition(table: string): TableStore.CreateTablePar
       })),
     },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-    // A table with global indexes needs one version and no TTL (reference/tablestore.md §5.1);
-    // records and idempotency keys are kept as long as each other (spec/http-api.md).
+    // A table with global indexes needs one version and no TTL (docs/cloud-facts.md, "Tablestore indexes and TTL");
+    // records and idempotency keys are kept as long as each other (docs/http-api.md).
     tableOptions: { timeToLive: -1, maxVersions: 1 },
     indexMetas: (Object.keys(INDEXES) as IndexName[]).map((index) => ({
       name: indexTableName(table, index),

@@ -44,7 +44,7 @@ describe("record state machine", () => {
     ["running", "pending"],
   ];
 
-  it("allows exactly the moves of spec/processing.md", () => {
+  it("allows exactly the moves of docs/processing.md", () => {
     const moves = RECORD_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => [from, to]));
     expect(moves.sort()).toEqual([...allowed].sort());
   });
