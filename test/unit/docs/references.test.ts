@@ -1,6 +1,7 @@
 /**
  * The repository explains itself: every path a comment, a doc or a config names exists in the
- * clone, and the README's docs index reaches every doc. A reference into a folder that is not part
+ * clone, every section it cites (`docs/processing.md, "Reconciler"`) is a heading of that doc, and
+ * the README's docs index reaches every doc. A reference into a folder that is not part
  * of the repository (the research notes the project started from, a sibling checkout) fails here,
  * so a newcomer who clones only this repository never meets a dead citation.
  *
@@ -113,6 +114,45 @@ function brokenReferences(files: ReadonlyMap<string, string>): BrokenReference[]
   return broken;
 }
 
+/**
+ * `docs/processing.md, "Reconciler"`, `[processing.md](processing.md), "Flow" and "States"`: a
+ * citation of a doc's section. The section must be a heading of that doc (its start is enough:
+ * `"Batches"` names `## Batches (POST /v1/batches, ...)`).
+ */
+const SECTION_CITATION =
+  /(?:((?:docs|local\/[\w-]+)\/[\w-]+\.md)|\]\(([\w./-]+\.md)\))\)?,? ("[^"]+"(?:\s+and\s+"[^"]+")*)/g;
+
+function headingsOf(doc: string): string[] {
+  return readFileSync(doc, "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith("#"))
+    .map((line) => line.replace(/^#+\s*/, "").trim());
+}
+
+/** Section citations of `files` whose doc exists but has no such heading. */
+function brokenSections(files: ReadonlyMap<string, string>): BrokenReference[] {
+  const broken: BrokenReference[] = [];
+  for (const [file, text] of files) {
+    for (const match of text.matchAll(SECTION_CITATION)) {
+      const [, fromRoot, linked, quoted = ""] = match;
+      const doc = fromRoot ? path.join(ROOT, fromRoot) : path.resolve(ROOT, path.dirname(file), linked ?? "");
+      if (!existsSync(doc)) continue; // a missing doc is brokenReferences' finding
+      const headings = headingsOf(doc);
+      for (const [, section = ""] of quoted.matchAll(/"([^"]+)"/g)) {
+        const wanted = section.replace(/\s+/g, " ");
+        if (!headings.some((heading) => heading.startsWith(wanted))) {
+          broken.push({
+            file,
+            line: lineOf(text, match.index ?? 0),
+            reference: `${path.relative(ROOT, doc)}, "${wanted}"`,
+          });
+        }
+      }
+    }
+  }
+  return broken;
+}
+
 function projectFiles(dir = ROOT): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -141,6 +181,10 @@ describe("references to paths", () => {
     expect(brokenReferences(read(files))).toEqual([]);
   });
 
+  it("name sections that the cited doc has", () => {
+    expect(brokenSections(read(files))).toEqual([]);
+  });
+
   it("are caught when they leave the repository or name a missing file", () => {
     const sample = new Map([
       [
@@ -161,6 +205,17 @@ describe("references to paths", () => {
       { file: "shared/app/example.ts", line: 2, reference: "reference/fc3.md" },
       { file: "docs/example.md", line: 1, reference: "../shared/spec/http-api.md" },
       { file: "docs/example.md", line: 1, reference: "gone.md" },
+    ]);
+  });
+
+  it("are caught when they name a section the doc does not have", () => {
+    const sample = new Map([
+      ["shared/app/example.ts", '// docs/processing.md, "Reconciler"; docs/processing.md, "Queue trigger"'],
+      ["docs/example.md", 'See [processing.md](processing.md), "Flow" and "Retry\npolicy".'],
+    ]);
+    expect(brokenSections(sample)).toEqual([
+      { file: "shared/app/example.ts", line: 1, reference: 'docs/processing.md, "Queue trigger"' },
+      { file: "docs/example.md", line: 1, reference: 'docs/processing.md, "Retry policy"' },
     ]);
   });
 });

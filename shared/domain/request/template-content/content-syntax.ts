@@ -1,7 +1,7 @@
 /**
  * Syntax checks for the text after a command keyword. Each returns `undefined` when the text is
  * acceptable, else the reason as a sentence fragment that reads after the command name
- * ("ENV <reason>"). Sources are the reference's §6.2 table rows (S5 unless noted).
+ * ("ENV <reason>"). Sources are the rows of docs/request-contract.md §6.2 (S5 unless noted).
  */
 
 /** Shows user text in a message: quoted, escaped, and short enough for a one-line problem detail. */
