@@ -6,10 +6,9 @@
  * it needs. Wiring: shared/composition/reconciler.
  */
 import middy from "@middy/core";
-import { type ReconcileReport, reconcile } from "../../shared/app/reconcile";
-import { reconcilerDeps, reconcilerOptions } from "../../shared/composition/reconciler";
+import { type ReconcileReport, reconcileNow } from "../../shared/composition/reconciler";
 import type { FcContext } from "../../shared/fc/context";
 
 export const handler = middy<unknown, ReconcileReport, Error, FcContext>().handler((_event, context) =>
-  reconcile(reconcilerDeps(context), reconcilerOptions()),
+  reconcileNow(context),
 );

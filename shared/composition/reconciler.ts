@@ -5,8 +5,9 @@
  */
 import { createJsonLogger } from "../adapters/logger";
 import { systemClock } from "../adapters/system-clock";
-import type { ReconcileDeps, ReconcileOptions } from "../app/reconcile";
+import { type ReconcileDeps, type ReconcileOptions, type ReconcileReport, reconcile } from "../app/reconcile";
 import { config } from "../config";
+import type { FcContext } from "../fc/context";
 import { requestQueueFor } from "./mns";
 import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
@@ -29,4 +30,11 @@ export const reconcilerDeps = perKeys(
 /** RECONCILE_PENDING_AFTER_SECONDS; the sweep limits keep shared/app/reconcile's defaults. */
 export function reconcilerOptions(): Partial<ReconcileOptions> {
   return { pendingAfterMs: config().reconciler.pendingAfterSeconds * 1000 };
+}
+
+export type { ReconcileReport } from "../app/reconcile";
+
+/** One sweep with this instance's wiring: what the timer trigger's function runs. */
+export function reconcileNow(context: FcContext): Promise<ReconcileReport> {
+  return reconcile(reconcilerDeps(context), reconcilerOptions());
 }

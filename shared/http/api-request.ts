@@ -3,7 +3,7 @@
  * the adapter, and each middleware after it adds what it established (route, caller, JSON body).
  */
 import type { FcContext } from "../fc/context";
-import type { Caller } from "./auth";
+import type { Caller } from "./caller";
 import type { FcHttpInput, HttpRequest, HttpResponse } from "./fc-http-event";
 import { HttpProblem } from "./problems";
 import type { Route } from "./routes";

@@ -6,16 +6,13 @@
 import type { MiddlewareObj } from "@middy/core";
 import { type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from "jose";
 import { expectApiRequest, type HttpEvent } from "./api-request";
+import type { Caller } from "./caller";
 import type { HttpResponse } from "./fc-http-event";
 import { jwksKeySet } from "./jwks-key-set";
 import { HttpProblem } from "./problems";
 import type { Scope } from "./routes";
 
-export interface Caller {
-  /** The JWT `sub`: records are owned by it. */
-  sub: string;
-  scopes: ReadonlySet<string>;
-}
+export type { Caller } from "./caller";
 
 export const ADMIN_SCOPE: Scope = "pipelines:admin";
 export const isAdmin = (caller: Caller): boolean => caller.scopes.has(ADMIN_SCOPE);

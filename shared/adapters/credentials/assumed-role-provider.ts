@@ -22,7 +22,7 @@ import type {
   AccountCredentials,
   AccountCredentialsProvider,
   ForAccountOptions,
-} from "./index";
+} from "./keys";
 
 export interface AssumedRoleProviderOptions {
   serviceAccountId: string;

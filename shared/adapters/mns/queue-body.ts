@@ -37,3 +37,13 @@ export function decodeQueueBody(body: string): unknown {
     throw new QueueBodyError(`the queue body does not hold JSON: ${JSON.stringify(json.slice(0, 40))}`);
   }
 }
+
+/** The record id a request-queue body names: the body is {@link encodeQueueBody} of `{"id": "..."}`. */
+export function recordIdOfBody(body: string): string {
+  const value = decodeQueueBody(body);
+  const id = (value as { id?: unknown } | null)?.id;
+  if (typeof value !== "object" || value === null || typeof id !== "string" || id === "") {
+    throw new QueueBodyError('the queue body is not {"id": "<record id>"}');
+  }
+  return id;
+}

@@ -10,7 +10,7 @@ import * as $OpenApi from "@alicloud/openapi-core";
 import * as $dara from "@darabonba/typescript";
 import type { EcsFailure } from "../../app/ports";
 import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
-import type { AccessKeyCredentials } from "../credentials/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 
 /**
  * The SDKs are CommonJS with `exports.default = Client`: Node's ESM loader (tsx, plain node) hands

@@ -11,7 +11,7 @@
  */
 import * as $Sts from "@alicloud/sts20150401";
 import type { EcsFailure } from "../../app/ports";
-import type { AccessKeyCredentials } from "../credentials/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 import {
   failure,
   type ResolvedEndpoint,

@@ -19,8 +19,8 @@ import TableStore from "tablestore";
 
 export const PRIMARY_KEY = "id";
 
-/** Record ids are ULIDs (shared/app/ids): Crockford base32, 26 characters, first character 0-7. */
-export { RECORD_ID_PATTERN } from "../../app/ids";
+/** Record ids are ULIDs (shared/domain/record-id): Crockford base32, 26 characters, first character 0-7. */
+export { RECORD_ID_PATTERN } from "../../domain/record-id";
 /** Range bounds that enclose every ULID and nothing else in the table. */
 export const RECORD_KEY_LOW = "0";
 export const RECORD_KEY_HIGH = "8";

@@ -22,6 +22,8 @@ const SKIPPED_FILES = new Set([
   "test/fixtures/fc3-schema.json",
   // This file: its samples of broken references are on purpose.
   "test/unit/docs/references.test.ts",
+  // Plants files at these paths in a temporary folder to show each layer rule bites.
+  "test/integration/layers.test.ts",
 ]);
 
 /**
