@@ -1,9 +1,18 @@
 /**
  * The code-cache loader: `index.js` beside each bundle, and the build-time V8 code cache it reads.
- * Not an esbuild plugin: scripts/build.ts writes it after bundling. Measured gain and its limits:
- * bench/RESULTS.md (the warm cache of scripts/warm-code-cache.ts: submit 178.8 -> 170.6 ms, worker
- * 227.0 -> 214.5 ms, 20 interleaved runs). How to drop it: write the bundle as `index.js` and skip
- * `produceCodeCache`; cold starts then parse and compile the whole bundle.
+ * Not an esbuild plugin: scripts/build.ts writes both after bundling.
+ *
+ * Measured (bench/RESULTS.md): the build-time cache alone has no isolated figure there (it came with
+ * the ECS model trim, commit 1f21da5); the profile of the "Before" section shows the cache accepted
+ * and compiling the 1.9 MB worker bundle at ~47-50 ms with it. Remaking it after one answered
+ * invocation (scripts/warm-code-cache.ts) gained submit 178.8 -> 170.6 ms, status 152.0 -> 149.5 ms,
+ * worker 227.0 -> 214.5 ms (20 interleaved runs). Any V8 flag makes Node reject the cache (+50 ms).
+ *
+ * Written for: Node 20's `vm.Script` `cachedData` / `createCachedData()`; a cache from another V8
+ * is rejected by V8 and the bundle compiled normally (slower, still correct).
+ *
+ * How to drop it: write the bundle as `index.js` and skip `produceCodeCache`; every cold start then
+ * parses and compiles the whole bundle.
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
