@@ -138,13 +138,17 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         timeoutMs,
         sessionHint: clientToken,
       });
-      if (!keys.ok) return { ok: false, failure: keys.failure };
+      // Nothing reached ECS: such a failure settles nothing about the token (domain/call-outcome).
+      if (!keys.ok) return { ok: false, failure: { ...keys.failure, reachedEcs: false } };
       let sdkRequest: $Ecs.CreateImagePipelineRequest;
       try {
         sdkRequest = toCreateImagePipelineRequest(target, request, clientToken);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, failure: { code: "InvalidParameter.UnknownKey", message, transient: false } };
+        return {
+          ok: false,
+          failure: { code: "InvalidParameter.UnknownKey", message, transient: false, reachedEcs: false },
+        };
       }
       try {
         const client = clientFor(

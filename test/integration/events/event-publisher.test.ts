@@ -67,7 +67,7 @@ describe("MnsEventPublisher", () => {
         tries: 3,
         sleep: async () => {},
       });
-      await expect(publisher.publish(EVENT)).resolves.toBeUndefined();
+      await expect(publisher.publish(EVENT)).resolves.toBe(false);
     } finally {
       emulator.control.setFaults({ sendErrorRate: 0 });
     }
