@@ -26,7 +26,7 @@ import {
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { eventsQueue } from "./events-queue";
-import { startCrashProxy } from "./fc/crash-proxy";
+import { startCrashProxy, startPublishCrashProxy } from "./fc/crash-proxy";
 import { serveThroughFunction } from "./fc/http-gateway";
 import {
   createFunctionRuntime,
@@ -101,6 +101,8 @@ export interface StackOptions {
   reconcileIntervalMs?: number;
   /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
   reconcilePendingAfterSeconds?: number;
+  /** RECONCILE_EVENT_OWED_AFTER_SECONDS for the reconciler (the outbox); default 60. */
+  reconcileEventOwedAfterSeconds?: number;
 }
 
 export interface StackInfo {
@@ -264,6 +266,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
     let crashes = 0;
+    let crashesBeforePublish = 0;
     const definition = (
       fn: AnyFunction,
       env: Record<string, string>,
@@ -299,7 +302,22 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
               crashes++;
             },
           });
-          return { env: { ECS_ENDPOINT: proxy.endpoint }, dispose: proxy.close };
+          const publishProxy = await startPublishCrashProxy({
+            target: mns.url,
+            topic: LOCAL_EVENTS_TOPIC,
+            crashRate: () => workerFaults.crashBeforePublishRate,
+            random,
+            kill,
+            onCrash: () => {
+              crashesBeforePublish++;
+            },
+          });
+          return {
+            env: { ECS_ENDPOINT: proxy.endpoint, MNS_ENDPOINT: publishProxy.endpoint },
+            dispose: async () => {
+              await Promise.all([proxy.close(), publishProxy.close()]);
+            },
+          };
         },
       }),
     };
@@ -318,6 +336,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           definition("reconciler", {
             ...storeAndQueueEnv,
             RECONCILE_PENDING_AFTER_SECONDS: String(reconcilePendingAfterSeconds),
+            // The outbox: the reconciler publishes completion events owed for too long.
+            EVENTS_TOPIC: LOCAL_EVENTS_TOPIC,
+            RECONCILE_EVENT_OWED_AFTER_SECONDS: String(options.reconcileEventOwedAfterSeconds ?? 60),
           }),
         )
       : undefined;
@@ -414,7 +435,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
             qpsPerAccount: 0,
             ...settings.ecs,
           });
-          mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, ...settings.mns });
+          mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0, ...settings.mns });
           tablestore.control.setFaults({ serverBusyRate: 0, ...settings.tablestore });
           workerFaults = { ...NO_WORKER_FAULTS, ...settings.worker };
         } catch (err) {
@@ -429,7 +450,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       pipelines: () => ecs.control.pipelines(),
       calls: () => ecs.control.calls(),
-      trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes }),
+      trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes, crashesBeforePublish }),
       pauseTrigger: () => pump.pause(),
       resumeTrigger: () => pump.resume(),
       reconcileNow: async () =>

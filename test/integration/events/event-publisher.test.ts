@@ -79,4 +79,23 @@ describe("MnsEventPublisher", () => {
       }),
     ]);
   });
+
+  it("a topic outage (topicOutageUntil) refuses every publish with InternalError until it ends", async () => {
+    const { topic, queue } = await topicWithQueue();
+    const logger = new CapturingLogger();
+    const publisher = new MnsEventPublisher({ client: mns, topic, logger, tries: 2, sleep: async () => {} });
+    emulator.control.setFaults({ topicOutageUntil: Date.now() + 60_000 });
+    try {
+      await expect(publisher.publish(EVENT)).resolves.toBe(false);
+      expect(logger.lines).toContainEqual(
+        expect.objectContaining({ fields: expect.objectContaining({ code: "InternalError" }) }),
+      );
+    } finally {
+      emulator.control.setFaults({ topicOutageUntil: Date.now() - 1 });
+    }
+    await expect(publisher.publish(EVENT)).resolves.toBe(true);
+    const received = await mns.receiveMessage(queue, 1);
+    expect(decodeQueueBody(received.body.MessageBody)).toEqual(EVENT);
+    emulator.control.setFaults({ topicOutageUntil: 0 });
+  });
 });
