@@ -3,9 +3,12 @@
  * and never part of a deployed function. The stack supplies what they act on ({@link ControlPlane});
  * this module owns the HTTP side: paths, JSON, and problem bodies for bad input.
  */
+import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import type { EcsCalls, EcsFaults, EcsFaultsUpdate, EcsPipelineView } from "./ecs/index";
 import type { ReceivedEvent } from "./events-queue";
+import { writeFileDurably } from "./journal";
 import type { MnsFaults } from "./mns/index";
 import type { TablestoreFaults } from "./tablestore/index";
 
@@ -79,6 +82,8 @@ export interface ControlPlane {
   getFaults(): CurrentFaults;
   /** Replaces every setting; throws (changing nothing) when one is invalid. */
   replaceFaults(settings: FaultSettings): CurrentFaults;
+  /** Keeps the settings in effect in the data directory (a no-op without one), so a restart has them. */
+  persistFaults(): Promise<void>;
   pipelines(): EcsPipelineView[];
   calls(): EcsCalls;
   trigger(): TriggerState;
@@ -128,6 +133,45 @@ export function parseFaultSettings(body: unknown): FaultSettings {
   return body as FaultSettings;
 }
 
+/** `<data dir>/faults.json`: the fault settings in effect, as GET /_local/faults shows them. */
+export const SAVED_FAULTS_FILE = "faults.json";
+
+/** Reads fault settings from a JSON file (the body of PUT /_local/faults); throws naming the file. */
+export async function readFaultFile(file: string): Promise<FaultSettings> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new FaultInputError(`cannot read the fault settings file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new FaultInputError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseFaultSettings(parsed);
+  } catch (err) {
+    throw new FaultInputError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The settings saved in `dataDir` by {@link saveFaults}, if any. */
+export async function readSavedFaults(dataDir: string): Promise<FaultSettings | undefined> {
+  const file = path.join(dataDir, SAVED_FAULTS_FILE);
+  try {
+    await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+  }
+  return readFaultFile(file);
+}
+
+export async function saveFaults(dataDir: string, faults: CurrentFaults): Promise<void> {
+  await writeFileDurably(path.join(dataDir, SAVED_FAULTS_FILE), `${JSON.stringify(faults, null, 2)}\n`);
+}
+
 function send(
   res: ServerResponse,
   status: number,
@@ -174,10 +218,11 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     PUT: async (req, res, p) => {
       const body = await readJson(req);
       if (!body.ok) return problem(res, 400, "The body is not valid JSON", "MalformedJSON");
+      let current: CurrentFaults;
       try {
-        send(res, 200, p.replaceFaults(parseFaultSettings(body.value)));
+        current = p.replaceFaults(parseFaultSettings(body.value));
       } catch (err) {
-        problem(
+        return problem(
           res,
           400,
           "Invalid fault settings",
@@ -185,6 +230,9 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
           err instanceof Error ? err.message : String(err),
         );
       }
+      // Kept before the answer: a restart, even after kill -9, has the settings that were answered.
+      await p.persistFaults();
+      send(res, 200, current);
     },
   },
   "/_local/ecs/pipelines": { GET: (_q, res, p) => send(res, 200, p.pipelines()) },

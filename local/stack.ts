@@ -22,6 +22,8 @@ import {
   NO_WORKER_FAULTS,
   type ReconcilerRun,
   type ReconcilerState,
+  readSavedFaults,
+  saveFaults,
   type WorkerFaults,
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
@@ -79,7 +81,11 @@ export interface StackOptions {
   dataDir?: string;
   /** Where the built bundles are: `<distDir>/<function>/index.js`. Default `<repo>/dist`. */
   distDir?: string;
-  /** Initial fault settings, the same shape as PUT /_local/faults (missing parts stay off). */
+  /**
+   * Initial fault settings, the same shape as PUT /_local/faults (missing parts stay off). Without
+   * them, the settings saved in `<dataDir>/faults.json` apply. With a dataDir, the settings in
+   * effect are saved there at start and on every PUT /_local/faults.
+   */
   faults?: FaultSettings;
   /** Messages per worker invocation; default 10 (s.yaml's CountBasedWindow). */
   batchSize?: number;
@@ -91,6 +97,8 @@ export interface StackOptions {
   workerTimeoutSeconds?: number;
   /** WORKER_MAX_ATTEMPTS for the worker; default 5. */
   workerMaxAttempts?: number;
+  /** Worker invocations the trigger runs at once (s.yaml's reservedConcurrency); default 4. */
+  workerInstances?: number;
   /** The functions' stdout/stderr (their JSON logs): shown, or dropped (default). */
   functionOutput?: "inherit" | "silent";
   /** LOG_LEVEL for the functions; default info. */
@@ -261,7 +269,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       WORKER_MAX_ATTEMPTS: String(options.workerMaxAttempts ?? 5),
       // The trigger pump runs at most 4 worker invocations at once, as s.yaml's reservedConcurrency.
       WORKER_ECS_QPS_PER_ACCOUNT: "20",
-      WORKER_MAX_CONCURRENT_INVOCATIONS: "4",
+      WORKER_MAX_CONCURRENT_INVOCATIONS: String(options.workerInstances ?? 4),
     };
 
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
@@ -385,6 +393,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       region: LOCAL_REGION,
       batchSize: options.batchSize,
       batchWindowMs: options.batchWindowMs,
+      maxConcurrentBatches: options.workerInstances,
       retryDelaySeconds: options.retryDelaySeconds,
       // A killed or timed-out invocation leaves its records leased; redelivering after the lease
       // (at most the function timeout) has run out lets the next delivery claim them again.
@@ -448,6 +457,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         }
         return plane.getFaults();
       },
+      persistFaults: async () => {
+        if (dataDir) await saveFaults(dataDir, plane.getFaults());
+      },
       pipelines: () => ecs.control.pipelines(),
       calls: () => ecs.control.calls(),
       trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes, crashesBeforePublish }),
@@ -473,7 +485,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         await events.clear();
       },
     };
-    if (options.faults) plane.replaceFaults(options.faults);
+    const initialFaults = options.faults ?? (dataDir ? await readSavedFaults(dataDir) : undefined);
+    if (initialFaults) {
+      plane.replaceFaults(initialFaults);
+      await plane.persistFaults();
+    }
 
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "").startsWith("/_local/")) {

@@ -27,8 +27,9 @@ import {
   seededRandom,
 } from "./faults";
 import { IdentityDirectory } from "./identity";
+import { openEcsPersistence } from "./persistence";
 import { dispatchOf, parseRpcRequest, readSignature } from "./protocol";
-import { PipelineStore, readSnapshot, type StoredPipeline, writeSnapshot } from "./store";
+import { PipelineStore, type StoredPipeline } from "./store";
 
 export type { EcsFaults, EcsFaultsUpdate, ForcedFaultKind } from "./faults";
 export { FaultSettingsError } from "./faults";
@@ -149,10 +150,9 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
   let counters = emptyCounters();
   let forced: ForcedFaultKind[] = [];
 
-  if (options.dataDir) {
-    const text = await readSnapshot(options.dataDir);
-    if (text !== undefined) for (const session of store.loadSnapshot(text)) identities.addSession(session);
-  }
+  const persistence = options.dataDir
+    ? await openEcsPersistence(options.dataDir, store, identities)
+    : undefined;
 
   const roll = (rate: number): boolean => rate > 0 && random() < rate;
   const takeForced = (kind: ForcedFaultKind): boolean => {
@@ -258,6 +258,8 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
       shouldDropAfterCommit: () => dropForced || (spec.faultable && roll(faults.dropAfterCommitRate)),
     };
     const result = await spec.run(ctx);
+    // What was committed is on disk before the caller can learn of it (or lose the answer).
+    await persistence?.durable();
     if (!result.ok) return fail(result.fault);
     if (result.value.drop) {
       counter.dropped++;
@@ -345,7 +347,7 @@ export async function start(options: EcsEmulatorOptions): Promise<RunningEcsEmul
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
-      if (options.dataDir) await writeSnapshot(options.dataDir, store.toSnapshot(identities.listSessions()));
+      await persistence?.close();
     },
   };
 }

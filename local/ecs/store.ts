@@ -1,10 +1,10 @@
 /**
  * What the simulator holds: image pipelines per account and region, the ClientToken memory that
- * makes CreateImagePipeline idempotent, and a JSON snapshot of both for `--data DIR`.
+ * makes CreateImagePipeline idempotent, and the snapshot of both (with the STS sessions) that
+ * `--data DIR` keeps. Every durable change is told to {@link PipelineStore.onChange}, which
+ * persistence.ts journals.
  */
 import { randomInt } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { StsSession } from "./identity";
 
 export interface StoredPipeline {
@@ -30,7 +30,14 @@ export type TokenCheck =
   | { kind: "mismatch" }
   | { kind: "processing" };
 
-interface Snapshot {
+/** One change to what `--data` keeps, as the journal records it (persistence.ts). */
+export type EcsChange =
+  | { kind: "pipeline"; pipeline: StoredPipeline; fingerprint: string | null }
+  | { kind: "deletePipeline"; imagePipelineId: string }
+  | { kind: "session"; session: StsSession }
+  | { kind: "reset" };
+
+export interface Snapshot {
   version: 1;
   pipelines: StoredPipeline[];
   tokens: [string, TokenRecord][];
@@ -48,6 +55,8 @@ export function newImagePipelineId(): string {
 export class PipelineStore {
   private readonly pipelines = new Map<string, StoredPipeline>();
   private readonly tokens = new Map<string, TokenRecord>();
+  /** Told every change worth keeping; a token in flight is not one (a crash forgets the call too). */
+  onChange: (change: EcsChange) => void = () => {};
 
   private static tokenKey(accountId: string, regionId: string, clientToken: string): string {
     return JSON.stringify([accountId, regionId, clientToken]);
@@ -81,6 +90,7 @@ export class PipelineStore {
         imagePipelineId: pipeline.imagePipelineId,
       });
     }
+    this.onChange({ kind: "pipeline", pipeline, fingerprint });
   }
 
   get(imagePipelineId: string): StoredPipeline | undefined {
@@ -88,7 +98,9 @@ export class PipelineStore {
   }
 
   delete(imagePipelineId: string): boolean {
-    return this.pipelines.delete(imagePipelineId);
+    const deleted = this.pipelines.delete(imagePipelineId);
+    if (deleted) this.onChange({ kind: "deletePipeline", imagePipelineId });
+    return deleted;
   }
 
   /** Oldest first, the order DescribeImagePipelines pages through. */
@@ -99,40 +111,22 @@ export class PipelineStore {
   reset(): void {
     this.pipelines.clear();
     this.tokens.clear();
+    this.onChange({ kind: "reset" });
   }
 
-  toSnapshot(sessions: StsSession[]): string {
+  toSnapshot(sessions: StsSession[]): Snapshot {
     const done = [...this.tokens.entries()].filter(([, record]) => record.state === "done");
-    const snapshot: Snapshot = { version: 1, pipelines: this.list(), tokens: done, sessions };
-    return JSON.stringify(snapshot);
+    return { version: 1, pipelines: this.list(), tokens: done, sessions };
   }
 
-  /** Loads a snapshot written by {@link toSnapshot}; returns the STS sessions it held. */
-  loadSnapshot(text: string): StsSession[] {
-    const snapshot = JSON.parse(text) as Snapshot;
+  /** Loads a snapshot made by {@link toSnapshot}; returns the STS sessions it held. */
+  loadSnapshot(snapshot: Snapshot): StsSession[] {
     if (snapshot.version !== 1)
       throw new Error(`unsupported ECS snapshot version ${String(snapshot.version)}`);
-    this.reset();
+    this.pipelines.clear();
+    this.tokens.clear();
     for (const pipeline of snapshot.pipelines) this.pipelines.set(pipeline.imagePipelineId, pipeline);
     for (const [key, record] of snapshot.tokens) this.tokens.set(key, record);
     return snapshot.sessions;
   }
-}
-
-const SNAPSHOT_FILE = "ecs.json";
-
-export async function readSnapshot(dataDir: string): Promise<string | undefined> {
-  try {
-    return await readFile(join(dataDir, SNAPSHOT_FILE), "utf8");
-  } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
-export async function writeSnapshot(dataDir: string, text: string): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  const target = join(dataDir, SNAPSHOT_FILE);
-  await writeFile(`${target}.tmp`, text);
-  await rename(`${target}.tmp`, target);
 }

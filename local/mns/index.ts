@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
 import { LOCAL_ACCESS_KEYS } from "../identities";
 import type { MnsAccessKey, ResolveAccessKey } from "./auth";
-import { loadSnapshot, snapshotWriter } from "./persistence";
+import { openMnsPersistence } from "./persistence";
 import { createMnsServer, MNS_OPERATIONS, type MnsFaults, type MnsOperation } from "./server";
 import { MnsStore, type QueueCounts } from "./store";
 
@@ -110,10 +110,8 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     extraKeys.get(id) ??
     options.resolveAccessKey?.(id);
 
-  const store = new MnsStore(now);
-  const saved = options.dataDir ? loadSnapshot(options.dataDir) : undefined;
-  if (saved) store.restore(saved);
-  const writer = options.dataDir ? snapshotWriter(options.dataDir, () => store.snapshot()) : undefined;
+  const persistence = options.dataDir ? await openMnsPersistence(options.dataDir, now) : undefined;
+  const store = persistence?.store ?? new MnsStore(now);
 
   let calls = zeroCalls();
   const http = createMnsServer({
@@ -123,7 +121,8 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     countCall: (op) => {
       calls[op]++;
     },
-    changed: () => writer?.schedule(),
+    changed: () => persistence?.noteMetadata(),
+    durable: persistence && (() => persistence.durable()),
     now,
     random: options.random ?? Math.random,
   });
@@ -147,7 +146,6 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     reset: () => {
       store.reset();
       calls = zeroCalls();
-      writer?.schedule();
     },
     calls: () => ({ ...calls }),
     queues: () => store.allQueues().map((q) => store.counts(q)),
@@ -177,14 +175,10 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
       closing ??= new Promise<void>((resolve, reject) => {
         http.releaseWaiters();
         http.server.close((err) => {
-          try {
-            writer?.flush();
-          } catch (flushError) {
-            reject(flushError);
-            return;
-          }
-          if (err) reject(err);
-          else resolve();
+          (persistence?.close() ?? Promise.resolve()).then(
+            () => (err ? reject(err) : resolve()),
+            (closeError: unknown) => reject(closeError),
+          );
         });
         // Keep-alive sockets go idle only once their last answer (e.g. a released long poll) is out.
         const sweep = setInterval(() => http.server.closeIdleConnections(), 20);

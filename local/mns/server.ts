@@ -68,6 +68,8 @@ export interface MnsServerDeps {
   countCall: (operation: MnsOperation) => void;
   /** Called after each request that may have changed state. */
   changed: () => void;
+  /** Resolves once the changes made so far are on disk; every answer waits for it (persistence.ts). */
+  durable?: () => Promise<void>;
   now: () => number;
   random: () => number;
 }
@@ -712,6 +714,21 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
     const answer = (reply: Reply | MnsServiceError): void => {
       if (answered || res.writableEnded || res.destroyed) return;
       answered = true;
+      if (!deps.durable) {
+        write(reply);
+        return;
+      }
+      // After this request's own bookkeeping (`changed`, which runs right after `answer`) is journaled.
+      void Promise.resolve()
+        .then(deps.durable)
+        .then(
+          () => write(reply),
+          (err: unknown) =>
+            write(new MnsServiceError("InternalError", `the change was not stored: ${String(err)}`)),
+        );
+    };
+    const write = (reply: Reply | MnsServiceError): void => {
+      if (res.writableEnded || res.destroyed) return;
       const r: Reply =
         reply instanceof MnsServiceError
           ? {

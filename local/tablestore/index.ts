@@ -11,7 +11,7 @@ import { LOCAL_TABLESTORE_INSTANCE } from "../identities";
 import { authenticate, type TemporaryKeyResolver } from "./auth";
 import { OtsFailure, ots } from "./errors";
 import { HANDLERS, isOperation, OPERATIONS, type Operation } from "./operations";
-import { SnapshotFile } from "./persistence";
+import { openTablestorePersistence } from "./persistence";
 import { encode } from "./protocol";
 import { TablestoreState } from "./state";
 
@@ -39,8 +39,6 @@ export interface TablestoreOptions extends EmulatorOptions {
   resolveTemporaryKey?: TemporaryKeyResolver;
   /** Source of randomness for fault injection, in [0, 1). Defaults to Math.random. */
   random?: () => number;
-  /** How long after a write the `--data` snapshot is written; default 200 ms. */
-  snapshotDelayMs?: number;
 }
 
 export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
@@ -104,11 +102,8 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
   const random = options.random ?? Math.random;
   const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>;
 
-  const snapshot = options.dataDir
-    ? new SnapshotFile(options.dataDir, options.snapshotDelayMs ?? 200)
-    : undefined;
-  const state = new TablestoreState(() => snapshot?.schedule(() => state.snapshot()));
-  if (snapshot) state.restore(await snapshot.load());
+  const persistence = options.dataDir ? await openTablestorePersistence(options.dataDir) : undefined;
+  const state = persistence?.state ?? new TablestoreState();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -125,7 +120,10 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
       if (!isOperation(operation)) throw ots.unsupportedOperation(operation);
       counts[operation]++;
       if (faults.serverBusyRate > 0 && random() < faults.serverBusyRate) throw ots.serverBusy();
-      send(res, 200, HANDLERS[operation](state, body, Date.now()), requestId);
+      const answer = HANDLERS[operation](state, body, Date.now());
+      // A write is on disk before the caller can learn of it (persistence.ts).
+      await persistence?.durable();
+      send(res, 200, answer, requestId);
     } catch (err) {
       const failure =
         err instanceof OtsFailure ? err : ots.internal(err instanceof Error ? err.message : String(err));
@@ -165,7 +163,7 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
-      await snapshot?.flush(() => state.snapshot());
+      await persistence?.close();
     },
   };
 }

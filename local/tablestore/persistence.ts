@@ -1,12 +1,19 @@
 /**
- * `--data DIR`: the whole state as one JSON file, `DIR/tablestore.json`. Written a short delay
- * after a change (so a burst of writes costs one file write) and on close; written to a temporary
- * file and renamed, so a crash leaves the previous snapshot intact. A hard kill loses at most
- * the last delay's worth of writes. Index rows are not stored: they are rebuilt on load.
+ * `--data DIR`: `DIR/tablestore.json` (every table's schema and rows) and the journal
+ * `DIR/tablestore.journal` of every change since (local/journal.ts): a table created or deleted, a
+ * row as it is after a write (or gone), a reset. The emulator awaits
+ * {@link TablestorePersistence.durable} before it answers, so a write that was answered survives
+ * `kill -9`. Index rows are not stored: they are rebuilt from the base rows on load.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { StoredRow, TableSchema } from "./state";
+import { Journal } from "../journal";
+import {
+  type RowWrite,
+  type StoredRow,
+  type TableSchema,
+  TablestoreState,
+  type WriteCondition,
+} from "./state";
+import { type CellValue, primaryKeyId } from "./values";
 
 export type TableSnapshot = { schema: TableSchema; rows: StoredRow[] }[];
 
@@ -17,66 +24,100 @@ interface SnapshotDocument {
   tables: TableSnapshot;
 }
 
+/** One change to what `--data` keeps, as the journal records it. */
+export type TablestoreChange =
+  | { kind: "createTable"; schema: TableSchema }
+  | { kind: "deleteTable"; name: string }
+  | { kind: "row"; table: string; primaryKey: CellValue[]; row: StoredRow | null }
+  | { kind: "reset" };
+
 function isDocument(value: unknown): value is SnapshotDocument {
   if (typeof value !== "object" || value === null) return false;
   const doc = value as Record<string, unknown>;
   return doc.version === FORMAT_VERSION && Array.isArray(doc.tables);
 }
 
-export class SnapshotFile {
-  private readonly path: string;
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+/** The state, telling the journal each change after it is made (and only when it was made). */
+class JournaledState extends TablestoreState {
+  record: (change: TablestoreChange) => void = () => {};
 
-  constructor(
-    private readonly dir: string,
-    private readonly delayMs: number,
-  ) {
-    this.path = join(dir, "tablestore.json");
+  override reset(): void {
+    super.reset();
+    this.record({ kind: "reset" });
   }
 
-  async load(): Promise<TableSnapshot> {
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
+  override createTable(schema: TableSchema): void {
+    super.createTable(schema);
+    this.record({ kind: "createTable", schema });
+  }
+
+  override deleteTable(name: string): void {
+    super.deleteTable(name);
+    this.record({ kind: "deleteTable", name });
+  }
+
+  override write(
+    tableName: string,
+    write: RowWrite,
+    condition: WriteCondition,
+    now: number,
+  ): StoredRow | undefined {
+    const after = super.write(tableName, write, condition, now);
+    // A write that returned has checked the key against the schema: its values are the row's key.
+    const primaryKey = after?.primaryKey ?? write.primaryKey.map((column) => column.value as CellValue);
+    this.record({ kind: "row", table: tableName, primaryKey, row: after ?? null });
+    return after;
+  }
+}
+
+/** Applies the journal's changes to the snapshot's tables. */
+function replay(tables: TableSnapshot, changes: TablestoreChange[]): TableSnapshot {
+  const byName = new Map(
+    tables.map(({ schema, rows }) => [
+      schema.name,
+      { schema, rows: new Map(rows.map((r) => [primaryKeyId(r.primaryKey), r])) },
+    ]),
+  );
+  for (const change of changes) {
+    if (change.kind === "reset") byName.clear();
+    else if (change.kind === "createTable")
+      byName.set(change.schema.name, { schema: change.schema, rows: new Map() });
+    else if (change.kind === "deleteTable") byName.delete(change.name);
+    else {
+      const table = byName.get(change.table);
+      if (!table) throw new Error(`tablestore journal: a row of table ${change.table}, which does not exist`);
+      const id = primaryKeyId(change.primaryKey);
+      if (change.row) table.rows.set(id, change.row);
+      else table.rows.delete(id);
     }
-    const parsed: unknown = JSON.parse(text);
-    if (!isDocument(parsed))
-      throw new Error(`${this.path} is not a version ${FORMAT_VERSION} Tablestore snapshot`);
-    return parsed.tables;
   }
+  return [...byName.values()].map(({ schema, rows }) => ({ schema, rows: [...rows.values()] }));
+}
 
-  schedule(take: () => TableSnapshot): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.write(take()).catch(() => {
-        // A failed background write is retried by the next change or by close(), which reports it.
-      });
-    }, this.delayMs);
-    this.timer.unref();
-  }
+export interface TablestorePersistence {
+  state: TablestoreState;
+  /** Resolves once every change so far is on disk. */
+  durable(): Promise<void>;
+  /** Compacts the journal into the snapshot and closes it. */
+  close(): Promise<void>;
+}
 
-  async flush(take: () => TableSnapshot): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.write(take());
-  }
-
-  private write(tables: TableSnapshot): Promise<void> {
-    const text = JSON.stringify({ version: FORMAT_VERSION, tables } satisfies SnapshotDocument);
-    // Chained so two writes never interleave their rename.
-    this.writing = this.writing
-      .catch(() => {})
-      .then(async () => {
-        await mkdir(this.dir, { recursive: true });
-        const temporary = `${this.path}.${process.pid}.tmp`;
-        await writeFile(temporary, text);
-        await rename(temporary, this.path);
-      });
-    return this.writing;
-  }
+/** Loads `dir` into a new state whose every change is journaled. */
+export async function openTablestorePersistence(dir: string): Promise<TablestorePersistence> {
+  const state = new JournaledState();
+  const journal = await Journal.open(
+    {
+      dir,
+      name: "tablestore",
+      snapshot: () => ({ version: FORMAT_VERSION, tables: state.snapshot() }) satisfies SnapshotDocument,
+    },
+    ({ snapshot, changes }) => {
+      if (snapshot !== undefined && !isDocument(snapshot)) {
+        throw new Error(`${dir}/tablestore.json is not a version ${FORMAT_VERSION} Tablestore snapshot`);
+      }
+      state.restore(replay(snapshot?.tables ?? [], changes as TablestoreChange[]));
+    },
+  );
+  state.record = (change) => journal.append(change);
+  return { state, durable: () => journal.durable(), close: () => journal.close() };
 }

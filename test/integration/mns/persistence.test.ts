@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
 import { queueEndpoint, subscribe } from "../../../shared/adapters/mns/index";
+import { type EmulatorProcess, runEmulator } from "../emulator-process";
 import { clientFor, failure, startMns } from "./harness";
 
 const dirs: string[] = [];
@@ -119,6 +120,82 @@ describe("npm run emulator -- mns", () => {
       expect((await clientFor(third).receiveMessage("cli")).body.MessageBody).toBe("accepted");
     } finally {
       await stop(third.child);
+    }
+  });
+});
+
+describe("--data after kill -9", () => {
+  it("keeps every answered send, receive and delete, and the queues, topics and subscriptions", async () => {
+    const dir = dataDir();
+    const first = await runEmulator("mns", dir);
+    let second: EmulatorProcess | undefined;
+    try {
+      const before = clientFor(first);
+      await before.createQueue("kept", { VisibilityTimeout: 600 });
+      await before.createTopic("events");
+      await subscribe(before, "events", "into-kept", {
+        endpoint: queueEndpoint("cn-hangzhou", LOCAL_SERVICE_ACCOUNT_ID, "kept"),
+        notifyContentFormat: "SIMPLIFIED",
+      });
+      const bodies = Array.from({ length: 40 }, (_, i) => `m${i}`);
+      await Promise.all(bodies.map((body) => before.sendMessage("kept", { MessageBody: body })));
+      await before.publishMessage("events", { MessageBody: "published" });
+      const taken = (await before.receiveMessage("kept")).body;
+      const deleted = (await before.receiveMessage("kept")).body;
+      await before.deleteMessage("kept", deleted.ReceiptHandle);
+      // Killed right after the last answer: nothing had time to be written later.
+      await first.kill9();
+
+      second = await runEmulator("mns", dir);
+      const after = clientFor(second);
+      const remaining: string[] = [];
+      while (true) {
+        const received = await after.batchReceiveMessage("kept", 16, 0).catch(() => undefined);
+        if (!received) break;
+        for (const m of received.body) remaining.push(m.MessageBody);
+      }
+      // 41 sent, one deleted, one still invisible after its receive (600 s): 39 visible.
+      const expected = [...bodies, "published"].filter(
+        (b) => b !== deleted.MessageBody && b !== taken.MessageBody,
+      );
+      expect(remaining.sort()).toEqual(expected.sort());
+      await after.publishMessage("events", { MessageBody: "after the kill" });
+      expect((await after.receiveMessage("kept")).body.MessageBody).toBe("after the kill");
+    } finally {
+      await first.kill9();
+      await second?.kill9();
+    }
+  });
+  it("keeps every send answered before the kill while others are in flight", async () => {
+    const dir = dataDir();
+    const first = await runEmulator("mns", dir);
+    let second: EmulatorProcess | undefined;
+    try {
+      const before = clientFor(first);
+      await before.createQueue("burst");
+      const answered: string[] = [];
+      const sends = Array.from({ length: 1000 }, (_, i) =>
+        before.sendMessage("burst", { MessageBody: `b${i}` }).then(
+          () => answered.push(`b${i}`),
+          () => undefined,
+        ),
+      );
+      while (answered.length < 20) await new Promise((resolve) => setTimeout(resolve, 1));
+      await first.kill9();
+      await Promise.all(sends);
+
+      second = await runEmulator("mns", dir);
+      const after = clientFor(second);
+      const kept = new Set<string>();
+      while (true) {
+        const received = await after.batchReceiveMessage("burst", 16, 0).catch(() => undefined);
+        if (!received) break;
+        for (const m of received.body) kept.add(m.MessageBody);
+      }
+      expect(answered.filter((body) => !kept.has(body))).toEqual([]);
+    } finally {
+      await first.kill9();
+      await second?.kill9();
     }
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import TableStore from "tablestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { start } from "../../../local/tablestore/index";
+import { type RunningTablestore, start } from "../../../local/tablestore/index";
+import { type EmulatorProcess, runEmulator } from "../emulator-process";
 import {
   adapterClient,
   attributesOf,
@@ -102,6 +103,48 @@ describe("--data", () => {
       expect((await adapterClient(second).listTable({})).tableNames).toEqual([]);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe("--data after kill -9", () => {
+  it("keeps every answered table, row write and delete", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tablestore-kill9-"));
+    const first = await runEmulator("tablestore", dir);
+    let second: EmulatorProcess | undefined;
+    try {
+      const writer = adapterClient(first as unknown as RunningTablestore);
+      await createRequestsTable(writer);
+      const ids = Array.from({ length: 50 }, (_, i) => `r${String(i).padStart(2, "0")}`);
+      await Promise.all(
+        ids.map((id, i) => putRequest(writer, id, { batch: "b1", createdAt: i, status: "pending" })),
+      );
+      await writer.updateRow({
+        tableName: REQUESTS_TABLE,
+        primaryKey: [{ request_id: "r01" }],
+        updateOfAttributeColumns: [{ PUT: [{ status: "succeeded" }] }],
+        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
+      });
+      await writer.deleteRow({
+        tableName: REQUESTS_TABLE,
+        primaryKey: [{ request_id: "r00" }],
+        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      });
+      // Killed right after the last answer: nothing had time to be written later.
+      await first.kill9();
+
+      second = await runEmulator("tablestore", dir);
+      const reader = adapterClient(second as unknown as RunningTablestore);
+      const gone = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r00" }] });
+      expect(gone.row.primaryKey).toBeUndefined();
+      const updated = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r01" }] });
+      expect(attributesOf(updated.row)).toMatchObject({ status: "succeeded", created_at: 1 });
+      const indexed = await reader.getRange(batchRange("b1"));
+      expect(indexed.rows.map(keyOf)).toEqual(ids.slice(1).map((id, i) => ["b1", i + 1, id]));
+    } finally {
+      await first.kill9();
+      await second?.kill9();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

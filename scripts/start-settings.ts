@@ -1,0 +1,258 @@
+/**
+ * The settings of `npm start`: each one an environment variable and a flag (`npm start -- --flag
+ * VALUE`; a flag wins over the variable), mapped to a `startStack` option. One table, so the
+ * parser, `--help` and the README's table cannot drift apart.
+ */
+import path from "node:path";
+import { readFaultFile } from "../local/control-plane";
+import { seededRandom } from "../local/ecs/faults";
+import type { StackOptions } from "../local/stack";
+
+/** `indexLagMs` is the Tablestore index lag another part of the stack adds; passed through when present. */
+export type StartOptions = StackOptions & { indexLagMs?: number };
+
+export interface StartSettings {
+  stack: StartOptions;
+  /** Where dist/ is; built there first unless `build` is false. */
+  distDir: string;
+  build: boolean;
+  /** The file the initial fault settings came from, if any. */
+  faultsFile?: string;
+}
+
+type Kind =
+  | { type: "integer"; min: number; max: number }
+  | { type: "choice"; values: readonly string[] }
+  | { type: "path" }
+  | { type: "switch" };
+
+interface Setting {
+  env: string;
+  flag: string;
+  kind: Kind;
+  /** What it sets; shown by --help and in the README table. */
+  what: string;
+  apply: (settings: StartSettings, value: string) => void | Promise<void>;
+}
+
+const integer = (min: number, max: number): Kind => ({ type: "integer", min, max });
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    env: "PORT",
+    flag: "--port",
+    kind: integer(0, 65535),
+    what: "the API port (0 = a free one); default 9000",
+    apply: (s, v) => {
+      s.stack.port = Number(v);
+    },
+  },
+  {
+    env: "DATA_DIR",
+    flag: "--data",
+    kind: { type: "path" },
+    what: "the state folder (emulators' snapshots and journals, JWT key, faults.json); default .local",
+    apply: (s, v) => {
+      s.stack.dataDir = path.resolve(v);
+    },
+  },
+  {
+    env: "FAULTS_FILE",
+    flag: "--faults",
+    kind: { type: "path" },
+    what: "a JSON file of fault settings (the body of PUT /_local/faults) to start with; default: the ones saved in the data folder",
+    apply: async (s, v) => {
+      s.faultsFile = path.resolve(v);
+      s.stack.faults = await readFaultFile(s.faultsFile);
+    },
+  },
+  {
+    env: "SEED",
+    flag: "--seed",
+    kind: integer(0, 2 ** 31 - 1),
+    what: "seed of the fault dice (ECS faults stay random), for repeatable trigger duplicates and worker crashes",
+    apply: (s, v) => {
+      s.stack.random = seededRandom(Number(v));
+    },
+  },
+  {
+    env: "RECONCILE_INTERVAL_MS",
+    flag: "--reconcile-interval-ms",
+    kind: integer(100, 86_400_000),
+    what: "how often the reconciler runs; default 60000 (s.yaml: every minute)",
+    apply: (s, v) => {
+      s.stack.reconcileIntervalMs = Number(v);
+    },
+  },
+  {
+    env: "RECONCILE_PENDING_AFTER_SECONDS",
+    flag: "--reconcile-pending-after-seconds",
+    kind: integer(1, 86_400),
+    what: "a record pending this long is queued again by the reconciler; default 300",
+    apply: (s, v) => {
+      s.stack.reconcilePendingAfterSeconds = Number(v);
+    },
+  },
+  {
+    env: "WORKER_TIMEOUT_SECONDS",
+    flag: "--worker-timeout-seconds",
+    kind: integer(1, 86_400),
+    what: "the worker's FC timeout, and so its record lease and the queue's visibility timeout (+10 s); default 120",
+    apply: (s, v) => {
+      s.stack.workerTimeoutSeconds = Number(v);
+    },
+  },
+  {
+    env: "WORKER_INSTANCES",
+    flag: "--worker-instances",
+    kind: integer(1, 100),
+    what: "worker invocations at once (s.yaml's reservedConcurrency); default 4",
+    apply: (s, v) => {
+      s.stack.workerInstances = Number(v);
+    },
+  },
+  {
+    env: "WORKER_MAX_ATTEMPTS",
+    flag: "--worker-max-attempts",
+    kind: integer(1, 100),
+    what: "ECS calls per record before it fails; default 5",
+    apply: (s, v) => {
+      s.stack.workerMaxAttempts = Number(v);
+    },
+  },
+  {
+    env: "INDEX_LAG_MS",
+    flag: "--index-lag-ms",
+    kind: integer(0, 600_000),
+    what: "how far Tablestore's secondary indexes lag the table (the stack's indexLagMs)",
+    apply: (s, v) => {
+      s.stack.indexLagMs = Number(v);
+    },
+  },
+  {
+    env: "TRIGGER_BATCH_SIZE",
+    flag: "--batch-size",
+    kind: integer(1, 16),
+    what: "messages per worker invocation; default 10",
+    apply: (s, v) => {
+      s.stack.batchSize = Number(v);
+    },
+  },
+  {
+    env: "TRIGGER_BATCH_WINDOW_MS",
+    flag: "--batch-window-ms",
+    kind: integer(0, 60_000),
+    what: "how long the trigger gathers a batch; default 200",
+    apply: (s, v) => {
+      s.stack.batchWindowMs = Number(v);
+    },
+  },
+  {
+    env: "TRIGGER_RETRY_DELAY_SECONDS",
+    flag: "--retry-delay-seconds",
+    kind: integer(0, 3600),
+    what: "before a failed batch is delivered again; default 2",
+    apply: (s, v) => {
+      s.stack.retryDelaySeconds = Number(v);
+    },
+  },
+  {
+    env: "LOG_LEVEL",
+    flag: "--log-level",
+    kind: { type: "choice", values: ["debug", "info", "warn", "error"] },
+    what: "the functions' LOG_LEVEL; default info",
+    apply: (s, v) => {
+      s.stack.logLevel = v as StackOptions["logLevel"];
+    },
+  },
+  {
+    env: "DIST_DIR",
+    flag: "--dist",
+    kind: { type: "path" },
+    what: "where the bundles are built and run from; default dist",
+    apply: (s, v) => {
+      s.distDir = path.resolve(v);
+    },
+  },
+  {
+    env: "NO_BUILD",
+    flag: "--no-build",
+    kind: { type: "switch" },
+    what: "run the bundles already in the dist folder instead of building them first (NO_BUILD=1)",
+    apply: (s, v) => {
+      s.build = v !== "1";
+    },
+  },
+];
+
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+function checked(setting: Setting, source: string, value: string): string {
+  const { kind } = setting;
+  if (kind.type === "integer") {
+    const n = Number(value.trim());
+    if (value.trim() === "" || !Number.isInteger(n) || n < kind.min || n > kind.max) {
+      throw new SettingsError(
+        `${source} must be a whole number from ${kind.min} to ${kind.max}, got "${value}"`,
+      );
+    }
+    return value.trim();
+  }
+  if (kind.type === "choice" && !kind.values.includes(value)) {
+    throw new SettingsError(`${source} must be one of ${kind.values.join(", ")}, got "${value}"`);
+  }
+  if (kind.type === "path" && value.trim() === "") throw new SettingsError(`${source} needs a path`);
+  if (kind.type === "switch" && value !== "1" && value !== "0") {
+    throw new SettingsError(`${source} must be 1 or 0, got "${value}"`);
+  }
+  return value;
+}
+
+/** Reads the settings from `env` and then `argv` (flags win); throws SettingsError naming the bad one. */
+export async function readStartSettings(
+  env: NodeJS.ProcessEnv,
+  argv: readonly string[],
+  root: string,
+): Promise<StartSettings> {
+  const values = new Map<Setting, { source: string; value: string }>();
+  for (const setting of SETTINGS) {
+    const value = env[setting.env];
+    if (value !== undefined && value !== "") values.set(setting, { source: setting.env, value });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new SettingsError(`unknown flag "${flag}" (npm start -- --help lists them)`);
+    if (setting.kind.type === "switch") {
+      values.set(setting, { source: flag, value: "1" });
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new SettingsError(`${flag} needs a value`);
+    values.set(setting, { source: flag, value });
+  }
+  const settings: StartSettings = {
+    stack: { port: 9000, dataDir: path.join(root, ".local"), functionOutput: "inherit" },
+    distDir: path.join(root, "dist"),
+    build: true,
+  };
+  // In table order: DATA_DIR is known before anything that depends on it.
+  for (const setting of SETTINGS) {
+    const given = values.get(setting);
+    if (given) await setting.apply(settings, checked(setting, given.source, given.value));
+  }
+  settings.stack.distDir = settings.distDir;
+  return settings;
+}
+
+export function settingsHelp(): string {
+  return [
+    "usage: npm start [-- --flag VALUE ...]   (each setting also as an environment variable; a flag wins)",
+    "",
+    ...SETTINGS.map(
+      (s) => `  ${s.flag}${s.kind.type === "switch" ? "" : " VALUE"}, ${s.env}\n      ${s.what}`,
+    ),
+  ].join("\n");
+}
