@@ -283,7 +283,6 @@ async function runIn(work: string, options: ChaosOptions, log: (line: string) =>
   // Submission, in a few lanes.
   const accepted: string[] = [];
   const batchIds: string[] = [];
-  let submitted = false;
   const submit = async (job: Job): Promise<void> => {
     const token = tokens.get(job.caller) ?? "";
     const answer = await retrying(() =>
@@ -308,7 +307,6 @@ async function runIn(work: string, options: ChaosOptions, log: (line: string) =>
         while (next < jobs.length) await submit(jobs[next++] as Job);
       }),
     );
-    submitted = true;
   })();
 
   // The monitor: events often; a kill when one is due (never during an events read).
