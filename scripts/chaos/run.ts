@@ -88,6 +88,10 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
 export interface ChaosReport {
   violations: Violation[];
   figures: [string, string][];
+  /** Records accepted, kills done, and events received, for callers that assert on them. */
+  accepted: number;
+  kills: number;
+  events: number;
 }
 
 async function freePort(): Promise<number> {
@@ -414,6 +418,9 @@ async function runIn(work: string, options: ChaosOptions, log: (line: string) =>
   });
   return {
     violations,
+    accepted: accepted.length,
+    kills,
+    events: eventsReceived,
     figures: figures({
       options,
       accepted,
