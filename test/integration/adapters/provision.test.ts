@@ -59,7 +59,9 @@ describe("provisionResources", () => {
     });
     const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
     expect(described.indexMetas.map((m) => m.name).sort()).toEqual(
-      (["byBatch", "byStatus", "bySubmitter"] as const).map((i) => indexTableName("records", i)).sort(),
+      (["byBatch", "byEventOwed", "byStatus", "bySubmitter"] as const)
+        .map((i) => indexTableName("records", i))
+        .sort(),
     );
     expect(
       mns.control
