@@ -114,6 +114,17 @@ export interface PipelineClient {
     clientToken: string,
     options: { timeoutMs: number },
   ): Promise<CreatePipelineOutcome>;
+  /**
+   * Whether the worker can act in the target account at all (the keys CreateImagePipeline would
+   * use: STS AssumeRole for another account), without calling ECS. Lets the worker fail a record of
+   * an account without a role before any call with its token could exist (docs/processing.md).
+   * Never throws. Absent: the check is skipped.
+   */
+  checkAccess?(
+    target: PipelineTarget,
+    clientToken: string,
+    options: { timeoutMs: number },
+  ): Promise<{ ok: true } | { ok: false; failure: EcsFailure }>;
 }
 
 /** Completion events (spec/processing.md, "Completion events"). */

@@ -120,6 +120,7 @@ class MessageRun {
       return this.redeliver("out-of-time");
     }
 
+    const refusal = await this.accessRefusal(loaded);
     const now = this.deps.clock.now();
     const claimed = claim(loaded, now, this.budget.deadline - now.getTime());
     if (!claimed.ok) {
@@ -127,14 +128,25 @@ class MessageRun {
         ? this.ack("lease-held", loaded.status)
         : this.ack("terminal", loaded.status);
     }
-    const won = await this.deps.store.update(claimed.record, {
+    // What earlier invocations left unsettled: a call in flight when its worker died counts.
+    const unknownBefore = loaded.outcomeUnknown === true;
+    // Refused before any call: this claim sends nothing, so it marks nothing as possibly made.
+    const claimWrite = refusal ? noteCallOutcome(claimed.record, unknownBefore) : claimed.record;
+    const won = await this.deps.store.update(claimWrite, {
       from: claimed.from,
       ...(loaded.status === "running" && loaded.leaseUntil ? { expectedLeaseUntil: loaded.leaseUntil } : {}),
     });
     if (won === "conflict") return this.ack("claim-lost");
 
-    // What earlier invocations left unsettled: a call in flight when its worker died counts.
-    const unknownBefore = loaded.outcomeUnknown === true;
+    if (refusal) {
+      // The account cannot be reached (no role to assume): no call is made. Failed, unless an
+      // earlier call may have made a pipeline; then released, as in callUntilSettled.
+      const notCalled = { ...claimWrite, attempts: loaded.attempts };
+      const error = recordError(refusal, false);
+      if (unknownBefore) return this.releaseForRedelivery(notCalled, claimWrite, error);
+      this.log("warn", "the target account cannot be reached", { code: refusal.code });
+      return this.settle(fail(notCalled, this.deps.clock.now(), error), claimWrite);
+    }
     if (loaded.attempts >= this.deps.maxAttempts && !unknownBefore) {
       // A record that used every attempt (the last invocation died after its call, whose answer
       // was then settled): fail it without another call, keeping the count of calls actually made.
@@ -143,6 +155,19 @@ class MessageRun {
       return this.settle(fail(spent, this.deps.clock.now(), error), claimed.record);
     }
     return this.callUntilSettled(claimed.record, unknownBefore);
+  }
+
+  /** A permanent refusal of the account's keys (no role to assume), or undefined. */
+  private async accessRefusal(record: PipelineRecord): Promise<EcsFailure | undefined> {
+    const check = this.deps.pipelines.checkAccess;
+    if (!check) return undefined;
+    const access = await check.call(
+      this.deps.pipelines,
+      { accountId: record.accountId, regionId: record.regionId },
+      record.clientToken,
+      { timeoutMs: Math.max(this.callTimeoutMs(), 1) },
+    );
+    return !access.ok && !access.failure.transient ? access.failure : undefined;
   }
 
   /** A terminal record: nothing to call, but its completion event may still be owed. */

@@ -131,6 +131,11 @@ function clientFor(where: ResolvedEndpoint, regionId: string, keys: AccessKeyCre
 
 export function createPipelineClient(options: PipelineClientOptions): PipelineClient {
   return {
+    // The same keys the call would use (cached by the provider); nothing reaches ECS.
+    async checkAccess(target, clientToken, { timeoutMs }) {
+      const keys = await options.credentials.forAccount(target.accountId, { timeoutMs, sessionHint: clientToken });
+      return keys.ok ? { ok: true } : { ok: false, failure: { ...keys.failure, reachedEcs: false } };
+    },
     async createImagePipeline(target, request, clientToken, { timeoutMs }): Promise<CreatePipelineOutcome> {
       // Keys for another account may cost an STS call first; it comes out of the same budget.
       const startedAt = Date.now();

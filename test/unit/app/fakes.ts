@@ -177,6 +177,8 @@ export type ScriptStep = CreatePipelineOutcome | typeof DROPPED_AFTER_COMMIT;
 
 export class ScriptedPipelineClient implements PipelineClient {
   readonly calls: PipelineCall[] = [];
+  /** Set by a test to refuse the target account's keys (PipelineClient.checkAccess). */
+  checkAccess?: PipelineClient["checkAccess"];
   private readonly byToken = new Map<string, string>();
   constructor(
     private readonly script: ScriptStep[] = [],

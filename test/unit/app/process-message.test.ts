@@ -613,3 +613,52 @@ describe("processMessage: the outbox (docs/processing.md)", () => {
     expect(h.publisher.events).toEqual([]);
   });
 });
+
+describe("processMessage: an account without a role (no call can be made)", () => {
+  const noRole = {
+    code: "EntityNotExist.Role",
+    message: "no role",
+    httpStatus: 404,
+    transient: false,
+    reachedEcs: false,
+  };
+  const refusing = (h: Harness) => {
+    h.pipelines.checkAccess = async () => ({ ok: false, failure: noRole });
+  };
+
+  it("fails with the STS code before any call, and its claim marks nothing as possibly made", async () => {
+    const h = harness();
+    refusing(h);
+    const writes: PipelineRecord[] = [];
+    for (let i = 0; i < 2; i++) {
+      h.store.interceptors.push(async (next) => {
+        writes.push(structuredClone(next));
+        return undefined;
+      });
+    }
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", status: "failed" });
+    expect(h.stored()).toMatchObject({
+      status: "failed",
+      attempts: 0,
+      error: { code: "EntityNotExist.Role" },
+    });
+    expect(h.pipelines.calls).toHaveLength(0);
+    expect(writes[0]).toMatchObject({ status: "running" });
+    expect(writes[0]?.outcomeUnknown).toBeUndefined();
+  });
+
+  it("a worker that died after such a claim: the next delivery fails the record (not stuck pending)", async () => {
+    const died = record("running", { attempts: 1, leaseUntil: new Date(T0.getTime() - 1).toISOString() });
+    const h = harness({ record: died });
+    refusing(h);
+    expect(await h.run()).toMatchObject({ action: "ack", status: "failed" });
+  });
+
+  it("while an earlier call may have made a pipeline: released, not failed", async () => {
+    const h = harness({ record: record("pending", { attempts: 2, outcomeUnknown: true }) });
+    refusing(h);
+    expect(await h.run()).toMatchObject({ action: "redeliver" });
+    expect(h.stored()).toMatchObject({ status: "pending", outcomeUnknown: true, attempts: 2 });
+  });
+});
