@@ -133,7 +133,10 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
   return {
     // The same keys the call would use (cached by the provider); nothing reaches ECS.
     async checkAccess(target, clientToken, { timeoutMs }) {
-      const keys = await options.credentials.forAccount(target.accountId, { timeoutMs, sessionHint: clientToken });
+      const keys = await options.credentials.forAccount(target.accountId, {
+        timeoutMs,
+        sessionHint: clientToken,
+      });
       return keys.ok ? { ok: true } : { ok: false, failure: { ...keys.failure, reachedEcs: false } };
     },
     async createImagePipeline(target, request, clientToken, { timeoutMs }): Promise<CreatePipelineOutcome> {
