@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { EcsCalls, EcsFaults, EcsFaultsUpdate, EcsPipelineView } from "./ecs/index";
 import type { ReceivedEvent } from "./events-queue";
+import type { PumpStats } from "./fc/trigger-pump";
 import { writeFileDurably } from "./journal";
 import type { MnsFaults } from "./mns/index";
 import type { TablestoreFaults } from "./tablestore/index";
@@ -44,13 +45,9 @@ export interface CurrentFaults {
   worker: WorkerFaults;
 }
 
-export interface TriggerState {
+/** The queue trigger's counters (local/fc/trigger-pump.ts `PumpStats`), paused, and the crashes. */
+export interface TriggerState extends PumpStats {
   paused: boolean;
-  batches: number;
-  deliveries: number;
-  acknowledged: number;
-  failed: number;
-  duplicates: number;
   /** Worker invocations killed by `crashAfterCallRate`. */
   crashes: number;
   /** Worker invocations killed by `crashBeforePublishRate`. */

@@ -2,7 +2,8 @@
  * `npm run emulator -- <ecs|tablestore|mns> --port N [--data DIR] [emulator flags]`
  *
  * Starts one emulator alone, prints `listening on http://127.0.0.1:PORT` when ready (the line the
- * local stack and scripts wait for) and stops cleanly on SIGINT or SIGTERM.
+ * local stack and scripts wait for) and stops cleanly on SIGINT, SIGTERM or SIGHUP (a second one
+ * exits at once: with `--data`, every answered change is already on disk).
  */
 import type { StartEmulator } from "./emulator-types";
 
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`listening on ${running.url}`);
   let stopping = false;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) process.exit(1);
     stopping = true;
     running.close().then(
       () => process.exit(0),
@@ -52,8 +53,7 @@ async function main(argv: string[]): Promise<void> {
       },
     );
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * `npm run provision`: creates the records table (with its indexes), the request queue, its
- * dead-letter queue and the events topic where missing, and prints what it created and what was
- * already there. Reads the same variables the functions read (shared/config.ts) plus:
+ * dead-letter queue and the events topic where missing, adds to an existing records table the
+ * indexes it lacks (over its existing rows), and prints what it created, what was already there
+ * and which extra indexes it left alone. Reads the same variables the functions read (shared/config.ts) plus:
  *
  * - ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN
  *   (optional): the names @alicloud/credentials uses.
@@ -75,6 +76,7 @@ export function describeResult(result: ProvisionResult): string[] {
   return [
     ...result.created.map((r) => `created ${r.kind} ${r.name}`),
     ...result.existing.map((r) => `exists  ${r.kind} ${r.name}`),
+    ...result.extra.map((r) => `extra   ${r.kind} ${r.name} (not in the schema; left alone)`),
   ];
 }
 

@@ -7,12 +7,10 @@ import path from "node:path";
 import { readFaultFile } from "../local/control-plane";
 import { seededRandom } from "../local/ecs/faults";
 import type { StackOptions } from "../local/stack";
-
-/** `indexLagMs` is the Tablestore index lag another part of the stack adds; passed through when present. */
-export type StartOptions = StackOptions & { indexLagMs?: number };
+import { parseIndexLag } from "../local/tablestore/index-lag";
 
 export interface StartSettings {
-  stack: StartOptions;
+  stack: StackOptions;
   /** Where dist/ is; built there first unless `build` is false. */
   distDir: string;
   build: boolean;
@@ -22,8 +20,10 @@ export interface StartSettings {
 
 type Kind =
   | { type: "integer"; min: number; max: number }
+  | { type: "number"; min: number; max: number }
   | { type: "choice"; values: readonly string[] }
   | { type: "path" }
+  | { type: "text" }
   | { type: "switch" };
 
 interface Setting {
@@ -79,7 +79,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "RECONCILE_INTERVAL_MS",
     flag: "--reconcile-interval-ms",
     kind: integer(100, 86_400_000),
-    what: "how often the reconciler runs; default 60000 (s.yaml: every minute)",
+    what: "how often the reconciler runs; default s.yaml's every minute",
     apply: (s, v) => {
       s.stack.reconcileIntervalMs = Number(v);
     },
@@ -106,7 +106,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "WORKER_INSTANCES",
     flag: "--worker-instances",
     kind: integer(1, 100),
-    what: "worker invocations at once (s.yaml's reservedConcurrency); default 4",
+    what: "worker invocations at once, in place of s.yaml's reservedConcurrency (4)",
     apply: (s, v) => {
       s.stack.workerInstances = Number(v);
     },
@@ -123,17 +123,21 @@ export const SETTINGS: readonly Setting[] = [
   {
     env: "INDEX_LAG_MS",
     flag: "--index-lag-ms",
-    kind: integer(0, 600_000),
-    what: "how far Tablestore's secondary indexes lag the table (the stack's indexLagMs)",
+    kind: { type: "text" },
+    what: "how long Tablestore's secondary indexes lag a write: MS, or MIN,MAX for a random lag per change; default 0",
     apply: (s, v) => {
-      s.stack.indexLagMs = Number(v);
+      try {
+        s.stack.indexLagMs = parseIndexLag(v);
+      } catch (err) {
+        throw new SettingsError(`INDEX_LAG_MS / --index-lag-ms: ${(err as Error).message}`);
+      }
     },
   },
   {
     env: "TRIGGER_BATCH_SIZE",
     flag: "--batch-size",
     kind: integer(1, 16),
-    what: "messages per worker invocation; default 10",
+    what: "messages per worker invocation; default s.yaml's 10",
     apply: (s, v) => {
       s.stack.batchSize = Number(v);
     },
@@ -142,18 +146,18 @@ export const SETTINGS: readonly Setting[] = [
     env: "TRIGGER_BATCH_WINDOW_MS",
     flag: "--batch-window-ms",
     kind: integer(0, 60_000),
-    what: "how long the trigger gathers a batch; default 200",
+    what: "how long the trigger gathers a batch; default s.yaml's 2000",
     apply: (s, v) => {
       s.stack.batchWindowMs = Number(v);
     },
   },
   {
-    env: "TRIGGER_RETRY_DELAY_SECONDS",
-    flag: "--retry-delay-seconds",
-    kind: integer(0, 3600),
-    what: "before a failed batch is delivered again; default 2",
+    env: "TRIGGER_RETRY_DELAY_SCALE",
+    flag: "--retry-delay-scale",
+    kind: { type: "number", min: 0, max: 1 },
+    what: "multiplies the trigger's push retry delays (1 = as documented, BACKOFF_RETRY 10-20 s); default: the stack's",
     apply: (s, v) => {
-      s.stack.retryDelaySeconds = Number(v);
+      s.stack.retryDelayScale = Number(v);
     },
   },
   {
@@ -197,6 +201,13 @@ function checked(setting: Setting, source: string, value: string): string {
       throw new SettingsError(
         `${source} must be a whole number from ${kind.min} to ${kind.max}, got "${value}"`,
       );
+    }
+    return value.trim();
+  }
+  if (kind.type === "number") {
+    const n = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(n) || n < kind.min || n > kind.max) {
+      throw new SettingsError(`${source} must be a number from ${kind.min} to ${kind.max}, got "${value}"`);
     }
     return value.trim();
   }

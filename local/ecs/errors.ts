@@ -109,3 +109,32 @@ export const FAULTS = {
     "The specified ImagePipelineId does not exist.",
   ),
 } as const;
+
+/**
+ * Answers the API gateway gives itself, before ECS sees the request: an HTML page with the status
+ * line as title and heading, the way Tengine (the gateway's web server) writes them. The SDK reads
+ * every answer as JSON, so such a page reaches it as an unreadable body with only its status
+ * (aliyun/openapi-core-nodejs-sdk issue #55 shows the 414 one).
+ */
+export interface GatewayPage {
+  status: number;
+  reason: string;
+  /** Key under which the answer is counted in `calls().<action>.answered`. */
+  counted: string;
+}
+
+const gatewayPage = (status: number, reason: string): GatewayPage => ({
+  status,
+  reason,
+  counted: `Http${status}`,
+});
+
+export const GATEWAY_PAGES = {
+  uriTooLarge: gatewayPage(414, "Request-URI Too Large"),
+  badGateway: gatewayPage(502, "Bad Gateway"),
+} as const;
+
+export function gatewayPageHtml(page: GatewayPage): string {
+  const line = `${page.status} ${page.reason}`;
+  return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<h1>${line}</h1>\r\n<hr/>Powered by Tengine\r\n</body>\r\n</html>\r\n`;
+}

@@ -21,8 +21,22 @@ export type EcsFaultsUpdate = Partial<Omit<EcsFaults, "latencyMs">> & {
   latencyMs?: number | [number, number];
 };
 
-/** A fault forced onto the next calls regardless of rates, so tests need no luck. */
-export type ForcedFaultKind = "throttle" | "serverError" | "dropAfterCommit";
+/**
+ * A fault forced onto the next CreateImagePipeline calls regardless of rates, so tests need no luck:
+ * `throttle` (400 Throttling.User) and `serverError` (503 ServiceUnavailable) without the work;
+ * `dropAfterCommit` does the work and drops the connection; `badGateway` (502) and `uriTooLarge`
+ * (414) are the gateway's HTML pages, without the work; `emptyAnswer` does the work and answers
+ * 200 with an empty body (a proxy that cut the answer).
+ */
+export const FORCED_FAULT_KINDS = [
+  "throttle",
+  "serverError",
+  "dropAfterCommit",
+  "badGateway",
+  "uriTooLarge",
+  "emptyAnswer",
+] as const;
+export type ForcedFaultKind = (typeof FORCED_FAULT_KINDS)[number];
 
 export const NO_FAULTS: Readonly<EcsFaults> = Object.freeze({
   throttleRate: 0,

@@ -1,41 +1,28 @@
 /**
- * Who may call the simulator and as which account: the long-term keys of local/identities.ts, the
- * roles other accounts create for the service, and the temporary keys STS AssumeRole hands out.
+ * Who may call the simulator and what they may do, on the shared RAM model (local/ram): the
+ * long-term keys, the roles with the policies of deploy/ram/, and the temporary keys that STS
+ * AssumeRole (answered here) and the local FC runtime hand out. This module maps the model's
+ * answers onto the RPC gateway's, ECS's and STS's error codes (README.md cites them).
  */
-import { randomBytes } from "node:crypto";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../identities";
+// The `ram:ServiceName` the simulator asks for (not confirmed in a stored doc: local/ram/README.md).
 import {
-  LOCAL_ACCESS_KEYS,
-  LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-  LOCAL_SERVICE_ACCOUNT_ID,
-  LOCAL_TRUSTING_ACCOUNT_IDS,
-  type LocalAccessKey,
-} from "../identities";
+  createLocalRam,
+  DEFAULT_IMAGE_BUILDER_SERVICE_NAME as IMAGE_BUILDER_SERVICE_NAME,
+} from "../ram/local-model";
+import type { Caller, KeyRefusal, LocalRam, StsSession } from "../ram/model";
+import { type PolicyDocument, validatePolicy } from "../ram/policy";
 import { FAULTS, fault, type Outcome, type RpcFault } from "./errors";
 import type { SignatureClaim } from "./protocol";
+
+export type { StsSession } from "../ram/model";
 
 export interface Principal {
   accountId: string;
   accessKeyId: string;
-  /** Set when the caller signs with temporary keys from AssumeRole. */
+  /** Set when the caller signs with temporary keys of a role. */
   assumedRoleArn?: string;
-}
-
-export interface StsSession {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken: string;
-  accountId: string;
-  roleArn: string;
-  roleSessionName: string;
-  /** Milliseconds since the epoch. */
-  expiresAt: number;
-}
-
-export interface Role {
-  accountId: string;
-  roleName: string;
-  /** Accounts whose principals the role's trust policy admits. */
-  trustedAccountIds: readonly string[];
+  caller: Caller;
 }
 
 export interface AssumeRoleInput {
@@ -53,12 +40,6 @@ export interface AssumedRole {
   assumedRoleUserArn: string;
 }
 
-export const DEFAULT_ROLES: readonly Role[] = LOCAL_TRUSTING_ACCOUNT_IDS.map((accountId) => ({
-  accountId,
-  roleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-  trustedAccountIds: [LOCAL_SERVICE_ACCOUNT_ID],
-}));
-
 export const DEFAULT_ACCOUNT_IDS: readonly string[] = [
   LOCAL_SERVICE_ACCOUNT_ID,
   ...LOCAL_TRUSTING_ACCOUNT_IDS,
@@ -66,63 +47,128 @@ export const DEFAULT_ACCOUNT_IDS: readonly string[] = [
 
 const ROLE_ARN = /^acs:ram::(\d+):role\/([A-Za-z0-9._-]{1,64})$/;
 const SESSION_NAME = /^[\w.@-]{2,64}$/;
+/** STS AssumeRole: ExternalId is 2..1224 characters of `[\w+=,.@:/-]`. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 export const MIN_SESSION_SECONDS = 900;
 export const MAX_SESSION_SECONDS = 43_200;
 const DEFAULT_SESSION_SECONDS = 3600;
 
-const noPermission = fault(
+const noPermission = (message: string): RpcFault => fault(403, "NoPermission", message);
+
+/** ECS's answer to a RAM identity without the permission (the API's error table, ./README.md). */
+export const forbiddenByRam = fault(
   403,
-  "NoPermission",
-  "You are not authorized to do this action. You should be authorized by RAM.",
+  "Forbidden.RAM",
+  "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+);
+/** ECS's answer when the service-linked role image building needs may not be created by the caller. */
+export const noPermissionCreateServiceLinkedRole = fault(
+  403,
+  "InvalidOperation.NoPermissionCreateServiceLinkedRole",
+  "You are not authorized to create the service-linked role that image building needs: grant ram:CreateServiceLinkedRole.",
 );
 
+/** STS's answer to a `Policy` that is not a valid policy document (STS error list, local/ram/README.md). */
+const policyGrammar = fault(
+  400,
+  "InvalidParameter.PolicyGrammar",
+  "The parameter Policy has not passed grammar check.",
+);
+
+/** AssumeRole's `Policy` (at most 2048 characters of policy JSON), or null when STS would refuse it. */
+function sessionPolicyOf(text: unknown): PolicyDocument | null {
+  if (typeof text !== "string" || text.length > 2048) return null;
+  try {
+    return validatePolicy(JSON.parse(text), "Policy");
+  } catch {
+    return null;
+  }
+}
+
+const KEY_FAULTS: Record<KeyRefusal, RpcFault> = {
+  UnknownKey: FAULTS.unknownAccessKey,
+  MissingToken: FAULTS.missingSecurityToken,
+  TokenWithLongTermKey: FAULTS.securityTokenMalformed,
+  TokenMismatch: FAULTS.securityTokenMismatch,
+  TokenMalformed: FAULTS.securityTokenMalformed,
+  TokenExpired: FAULTS.securityTokenExpired,
+};
+
 export class IdentityDirectory {
-  private readonly keys = new Map<string, LocalAccessKey>();
-  private readonly sessions = new Map<string, StsSession>();
-  private readonly sessionsByToken = new Map<string, StsSession>();
+  /** Accounts that already have image building's service-linked role. */
+  private readonly linkedRoleAccounts = new Set<string>();
+  /** Sessions this simulator's AssumeRole issued: the ones it persists and forgets on reset (FC's own stay). */
+  private readonly issued = new Set<string>();
 
   constructor(
-    keys: readonly LocalAccessKey[] = LOCAL_ACCESS_KEYS,
-    private readonly roles: readonly Role[] = DEFAULT_ROLES,
+    readonly ram: LocalRam = createLocalRam(),
     private readonly accountIds: readonly string[] = DEFAULT_ACCOUNT_IDS,
-  ) {
-    for (const key of keys) this.keys.set(key.accessKeyId, key);
-  }
+  ) {}
 
   authenticate(claim: SignatureClaim, now: number): Outcome<Principal> {
-    const longTerm = this.keys.get(claim.accessKeyId);
-    if (longTerm) {
-      const verified = claim.verify(longTerm.accessKeySecret);
-      if (!verified.ok) return verified;
-      if (claim.securityToken) return { ok: false, fault: this.tokenFault(claim.securityToken) };
-      return { ok: true, value: { accountId: longTerm.accountId, accessKeyId: longTerm.accessKeyId } };
+    const resolved = this.ram.resolveKey(claim.accessKeyId, claim.securityToken || undefined, now);
+    if (!resolved.ok) {
+      // A wrong signature on a known key is reported before anything about its token, as the gateway does.
+      if (resolved.refusal !== "UnknownKey") {
+        const secret = this.secretOf(claim.accessKeyId);
+        if (secret !== undefined) {
+          const verified = claim.verify(secret);
+          if (!verified.ok) return verified;
+        }
+      }
+      return { ok: false, fault: KEY_FAULTS[resolved.refusal] };
     }
-    const session = this.sessions.get(claim.accessKeyId);
-    if (!session) return { ok: false, fault: FAULTS.unknownAccessKey };
-    const verified = claim.verify(session.accessKeySecret);
+    const verified = claim.verify(resolved.secret);
     if (!verified.ok) return verified;
-    if (!claim.securityToken) return { ok: false, fault: FAULTS.missingSecurityToken };
-    if (claim.securityToken !== session.securityToken) {
-      return { ok: false, fault: this.tokenFault(claim.securityToken) };
-    }
-    if (session.expiresAt <= now) return { ok: false, fault: FAULTS.securityTokenExpired };
+    const { caller } = resolved;
     return {
       ok: true,
       value: {
-        accountId: session.accountId,
-        accessKeyId: session.accessKeyId,
-        assumedRoleArn: session.roleArn,
+        accountId: caller.accountId,
+        accessKeyId: caller.accessKeyId,
+        ...(caller.kind === "role" ? { assumedRoleArn: caller.roleArn } : {}),
+        caller,
       },
     };
   }
 
-  /** A token we issued to another key is a mismatch; anything else is not a token of ours. */
-  private tokenFault(token: string): RpcFault {
-    return this.sessionsByToken.has(token) ? FAULTS.securityTokenMismatch : FAULTS.securityTokenMalformed;
+  private secretOf(accessKeyId: string): string | undefined {
+    const session = this.ram.session(accessKeyId);
+    if (session) return session.accessKeySecret;
+    const longTerm = this.ram.resolveKey(accessKeyId, undefined);
+    return longTerm.ok ? longTerm.secret : undefined;
+  }
+
+  /**
+   * The RAM check of one ECS call: the action on the image pipelines of the region it names, and
+   * for CreateImagePipeline in an account without image building's service-linked role, the right
+   * to create that role (the API's "associated operation").
+   */
+  authorizeEcs(
+    principal: Principal,
+    action: string,
+    params: Readonly<Record<string, string>>,
+  ): Outcome<void> {
+    const region = params.RegionId ?? "*";
+    const pipeline = action === "DeleteImagePipeline" ? (params.ImagePipelineId ?? "*") : "*";
+    const resource = `acs:ecs:${region}:${principal.accountId}:imagepipeline/${pipeline}`;
+    if (this.ram.authorize(principal.caller, { action: `ecs:${action}`, resource }) !== "Allow") {
+      return { ok: false, fault: forbiddenByRam };
+    }
+    if (action === "CreateImagePipeline" && !this.linkedRoleAccounts.has(principal.accountId)) {
+      const decision = this.ram.authorize(principal.caller, {
+        action: "ram:CreateServiceLinkedRole",
+        resource: `acs:ram::${principal.accountId}:role/*`,
+        context: { "ram:ServiceName": IMAGE_BUILDER_SERVICE_NAME },
+      });
+      if (decision !== "Allow") return { ok: false, fault: noPermissionCreateServiceLinkedRole };
+      this.linkedRoleAccounts.add(principal.accountId);
+    }
+    return { ok: true, value: undefined };
   }
 
   assumeRole(caller: Principal, input: AssumeRoleInput, now: number): Outcome<AssumedRole> {
-    const { RoleArn, RoleSessionName, DurationSeconds } = input;
+    const { RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy } = input;
     if (RoleArn === undefined || RoleArn === "")
       return { ok: false, fault: FAULTS.missingParameter("RoleArn") };
     if (RoleSessionName === undefined || RoleSessionName === "") {
@@ -137,6 +183,14 @@ export class IdentityDirectory {
         fault: fault(400, "InvalidParameter.RoleSessionName", "The parameter RoleSessionName is wrong."),
       };
     }
+    if (ExternalId !== undefined && (typeof ExternalId !== "string" || !EXTERNAL_ID.test(ExternalId))) {
+      return {
+        ok: false,
+        fault: fault(400, "InvalidParameter.ExternalId", "The parameter ExternalId is wrong."),
+      };
+    }
+    const sessionPolicy = Policy === undefined || Policy === "" ? undefined : sessionPolicyOf(Policy);
+    if (sessionPolicy === null) return { ok: false, fault: policyGrammar };
     const durationSeconds = DurationSeconds ?? DEFAULT_SESSION_SECONDS;
     if (
       typeof durationSeconds !== "number" ||
@@ -154,67 +208,65 @@ export class IdentityDirectory {
       };
     }
     const [, accountId, roleName] = arn as unknown as [string, string, string];
-    if (!this.accountIds.includes(accountId)) return { ok: false, fault: noPermission };
-    const role = this.roles.find((r) => r.accountId === accountId && r.roleName === roleName);
-    if (!role) {
+    if (!this.accountIds.includes(accountId)) {
+      return {
+        ok: false,
+        fault: noPermission("You are not authorized to do this action. You should be authorized by RAM."),
+      };
+    }
+    const role = this.ram.role(RoleArn as string);
+    if (role && durationSeconds > role.maxSessionSeconds) {
       return {
         ok: false,
         fault: fault(
-          404,
-          "EntityNotExist.Role",
-          `The specified Role not exists: acs:ram::${accountId}:role/${roleName}`,
+          400,
+          "InvalidParameter.DurationSeconds",
+          `The Min/Max value of DurationSeconds is ${MIN_SESSION_SECONDS}/${role.maxSessionSeconds} seconds.`,
         ),
       };
     }
-    if (!role.trustedAccountIds.includes(caller.accountId)) {
+    const outcome = this.ram.assumeRole(
+      caller.caller,
+      {
+        roleArn: RoleArn as string,
+        sessionName: RoleSessionName,
+        durationSeconds,
+        ...(typeof ExternalId === "string" ? { externalId: ExternalId } : {}),
+        ...(sessionPolicy ? { sessionPolicy } : {}),
+      },
+      now,
+    );
+    if (!outcome.ok) {
       return {
         ok: false,
-        fault: fault(
-          403,
-          "NoPermission",
-          "You are not authorized to assume this role: its trust policy does not admit you.",
-        ),
+        fault:
+          outcome.refusal === "RoleNotFound"
+            ? fault(404, "EntityNotExist.Role", outcome.message)
+            : noPermission(outcome.message),
       };
     }
-    const session: StsSession = {
-      accessKeyId: `STS.${randomBytes(15).toString("base64url").replace(/[-_]/g, "x")}`,
-      accessKeySecret: randomBytes(30).toString("base64url"),
-      securityToken: `CAIS${randomBytes(96).toString("base64")}`,
-      accountId,
-      roleArn: `acs:ram::${accountId}:role/${roleName}`,
-      roleSessionName: RoleSessionName,
-      expiresAt: Math.floor(now / 1000) * 1000 + durationSeconds * 1000,
-    };
-    this.addSession(session);
-    const roleId = roleIdOf(accountId, roleName);
+    this.issued.add(outcome.session.accessKeyId);
     return {
       ok: true,
       value: {
-        session,
-        assumedRoleId: `${roleId}:${RoleSessionName}`,
+        session: outcome.session,
+        assumedRoleId: `${outcome.roleId}:${RoleSessionName}`,
         assumedRoleUserArn: `acs:ram::${accountId}:assumed-role/${roleName.toLowerCase()}/${RoleSessionName}`,
       },
     };
   }
 
   addSession(session: StsSession): void {
-    this.sessions.set(session.accessKeyId, session);
-    this.sessionsByToken.set(session.securityToken, session);
+    this.issued.add(session.accessKeyId);
+    this.ram.addSession(session);
   }
 
   listSessions(): StsSession[] {
-    return [...this.sessions.values()];
+    return this.ram.listSessions().filter((s) => this.issued.has(s.accessKeyId));
   }
 
   clearSessions(): void {
-    this.sessions.clear();
-    this.sessionsByToken.clear();
+    this.ram.forgetSessions(this.issued);
+    this.issued.clear();
   }
-}
-
-/** RAM role ids are 19 digits; derive a stable one so the same role always shows the same id. */
-function roleIdOf(accountId: string, roleName: string): string {
-  let hash = 0n;
-  for (const ch of `${accountId}/${roleName}`) hash = (hash * 131n + BigInt(ch.charCodeAt(0))) % 10n ** 18n;
-  return `3${hash.toString().padStart(18, "0")}`;
 }

@@ -5,7 +5,7 @@
  * pipeline, its ClientToken or a session that was answered survives `kill -9`.
  */
 import { Journal } from "../journal";
-import type { IdentityDirectory, StsSession } from "./identity";
+import type { IdentityDirectory } from "./identity";
 import type { EcsChange, PipelineStore, Snapshot } from "./store";
 
 export interface EcsPersistence {
@@ -48,11 +48,13 @@ export async function openEcsPersistence(
     },
   );
   store.onChange = (change) => journal.append(change);
-  // Sessions are made inside IdentityDirectory.assumeRole; its addSession is where each one lands.
-  const addSession = identities.addSession.bind(identities);
-  identities.addSession = (session: StsSession) => {
-    addSession(session);
-    journal.append({ kind: "session", session } satisfies EcsChange);
+  // A session is made inside IdentityDirectory.assumeRole (by the shared RAM model); every one it
+  // hands out is journaled, and replay puts it back with addSession.
+  const assumeRole = identities.assumeRole.bind(identities);
+  identities.assumeRole = (...args: Parameters<IdentityDirectory["assumeRole"]>) => {
+    const assumed = assumeRole(...args);
+    if (assumed.ok) journal.append({ kind: "session", session: assumed.value.session } satisfies EcsChange);
+    return assumed;
   };
   return { durable: () => journal.durable(), close: () => journal.close() };
 }

@@ -2,10 +2,14 @@
  * Request authentication as MNS does it (reference/mns.md §1 "Signature"): HMAC-SHA1 over verb,
  * Content-MD5, Content-Type, Date, the sorted `x-mns-*` headers and the raw path with query. The
  * `security-token` header is not part of the signature (no `x-mns-` prefix), so it is checked on its
- * own against the temporary key it must accompany.
+ * own against the temporary key it must accompany. Keys, STS sessions and RAM policies come from the
+ * local RAM model shared with the other emulators (local/ram); authorization is
+ * {@link ramAuthorizer}. MNS documents no code for an expired token: AccessDenied, like every other
+ * token refusal (README.md).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import type { LocalRam } from "../ram/model";
 import { MnsServiceError } from "./errors";
 
 /** A key the emulator accepts. Temporary (STS) keys carry the token that must come with them. */
@@ -135,4 +139,70 @@ export function authenticate(
     );
   }
   return { accountId: key.accountId, accessKeyId };
+}
+
+/** A message operation's RAM action where it differs from the operation's name (MNS "RAM authorization" table). */
+const RAM_ACTION_OF: Record<string, string> = {
+  BatchSendMessage: "SendMessage",
+  BatchReceiveMessage: "ReceiveMessage",
+  BatchPeekMessage: "PeekMessage",
+  BatchDeleteMessage: "DeleteMessage",
+};
+
+/**
+ * The RAM action and resource of one MNS request, as the MNS RAM table lists them: queue and topic
+ * operations on `/queues/<q>` or `/topics/<t>`, message operations on `.../messages`,
+ * subscriptions on `/topics/<t>/subscriptions/<s>`.
+ */
+export function ramRequestOf(
+  operation: string,
+  segments: readonly string[],
+  region: string,
+  accountId: string,
+): { action: string; resource: string } {
+  const [collection, name, sub, subName] = segments;
+  const path = [collection, name, sub, subName].filter((s) => s !== undefined).join("/");
+  return {
+    action: `mns:${RAM_ACTION_OF[operation] ?? operation}`,
+    resource: `acs:mns:${region}:${accountId}:/${path}`,
+  };
+}
+
+/** Who may do what: the local RAM model (local/ram), for the keys it knows. */
+export interface MnsAuthorizer {
+  /** Secret, account, token and expiry of a key the model issued or holds. */
+  resolveKey: ResolveAccessKey;
+  /** Throws AccessDenied (403) when the policies of the key's identity do not allow the request. */
+  authorize(
+    accessKeyId: string,
+    securityToken: string | undefined,
+    request: { action: string; resource: string },
+  ): void;
+}
+
+export function ramAuthorizer(ram: LocalRam): MnsAuthorizer {
+  return {
+    resolveKey: (accessKeyId) => {
+      const session = ram.session(accessKeyId);
+      if (session) {
+        const { accessKeySecret, accountId, securityToken, expiresAt } = session;
+        return { accessKeyId, accessKeySecret, accountId, securityToken, expiresAt };
+      }
+      const longTerm = ram.resolveKey(accessKeyId, undefined);
+      return longTerm.ok
+        ? { accessKeyId, accessKeySecret: longTerm.secret, accountId: longTerm.caller.accountId }
+        : undefined;
+    },
+    authorize: (accessKeyId, securityToken, request) => {
+      const resolved = ram.resolveKey(accessKeyId, securityToken);
+      // Keys added with control.addAccessKey are outside the model and not restricted by it.
+      if (!resolved.ok) return;
+      if (ram.authorize(resolved.caller, request) !== "Allow") {
+        throw new MnsServiceError(
+          "AccessDenied",
+          `You are not authorized to do ${request.action} on ${request.resource}. You should be authorized by RAM.`,
+        );
+      }
+    },
+  };
 }

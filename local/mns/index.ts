@@ -5,7 +5,9 @@
 import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
 import { LOCAL_ACCESS_KEYS } from "../identities";
-import type { MnsAccessKey, ResolveAccessKey } from "./auth";
+import { createLocalRam } from "../ram/local-model";
+import type { LocalRam } from "../ram/model";
+import { type MnsAccessKey, type ResolveAccessKey, ramAuthorizer } from "./auth";
 import { openMnsPersistence } from "./persistence";
 import { createMnsServer, MNS_OPERATIONS, type MnsFaults, type MnsOperation } from "./server";
 import { MnsStore, type QueueCounts } from "./store";
@@ -40,6 +42,10 @@ export interface MnsStartOptions extends EmulatorOptions {
   /** Consulted after the keys in local/identities.ts and those added with `addAccessKey`. */
   resolveAccessKey?: ResolveAccessKey;
   faults?: Partial<MnsFaults>;
+  /** Keys, STS sessions and RAM policies shared with the other emulators; default local/ram/local-model.ts. */
+  ram?: LocalRam;
+  /** The region in RAM resource ARNs; default cn-hangzhou. */
+  region?: string;
   /** For tests: a predictable source for fault injection. */
   random?: () => number;
 }
@@ -105,9 +111,11 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     { ...faultsFromArgs(options.args ?? []), ...options.faults },
   );
   const extraKeys = new Map<string, MnsAccessKey>();
+  const ram = ramAuthorizer(options.ram ?? createLocalRam());
   const resolveKey: ResolveAccessKey = (id) =>
     LOCAL_ACCESS_KEYS.find((k) => k.accessKeyId === id) ??
     extraKeys.get(id) ??
+    ram.resolveKey(id) ??
     options.resolveAccessKey?.(id);
 
   const persistence = options.dataDir ? await openMnsPersistence(options.dataDir, now) : undefined;
@@ -117,6 +125,8 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
   const http = createMnsServer({
     store,
     resolveKey,
+    authorizer: ram,
+    region: options.region ?? "cn-hangzhou",
     faults: () => faults,
     countCall: (op) => {
       calls[op]++;

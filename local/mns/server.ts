@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { authenticate, type ResolveAccessKey } from "./auth";
+import { authenticate, type MnsAuthorizer, type ResolveAccessKey, ramRequestOf } from "./auth";
 import { MnsServiceError } from "./errors";
 import { batchSendTotalLimit, checkRange, checkRangeText, LIMITS, type RangeLimit } from "./limits";
 import {
@@ -64,6 +64,10 @@ export interface MnsFaults {
 export interface MnsServerDeps {
   store: MnsStore;
   resolveKey: ResolveAccessKey;
+  /** RAM: whether the key's identity may do the request (local/ram). */
+  authorizer: MnsAuthorizer;
+  /** The region in RAM resource ARNs. */
+  region: string;
   faults: () => MnsFaults;
   countCall: (operation: MnsOperation) => void;
   /** Called after each request that may have changed state. */
@@ -386,10 +390,16 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
       throw new MnsServiceError("InvalidRequestURL", `${method} ${path} is not an MNS operation.`);
     operationSeen(operation);
 
-    const { accountId } = authenticate(
+    const { accountId, accessKeyId } = authenticate(
       { method, headers: req.headers, resource, body },
       deps.resolveKey,
       deps.now(),
+    );
+    const token = req.headers["security-token"];
+    deps.authorizer.authorize(
+      accessKeyId,
+      Array.isArray(token) ? token[0] : token,
+      ramRequestOf(operation, segments, deps.region, accountId),
     );
     const queueName = name!;
     const created = (location: string, isNew: boolean): Reply =>

@@ -20,6 +20,12 @@ export const ots = {
   tableNotExist: () => new OtsFailure("OTSObjectNotExist", "Requested table does not exist.", 404),
   tableAlreadyExist: () => new OtsFailure("OTSObjectAlreadyExist", "Requested table already exists.", 409),
   authFailed: (message: string) => new OtsFailure("OTSAuthFailed", message, 403),
+  tooFrequentThroughputAdjustment: () =>
+    new OtsFailure(
+      "OTSTooFrequentReservedThroughputAdjustment",
+      "Capacity unit adjustment is too frequent.",
+      403,
+    ),
   serverBusy: () => new OtsFailure("OTSServerBusy", "Server is busy.", 503),
   unsupportedOperation: (operation: string) =>
     new OtsFailure("OTSUnsupportOperation", `Unsupported operation: '${operation}'.`, 400),

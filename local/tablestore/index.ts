@@ -1,21 +1,24 @@
 /**
  * The local Tablestore emulator: `npm run emulator -- tablestore --port N [--data DIR]
- * [--server-busy-rate R]`. Speaks the service's protobuf-over-HTTP protocol closely enough for
+ * [--server-busy-rate R] [--index-lag-ms MS | MIN,MAX]`. Speaks the service's protobuf-over-HTTP protocol closely enough for
  * the unmodified `tablestore` SDK; see README.md for what it covers and where it differs.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EmulatorOptions, RunningEmulator } from "../emulator-types";
-import { LOCAL_TABLESTORE_INSTANCE } from "../identities";
-import { authenticate, type TemporaryKeyResolver } from "./auth";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TABLESTORE_INSTANCE } from "../identities";
+import { createLocalRam } from "../ram/local-model";
+import type { LocalRam } from "../ram/model";
+import { authenticate, authorize } from "./auth";
 import { OtsFailure, ots } from "./errors";
+import { IndexChangeQueue, type IndexLag, parseIndexLag, validatedIndexLag } from "./index-lag";
 import { HANDLERS, isOperation, OPERATIONS, type Operation } from "./operations";
 import { openTablestorePersistence } from "./persistence";
 import { encode } from "./protocol";
 import { TablestoreState } from "./state";
 
-export type { TemporaryKeyResolver } from "./auth";
+export type { IndexLag } from "./index-lag";
 export type { Operation } from "./operations";
 
 export interface TablestoreFaults {
@@ -31,14 +34,35 @@ export interface TablestoreControl {
   reset(): void;
   /** Authenticated requests received per operation since start (faulted and failed ones included). */
   calls(): Record<Operation, number>;
+  getIndexLag(): IndexLag;
+  /**
+   * Lag for index changes made from now on (pending ones keep their time); throws a RangeError
+   * (and changes nothing) if invalid. Changes to one index row still apply in write order.
+   */
+  setIndexLag(lag: IndexLag): void;
+  /** Resolves once every index change made before the call is visible (each after its own lag). */
+  settleIndexes(): Promise<void>;
+  /** Index changes not yet visible. */
+  pendingIndexChanges(): number;
 }
 
 export interface TablestoreOptions extends EmulatorOptions {
   faults?: Partial<TablestoreFaults>;
-  /** Accepts STS temporary keys (header x-ots-ststoken); without it only long-term keys are accepted. */
-  resolveTemporaryKey?: TemporaryKeyResolver;
+  /**
+   * Keys, STS sessions and RAM policies, shared with the other emulators; default
+   * local/ram/local-model.ts (its own model, so only its keys and no other emulator's sessions).
+   */
+  ram?: LocalRam;
+  /** Region and owner account of the instance, for the RAM resource ARNs; default cn-hangzhou and the service account. */
+  region?: string;
+  accountId?: string;
   /** Source of randomness for fault injection, in [0, 1). Defaults to Math.random. */
   random?: () => number;
+  /**
+   * How long after a write its global secondary index changes become visible: fixed ms, or
+   * uniformly random in [min, max] per change. Default 0 (synchronous). `--index-lag-ms` too.
+   */
+  indexLagMs?: IndexLag;
 }
 
 export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
@@ -58,14 +82,19 @@ function validatedFaults(current: TablestoreFaults, partial: Partial<TablestoreF
   return next;
 }
 
-function parseArgs(args: readonly string[]): Partial<TablestoreFaults> {
+function parseArgs(args: readonly string[]): { faults: Partial<TablestoreFaults>; indexLag?: IndexLag } {
   const faults: Partial<TablestoreFaults> = {};
+  let indexLag: IndexLag | undefined;
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     if (flag === "--server-busy-rate") faults.serverBusyRate = Number(args[++i]);
-    else throw new RangeError(`unknown tablestore flag "${flag}" (known: --server-busy-rate R)`);
+    else if (flag === "--index-lag-ms") indexLag = parseIndexLag(args[++i]);
+    else
+      throw new RangeError(
+        `unknown tablestore flag "${flag}" (known: --server-busy-rate R, --index-lag-ms MS|MIN,MAX)`,
+      );
   }
-  return faults;
+  return { faults, ...(indexLag === undefined ? {} : { indexLag }) };
 }
 
 function newRequestId(): string {
@@ -95,15 +124,23 @@ function send(res: ServerResponse, status: number, body: Buffer, requestId: stri
 }
 
 export async function start(options: TablestoreOptions): Promise<RunningTablestore> {
-  let faults = validatedFaults(
-    { serverBusyRate: 0 },
-    { ...parseArgs(options.args ?? []), ...options.faults },
-  );
+  const args = parseArgs(options.args ?? []);
+  let faults = validatedFaults({ serverBusyRate: 0 }, { ...args.faults, ...options.faults });
+  const indexChanges = new IndexChangeQueue(validatedIndexLag(options.indexLagMs ?? args.indexLag ?? 0));
   const random = options.random ?? Math.random;
+  const ram = options.ram ?? createLocalRam();
+  const owner = {
+    ram,
+    region: options.region ?? "cn-hangzhou",
+    accountId: options.accountId ?? LOCAL_SERVICE_ACCOUNT_ID,
+    instanceName: LOCAL_TABLESTORE_INSTANCE,
+  };
   const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>;
 
-  const persistence = options.dataDir ? await openTablestorePersistence(options.dataDir) : undefined;
-  const state = persistence?.state ?? new TablestoreState();
+  const persistence = options.dataDir
+    ? await openTablestorePersistence(options.dataDir, indexChanges)
+    : undefined;
+  const state = persistence?.state ?? new TablestoreState(undefined, indexChanges);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -112,12 +149,13 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
       if (req.method !== "POST") throw ots.methodNotAllowed();
       if (body.length > MAX_BODY_BYTES) throw ots.bodyTooLarge();
       const operation = (req.url ?? "/").split("?")[0]!.slice(1);
-      authenticate(operation, req.headers, body, {
+      const caller = authenticate(operation, req.headers, body, {
         instanceName: LOCAL_TABLESTORE_INSTANCE,
-        resolveTemporaryKey: options.resolveTemporaryKey,
+        ram,
         now: Date.now(),
       });
       if (!isOperation(operation)) throw ots.unsupportedOperation(operation);
+      authorize(operation, body, caller, owner);
       counts[operation]++;
       if (faults.serverBusyRate > 0 && random() < faults.serverBusyRate) throw ots.serverBusy();
       const answer = HANDLERS[operation](state, body, Date.now());
@@ -152,6 +190,10 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
     },
     reset: () => state.reset(),
     calls: () => ({ ...counts }),
+    getIndexLag: () => indexChanges.getLag(),
+    setIndexLag: (lag) => indexChanges.setLag(lag),
+    settleIndexes: () => indexChanges.settle(),
+    pendingIndexChanges: () => indexChanges.pending(),
   };
 
   return {
@@ -163,6 +205,9 @@ export async function start(options: TablestoreOptions): Promise<RunningTablesto
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
+      // Nothing pending is lost: index rows are rebuilt from the base rows on load anyway, and
+      // applying them here lets a caller still holding the state see them too.
+      indexChanges.flush();
       await persistence?.close();
     },
   };

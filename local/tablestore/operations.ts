@@ -4,6 +4,7 @@
  */
 import { assertConditionFilter, parseFilter } from "./conditions";
 import { OtsFailure, ots } from "./errors";
+import { checkColumnsToGet, checkRowWriteSize, LIMITS, writeBytes } from "./limits";
 import { readRow } from "./plain-buffer-reader";
 import { decode, encode, encodePrimaryKey, encodeRow, encodeRows, type OutputRow } from "./protocol";
 import type {
@@ -14,6 +15,7 @@ import type {
   StoredRow,
   TableSchema,
   TablestoreState,
+  TableUpdate,
   WriteCondition,
 } from "./state";
 import type { DefinedColumnType, NamedValue, PrimaryKeyType } from "./values";
@@ -23,6 +25,9 @@ export const OPERATIONS = [
   "ListTable",
   "DescribeTable",
   "DeleteTable",
+  "UpdateTable",
+  "CreateIndex",
+  "DropIndex",
   "PutRow",
   "GetRow",
   "UpdateRow",
@@ -58,10 +63,11 @@ const DEFINED_TYPE_NUMBERS: Record<DefinedColumnType, number> = {
 const ROW_EXISTENCE: Record<number, RowExistence> = { 0: "IGNORE", 1: "EXPECT_EXIST", 2: "EXPECT_NOT_EXIST" };
 const RT_PK = 1;
 const RT_AFTER_MODIFY = 2;
-const MAX_BATCH_WRITE_ROWS = 200;
-const MAX_BATCH_GET_ROWS = 100;
 const TABLE_ACTIVE = 1;
+const ISP_FULL = 1;
 const ISP_INCR = 2;
+const IT_GLOBAL_INDEX = 0;
+const IUM_ASYNC_INDEX = 0;
 
 const CONSUMED_READ = { capacityUnit: { read: 1, write: 0 } };
 const CONSUMED_WRITE = { capacityUnit: { read: 0, write: 1 } };
@@ -123,6 +129,24 @@ function returnedRow(
   return Buffer.alloc(0);
 }
 
+const WRITE_OPERATION = { put: "PutRow", update: "UpdateRow" } as const;
+
+/** At most 1024 columns per written row; in a batch the message names the row. */
+function checkColumnCount(write: RowWrite, batch?: { table: string; row: number }): void {
+  if (write.kind === "delete" || write.cells.length <= LIMITS.columnsPerWrite) return;
+  const verb = write.kind === "put" ? "putting" : "updating";
+  throw ots.parameterInvalid(
+    batch
+      ? `The number of columns from the request exceeded the limit of ${verb} row #${batch.row} in table: '${batch.table}'.`
+      : "The number of columns from the request exceeded the limit.",
+  );
+}
+
+function rowWriteBytes(write: RowWrite): number {
+  return writeBytes(write.primaryKey, write.kind === "delete" ? [] : write.cells);
+}
+
+/** PutRow, UpdateRow, DeleteRow: one row, every check failing the request. */
 function writeOne(
   state: TablestoreState,
   tableName: string,
@@ -131,9 +155,29 @@ function writeOne(
   returnContent: ReturnContentMessage | null | undefined,
   now: number,
 ): Buffer {
+  checkColumnCount(write);
+  if (write.kind !== "delete") checkRowWriteSize(WRITE_OPERATION[write.kind], rowWriteBytes(write));
   const after = state.write(tableName, write, condition, now);
   // state.write has checked that the key is exact (no INF_MIN/INF_MAX).
   return returnedRow(returnContent, write.primaryKey as NamedValue[], after);
+}
+
+function checkBatchTables(names: readonly string[], emptyTable: (name: string) => string | undefined): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw ots.parameterInvalid(`Duplicated table name: '${name}'.`);
+    seen.add(name);
+    const empty = emptyTable(name);
+    if (empty) throw ots.parameterInvalid(empty);
+  }
+}
+
+/** Why a row repeated in one BatchWriteRow is refused (the service's messages for each case). */
+function repeatedRowMessage(condition: WriteCondition): string {
+  if (condition.rowExistence !== "IGNORE")
+    return "Repeated rows do not support row exist expectation check in BatchModify.";
+  if (condition.column) return "Repeated rows do not support row condition check in BatchModify.";
+  return "Duplicate rows detected in MultiPut.";
 }
 
 function toRowWrite(kind: RowWrite["kind"], bytes: Uint8Array): RowWrite {
@@ -176,17 +220,7 @@ function toSchema(
     return { name: c.name, type };
   });
   const basePk = primaryKey.map((c) => c.name);
-  const indexes: IndexSchema[] = message.indexMetas.map((m) => {
-    if (m.indexType !== 0)
-      throw ots.parameterInvalid("Only global secondary indexes are supported by the local emulator.");
-    return {
-      name: m.name,
-      primaryKey: [...m.primaryKey, ...basePk.filter((n) => !m.primaryKey.includes(n))],
-      definedColumns: [...m.definedColumn],
-      indexUpdateMode: m.indexUpdateMode,
-      indexType: m.indexType,
-    };
-  });
+  const indexes = message.indexMetas.map((m) => toIndexSchema(m, basePk));
   return {
     name: meta.tableName,
     primaryKey,
@@ -201,14 +235,66 @@ function toSchema(
   };
 }
 
-function describeIndex(index: IndexSchema): object {
+interface IndexMetaMessage {
+  name: string;
+  primaryKey: string[];
+  definedColumn: string[];
+  indexUpdateMode: number;
+  indexType: number;
+}
+
+/**
+ * An index as CreateTable and CreateIndex send it. Only global indexes, which the service updates
+ * asynchronously; the base table's key columns are appended to the declared ones.
+ */
+function toIndexSchema(m: IndexMetaMessage, basePrimaryKey: readonly string[]): IndexSchema {
+  if (m.indexType !== IT_GLOBAL_INDEX)
+    throw ots.parameterInvalid("Only global secondary indexes are supported by the local emulator.");
+  if (m.indexUpdateMode !== IUM_ASYNC_INDEX)
+    throw ots.parameterInvalid("A global secondary index is updated asynchronously (IUM_ASYNC_INDEX).");
+  if (m.primaryKey.length < 1 || m.primaryKey.length > LIMITS.indexKeyColumns) {
+    throw ots.parameterInvalid(
+      `The number of index columns must be in range: [1, ${LIMITS.indexKeyColumns}].`,
+    );
+  }
+  if (m.definedColumn.length > LIMITS.indexAttributeColumns) {
+    throw ots.parameterInvalid(
+      `The number of index attribute columns must be in range: [0, ${LIMITS.indexAttributeColumns}].`,
+    );
+  }
+  return {
+    name: m.name,
+    primaryKey: [...m.primaryKey, ...basePrimaryKey.filter((n) => !m.primaryKey.includes(n))],
+    definedColumns: [...m.definedColumn],
+    indexUpdateMode: m.indexUpdateMode,
+    indexType: m.indexType,
+  };
+}
+
+function describeIndex(state: TablestoreState, table: string, index: IndexSchema): object {
   return {
     name: index.name,
     primaryKey: index.primaryKey,
     definedColumn: index.definedColumns,
     indexUpdateMode: index.indexUpdateMode,
     indexType: index.indexType,
-    indexSyncPhase: ISP_INCR,
+    indexSyncPhase: state.indexSyncPhase(table, index.name) === "FULL" ? ISP_FULL : ISP_INCR,
+  };
+}
+
+function describeOptions(schema: TableSchema): object {
+  return {
+    timeToLive: schema.timeToLive,
+    maxVersions: schema.maxVersions,
+    ...(schema.allowUpdate === undefined ? {} : { allowUpdate: schema.allowUpdate }),
+  };
+}
+
+function describeThroughput(schema: TableSchema): object {
+  return {
+    capacityUnit: { read: schema.reservedRead, write: schema.reservedWrite },
+    lastIncreaseTime: schema.lastIncreaseTime ?? schema.createdAt,
+    ...(schema.lastDecreaseTime === undefined ? {} : { lastDecreaseTime: schema.lastDecreaseTime }),
   };
 }
 
@@ -239,18 +325,63 @@ export const HANDLERS: Record<Operation, Handler> = {
           type: DEFINED_TYPE_NUMBERS[c.type],
         })),
       },
-      reservedThroughputDetails: {
-        capacityUnit: { read: schema.reservedRead, write: schema.reservedWrite },
-        lastIncreaseTime: schema.createdAt,
-      },
-      tableOptions: {
-        timeToLive: schema.timeToLive,
-        maxVersions: schema.maxVersions,
-        ...(schema.allowUpdate === undefined ? {} : { allowUpdate: schema.allowUpdate }),
-      },
+      reservedThroughputDetails: describeThroughput(schema),
+      tableOptions: describeOptions(schema),
       tableStatus: TABLE_ACTIVE,
-      indexMetas: schema.indexes.map(describeIndex),
+      indexMetas: schema.indexes.map((index) => describeIndex(state, schema.name, index)),
     });
+  },
+
+  UpdateTable(state, body, now) {
+    const req = decode<{
+      tableName: string;
+      reservedThroughput?: { capacityUnit: { read?: number; write?: number } } | null;
+      tableOptions?: {
+        timeToLive?: number;
+        maxVersions?: number;
+        allowUpdate?: boolean;
+        deviationCellVersionInSec?: unknown;
+      } | null;
+      streamSpec?: { enableStream: boolean } | null;
+    }>("UpdateTableRequest", body);
+    const options = req.tableOptions;
+    const unit = req.reservedThroughput?.capacityUnit;
+    const update: TableUpdate = {
+      ...(unit && sent(unit, "read") ? { reservedRead: Number(unit.read) } : {}),
+      ...(unit && sent(unit, "write") ? { reservedWrite: Number(unit.write) } : {}),
+      ...(options && sent(options, "timeToLive") ? { timeToLive: options.timeToLive } : {}),
+      ...(options && sent(options, "maxVersions") ? { maxVersions: options.maxVersions } : {}),
+      ...(options && sent(options, "allowUpdate") ? { allowUpdate: options.allowUpdate } : {}),
+    };
+    if (req.streamSpec?.enableStream)
+      throw ots.parameterInvalid("Streams are not supported by the local emulator.");
+    if (
+      Object.keys(update).length === 0 &&
+      !req.streamSpec &&
+      !(options && sent(options, "deviationCellVersionInSec"))
+    )
+      throw ots.parameterInvalid("No parameter is specified in table options.");
+    const schema = state.updateTable(req.tableName, update, now);
+    return encode("UpdateTableResponse", {
+      reservedThroughputDetails: describeThroughput(schema),
+      tableOptions: describeOptions(schema),
+    });
+  },
+
+  CreateIndex(state, body) {
+    const req = decode<{ mainTableName: string; indexMeta: IndexMetaMessage; includeBaseData?: boolean }>(
+      "CreateIndexRequest",
+      body,
+    );
+    const basePk = state.describeTable(req.mainTableName).primaryKey.map((c) => c.name);
+    state.createIndex(req.mainTableName, toIndexSchema(req.indexMeta, basePk), req.includeBaseData === true);
+    return encode("CreateIndexResponse", {});
+  },
+
+  DropIndex(state, body) {
+    const req = decode<{ mainTableName: string; indexName: string }>("DropIndexRequest", body);
+    state.dropIndex(req.mainTableName, req.indexName);
+    return encode("DropIndexResponse", {});
   },
 
   DeleteTable(state, body) {
@@ -320,6 +451,7 @@ export const HANDLERS: Record<Operation, Handler> = {
       columnsToGet: string[];
       filter?: Uint8Array;
     }>("GetRowRequest", body);
+    checkColumnsToGet(req.columnsToGet ?? []);
     const key = readRow(Buffer.from(req.primaryKey)).primaryKey;
     const found = state.getRow(req.tableName, key, toReadOptions(req.columnsToGet, req.filter));
     const row = found ? encodeRow(outputRow(state.primaryKeyNames(req.tableName), found)) : Buffer.alloc(0);
@@ -336,6 +468,9 @@ export const HANDLERS: Record<Operation, Handler> = {
       exclusiveEndPrimaryKey: Uint8Array;
       filter?: Uint8Array;
     }>("GetRangeRequest", body);
+    checkColumnsToGet(req.columnsToGet ?? []);
+    if (sent(req, "limit") && (req.limit ?? 0) <= 0)
+      throw ots.parameterInvalid("The limit must be greater than 0.");
     const result = state.getRange(req.tableName, {
       direction: req.direction === 1 ? "BACKWARD" : "FORWARD",
       start: readRow(Buffer.from(req.inclusiveStartPrimaryKey)).primaryKey,
@@ -361,18 +496,38 @@ export const HANDLERS: Record<Operation, Handler> = {
     const req = decode<{
       tables: { tableName: string; primaryKey: Uint8Array[]; columnsToGet: string[]; filter?: Uint8Array }[];
     }>("BatchGetRowRequest", body);
+    // Every check below fails the whole request (the BatchGetRow API reference); only reading a
+    // row can fail on its own.
     const total = req.tables.reduce((n, t) => n + t.primaryKey.length, 0);
-    if (total > MAX_BATCH_GET_ROWS)
-      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${MAX_BATCH_GET_ROWS}.`);
-    const tables = req.tables.map((t) => ({
+    if (total === 0) throw ots.parameterInvalid("No row specified in the request of BatchGetRow.");
+    if (total > LIMITS.batchGetRows)
+      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchGetRows}.`);
+    checkBatchTables(
+      req.tables.map((t) => t.tableName),
+      (name) =>
+        req.tables.find((t) => t.tableName === name)?.primaryKey.length === 0
+          ? "No row specified in the request of BatchGetRow."
+          : undefined,
+    );
+    const planned = req.tables.map((t) => {
+      checkColumnsToGet(t.columnsToGet ?? [], t.tableName);
+      const read = toReadOptions(t.columnsToGet, t.filter);
+      const ids = new Set<string>();
+      const keys = t.primaryKey.map((bytes) => {
+        const key = readRow(Buffer.from(bytes)).primaryKey;
+        const id = state.readKeyId(t.tableName, key);
+        if (ids.has(id)) throw ots.parameterInvalid("Duplicate rows detected in MultiGet.");
+        ids.add(id);
+        return key;
+      });
+      return { tableName: t.tableName, read, keys, names: state.primaryKeyNames(t.tableName) };
+    });
+    const tables = planned.map((t) => ({
       tableName: t.tableName,
-      rows: t.primaryKey.map((bytes) => {
+      rows: t.keys.map((key) => {
         try {
-          const key = readRow(Buffer.from(bytes)).primaryKey;
-          const found = state.getRow(t.tableName, key, toReadOptions(t.columnsToGet, t.filter));
-          const row = found
-            ? encodeRow(outputRow(state.primaryKeyNames(t.tableName), found))
-            : Buffer.alloc(0);
+          const found = state.getRow(t.tableName, key, t.read);
+          const row = found ? encodeRow(outputRow(t.names, found)) : Buffer.alloc(0);
           return { isOk: true, consumed: CONSUMED_READ, row };
         } catch (err) {
           return rowError(err);
@@ -394,25 +549,46 @@ export const HANDLERS: Record<Operation, Handler> = {
         }[];
       }[];
     }>("BatchWriteRowRequest", body);
+    // Every check below fails the whole request (the BatchWriteRow API reference) before any row
+    // is written; then each row succeeds or fails on its own (conditions): the batch is not atomic.
     const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
-    if (total === 0) throw ots.parameterInvalid("No row in the batch.");
-    if (total > MAX_BATCH_WRITE_ROWS)
-      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${MAX_BATCH_WRITE_ROWS}.`);
-    // Each row succeeds or fails on its own: the batch is not atomic.
-    const tables = req.tables.map((t) => ({
+    if (total === 0) throw ots.parameterInvalid("No row is specified in BatchWriteRow.");
+    if (total > LIMITS.batchWriteRows)
+      throw ots.parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchWriteRows}.`);
+    checkBatchTables(
+      req.tables.map((t) => t.tableName),
+      (name) =>
+        req.tables.find((t) => t.tableName === name)?.rows.length === 0
+          ? `No operation is specified for table: '${name}'.`
+          : undefined,
+    );
+    let bytes = 0;
+    const planned = req.tables.map((t) => {
+      const ids = new Set<string>();
+      return t.rows.map((r, index) => {
+        const kind = r.type === 1 ? "put" : r.type === 2 ? "update" : r.type === 3 ? "delete" : undefined;
+        if (!kind) throw ots.parameterInvalid("The type of row in batch write operation is invalid.");
+        const write = toRowWrite(kind, r.rowChange);
+        const condition = toCondition(r.condition);
+        checkColumnCount(write, { table: t.tableName, row: index });
+        const prepared = state.prepareWrite(t.tableName, write);
+        if (ids.has(prepared.id)) throw ots.parameterInvalid(repeatedRowMessage(condition));
+        ids.add(prepared.id);
+        bytes += rowWriteBytes(write);
+        return { prepared, condition, returnContent: r.returnContent };
+      });
+    });
+    if (bytes > LIMITS.batchWriteBytes) {
+      throw ots.parameterInvalid(
+        `The total data size of BatchWriteRow request exceeds the limit, limit size: ${LIMITS.batchWriteBytes}, data size: ${bytes}.`,
+      );
+    }
+    const tables = req.tables.map((t, i) => ({
       tableName: t.tableName,
-      rows: t.rows.map((r) => {
+      rows: planned[i]!.map(({ prepared, condition, returnContent }) => {
         try {
-          const kind = r.type === 1 ? "put" : r.type === 2 ? "update" : r.type === 3 ? "delete" : undefined;
-          if (!kind) throw ots.parameterInvalid(`Invalid operation type ${r.type}.`);
-          const row = writeOne(
-            state,
-            t.tableName,
-            toRowWrite(kind, r.rowChange),
-            toCondition(r.condition),
-            r.returnContent,
-            now,
-          );
+          const after = state.applyWrite(prepared, condition, now);
+          const row = returnedRow(returnContent, prepared.write.primaryKey as NamedValue[], after);
           return { isOk: true, consumed: CONSUMED_WRITE, ...(row.length > 0 ? { row } : {}) };
         } catch (err) {
           return rowError(err);

@@ -1,16 +1,20 @@
 /**
  * `--data DIR`: `DIR/tablestore.json` (every table's schema and rows) and the journal
  * `DIR/tablestore.journal` of every change since (local/journal.ts): a table created or deleted, a
- * row as it is after a write (or gone), a reset. The emulator awaits
+ * table's schema after UpdateTable, CreateIndex or DropIndex, a row as it is after a write (or
+ * gone), a reset. The emulator awaits
  * {@link TablestorePersistence.durable} before it answers, so a write that was answered survives
  * `kill -9`. Index rows are not stored: they are rebuilt from the base rows on load.
  */
 import { Journal } from "../journal";
+import type { IndexChangeQueue } from "./index-lag";
 import {
-  type RowWrite,
+  type IndexSchema,
+  type PreparedWrite,
   type StoredRow,
   type TableSchema,
   TablestoreState,
+  type TableUpdate,
   type WriteCondition,
 } from "./state";
 import { type CellValue, primaryKeyId } from "./values";
@@ -28,6 +32,8 @@ interface SnapshotDocument {
 export type TablestoreChange =
   | { kind: "createTable"; schema: TableSchema }
   | { kind: "deleteTable"; name: string }
+  /** UpdateTable, CreateIndex, DropIndex: the table's schema after the change (its rows stay). */
+  | { kind: "schema"; schema: TableSchema }
   | { kind: "row"; table: string; primaryKey: CellValue[]; row: StoredRow | null }
   | { kind: "reset" };
 
@@ -56,16 +62,35 @@ class JournaledState extends TablestoreState {
     this.record({ kind: "deleteTable", name });
   }
 
-  override write(
-    tableName: string,
-    write: RowWrite,
+  override updateTable(name: string, update: TableUpdate, now: number): TableSchema {
+    const schema = super.updateTable(name, update, now);
+    this.record({ kind: "schema", schema });
+    return schema;
+  }
+
+  override createIndex(tableName: string, index: IndexSchema, includeBaseData: boolean): void {
+    super.createIndex(tableName, index, includeBaseData);
+    this.record({ kind: "schema", schema: this.describeTable(tableName) });
+  }
+
+  override dropIndex(tableName: string, indexName: string): void {
+    super.dropIndex(tableName, indexName);
+    this.record({ kind: "schema", schema: this.describeTable(tableName) });
+  }
+
+  /** Every row write goes through here: PutRow, UpdateRow, DeleteRow and each row of BatchWriteRow. */
+  override applyWrite(
+    prepared: PreparedWrite,
     condition: WriteCondition,
     now: number,
   ): StoredRow | undefined {
-    const after = super.write(tableName, write, condition, now);
-    // A write that returned has checked the key against the schema: its values are the row's key.
-    const primaryKey = after?.primaryKey ?? write.primaryKey.map((column) => column.value as CellValue);
-    this.record({ kind: "row", table: tableName, primaryKey, row: after ?? null });
+    const after = super.applyWrite(prepared, condition, now);
+    this.record({
+      kind: "row",
+      table: prepared.table.schema.name,
+      primaryKey: prepared.key,
+      row: after ?? null,
+    });
     return after;
   }
 }
@@ -83,7 +108,12 @@ function replay(tables: TableSnapshot, changes: TablestoreChange[]): TableSnapsh
     else if (change.kind === "createTable")
       byName.set(change.schema.name, { schema: change.schema, rows: new Map() });
     else if (change.kind === "deleteTable") byName.delete(change.name);
-    else {
+    else if (change.kind === "schema") {
+      const table = byName.get(change.schema.name);
+      if (!table)
+        throw new Error(`tablestore journal: a schema change of ${change.schema.name}, which does not exist`);
+      table.schema = change.schema;
+    } else {
       const table = byName.get(change.table);
       if (!table) throw new Error(`tablestore journal: a row of table ${change.table}, which does not exist`);
       const id = primaryKeyId(change.primaryKey);
@@ -103,8 +133,11 @@ export interface TablestorePersistence {
 }
 
 /** Loads `dir` into a new state whose every change is journaled. */
-export async function openTablestorePersistence(dir: string): Promise<TablestorePersistence> {
-  const state = new JournaledState();
+export async function openTablestorePersistence(
+  dir: string,
+  indexChanges?: IndexChangeQueue,
+): Promise<TablestorePersistence> {
+  const state = new JournaledState(undefined, indexChanges);
   const journal = await Journal.open(
     {
       dir,

@@ -1,10 +1,12 @@
 /**
- * Tables, rows and global secondary indexes, independent of the wire format. Every write keeps
- * the indexes in step synchronously (the real service updates them asynchronously, within
- * milliseconds; see README "Fidelity gaps").
+ * Tables, rows and global secondary indexes, independent of the wire format. A write changes the
+ * base row at once; its index changes go through an {@link IndexChangeQueue} and become visible
+ * after the configured lag, as the service's asynchronous indexes do.
  */
 import { type ColumnFilter, matches } from "./conditions";
 import { ots } from "./errors";
+import { IndexChangeQueue } from "./index-lag";
+import { checkCells, checkPrimaryKeyValues, checkTableName, isValidName, LIMITS, rowBytes } from "./limits";
 import type { ParsedCell } from "./plain-buffer-reader";
 import {
   type CellValue,
@@ -36,8 +38,23 @@ export interface TableSchema {
   reservedWrite: number;
   /** Seconds since the epoch. */
   createdAt: number;
+  /** When the reserved throughput last went up / down (seconds); creation counts as an increase. */
+  lastIncreaseTime?: number;
+  lastDecreaseTime?: number;
   indexes: IndexSchema[];
 }
+
+/** What UpdateTable may change; absent fields stay as they are. */
+export interface TableUpdate {
+  reservedRead?: number;
+  reservedWrite?: number;
+  timeToLive?: number;
+  maxVersions?: number;
+  allowUpdate?: boolean;
+}
+
+/** The service allows one reserved-throughput adjustment per table every 2 minutes (general limits). */
+const THROUGHPUT_ADJUSTMENT_INTERVAL_S = 120;
 
 export interface StoredCell {
   value: CellValue;
@@ -87,14 +104,20 @@ export interface RangeRequest {
   read: ReadOptions;
 }
 
+/** A write that has passed every check made before anything is applied (see {@link TablestoreState.prepareWrite}). */
+export interface PreparedWrite {
+  table: TableData;
+  key: CellValue[];
+  id: string;
+  write: RowWrite;
+}
+
 export interface RangeResult {
   rows: StoredRow[];
   primaryKeyNames: string[];
   nextStart: CellValue[] | undefined;
 }
 
-const MAX_RANGE_ROWS = 5000;
-const MAX_INDEXES = 5;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -109,11 +132,18 @@ const DEFINED_TYPE_OF: Record<DefinedColumnType, CellValue["type"]> = {
 export class TablestoreState {
   private readonly tables = new Map<string, TableData>();
 
-  /** Called after every change, so persistence can schedule a snapshot. */
-  constructor(private readonly onChange: () => void = () => {}) {}
+  /**
+   * `onChange` is called after every change, so persistence can schedule a snapshot (index rows
+   * are not persisted: they are rebuilt from the base rows on load).
+   */
+  constructor(
+    private readonly onChange: () => void = () => {},
+    readonly indexChanges: IndexChangeQueue = new IndexChangeQueue(),
+  ) {}
 
   reset(): void {
     this.tables.clear();
+    this.indexChanges.clear();
     this.onChange();
   }
 
@@ -121,6 +151,7 @@ export class TablestoreState {
 
   createTable(schema: TableSchema): void {
     validateSchema(schema);
+    validateOptions(schema);
     if (this.tables.has(schema.name) || this.findIndex(schema.name)) throw ots.tableAlreadyExist();
     for (const index of schema.indexes) {
       if (this.tables.has(index.name) || this.findIndex(index.name)) throw ots.tableAlreadyExist();
@@ -140,6 +171,82 @@ export class TablestoreState {
 
   describeTable(name: string): TableSchema {
     return this.table(name).schema;
+  }
+
+  /** UpdateTable: reserved throughput and table options; the result is checked as at CreateTable. */
+  updateTable(name: string, update: TableUpdate, now: number): TableSchema {
+    const table = this.table(name);
+    const before = table.schema;
+    const next: TableSchema = { ...before };
+    const nowS = Math.floor(now / 1000);
+    const read = update.reservedRead ?? before.reservedRead;
+    const write = update.reservedWrite ?? before.reservedWrite;
+    if (read < 0 || write < 0) {
+      throw ots.parameterInvalid(
+        `Invalid Capacity Unit for UpdateTable: Either read(${read}) or write(${write}) should be non-negative.`,
+      );
+    }
+    if (read !== before.reservedRead || write !== before.reservedWrite) {
+      const last = Math.max(before.lastIncreaseTime ?? before.createdAt, before.lastDecreaseTime ?? 0);
+      if (nowS - last < THROUGHPUT_ADJUSTMENT_INTERVAL_S) throw ots.tooFrequentThroughputAdjustment();
+      const increased = read > before.reservedRead || write > before.reservedWrite;
+      next.reservedRead = read;
+      next.reservedWrite = write;
+      if (increased) next.lastIncreaseTime = nowS;
+      else next.lastDecreaseTime = nowS;
+    }
+    if (update.timeToLive !== undefined) next.timeToLive = update.timeToLive;
+    if (update.maxVersions !== undefined) next.maxVersions = update.maxVersions;
+    if (update.allowUpdate !== undefined) next.allowUpdate = update.allowUpdate;
+    validateOptions(next);
+    for (const index of next.indexes) validateIndex(next, index);
+    table.schema = next;
+    this.onChange();
+    return next;
+  }
+
+  /**
+   * CreateIndex: adds a global index to an existing table. With `includeBaseData` the existing
+   * rows are indexed through the same lagging queue as writes (the service builds the index
+   * asynchronously; DescribeTable shows ISP_FULL until it is done); without, only later writes.
+   */
+  createIndex(tableName: string, index: IndexSchema, includeBaseData: boolean): void {
+    const table = this.table(tableName);
+    if (this.tables.has(index.name) || this.findIndex(index.name)) throw ots.tableAlreadyExist();
+    const schema = { ...table.schema, indexes: [...table.schema.indexes, index] };
+    if (schema.indexes.length > LIMITS.indexesPerTable) {
+      throw ots.parameterInvalid(`The number of indexes exceeds the limit: ${LIMITS.indexesPerTable}.`);
+    }
+    validateIndex(schema, index);
+    const rows = new Map<string, StoredRow>();
+    table.schema = schema;
+    table.indexRows.set(index.name, rows);
+    if (includeBaseData) {
+      for (const [baseRowId, row] of table.rows) {
+        const indexRow = indexRowOf(schema, index, row);
+        if (!indexRow) continue;
+        this.indexChanges.enqueue(
+          indexChangeKey(tableName, index.name, baseRowId),
+          () => rows.set(primaryKeyId(indexRow.primaryKey), indexRow),
+          buildTag(tableName, index.name),
+        );
+      }
+    }
+    this.onChange();
+  }
+
+  dropIndex(tableName: string, indexName: string): void {
+    const table = this.table(tableName);
+    if (!table.schema.indexes.some((i) => i.name === indexName)) throw ots.tableNotExist();
+    table.schema = { ...table.schema, indexes: table.schema.indexes.filter((i) => i.name !== indexName) };
+    // Changes still queued for it land in the detached map and are lost with it.
+    table.indexRows.delete(indexName);
+    this.onChange();
+  }
+
+  /** Whether an index is still being built from the base rows (ISP_FULL) or follows writes (ISP_INCR). */
+  indexSyncPhase(tableName: string, indexName: string): "FULL" | "INCR" {
+    return this.indexChanges.pendingTagged(buildTag(tableName, indexName)) > 0 ? "FULL" : "INCR";
   }
 
   listTables(): string[] {
@@ -162,7 +269,10 @@ export class TablestoreState {
       };
       for (const row of rows) {
         data.rows.set(primaryKeyId(row.primaryKey), row);
-        this.reindex(data, undefined, row);
+        for (const index of schema.indexes) {
+          const indexRow = indexRowOf(schema, index, row);
+          if (indexRow) data.indexRows.get(index.name)!.set(primaryKeyId(indexRow.primaryKey), indexRow);
+        }
       }
       this.tables.set(schema.name, data);
     }
@@ -179,15 +289,43 @@ export class TablestoreState {
   }
 
   /**
-   * Applies one write atomically: the condition is checked against the current row and the
-   * change is applied only if it holds. Returns the row after the change (undefined if deleted).
+   * The checks that fail a whole request (for BatchWriteRow: before any row is applied): table
+   * and column names, key schema and sizes, value sizes, a write to an index table. Throws them.
    */
-  write(tableName: string, write: RowWrite, condition: WriteCondition, now: number): StoredRow | undefined {
-    if (this.findIndex(tableName)) throw ots.parameterInvalid("Index table is read-only.");
+  prepareWrite(tableName: string, write: RowWrite): PreparedWrite {
+    checkTableName(tableName);
+    if (this.findIndex(tableName)) throw ots.parameterInvalid("Can't write index table directly.");
     const table = this.table(tableName);
     const schema = table.schema;
     const key = exactKey(schema.primaryKey, write.primaryKey);
-    const id = primaryKeyId(key);
+    if (write.kind !== "delete") {
+      checkCells(write.cells);
+      for (const cell of write.cells) {
+        if (schema.primaryKey.some((c) => c.name === cell.name)) {
+          throw ots.parameterInvalid(
+            `Duplicated attribute column name with primary key column: '${cell.name}'.`,
+          );
+        }
+      }
+      if (write.kind === "put") {
+        const typed = write.cells.find((c) => c.operation !== "PUT");
+        if (typed)
+          throw ots.parameterInvalid(`OpType cannot be given for column name:'${typed.name}' in PutRow.`);
+      }
+      if (write.kind === "update" && write.cells.length === 0) {
+        throw ots.parameterInvalid("Invalid update row request: missing cells in request.");
+      }
+    }
+    return { table, key, id: primaryKeyId(key), write };
+  }
+
+  /**
+   * Applies one prepared write atomically: the condition is checked against the current row and
+   * the change is applied only if it holds. Returns the row after the change (undefined if deleted).
+   */
+  applyWrite(prepared: PreparedWrite, condition: WriteCondition, now: number): StoredRow | undefined {
+    const { table, key, id, write } = prepared;
+    const schema = table.schema;
     const current = table.rows.get(id);
 
     if (condition.rowExistence === "EXPECT_EXIST" && !current) throw ots.conditionCheckFail();
@@ -199,9 +337,6 @@ export class TablestoreState {
     if (write.kind === "delete") {
       next = undefined;
     } else if (write.kind === "put") {
-      if (write.cells.some((c) => c.operation !== "PUT")) {
-        throw ots.parameterInvalid("PutRow cells cannot carry a delete or increment operation.");
-      }
       next = { primaryKey: key, attributes: {} };
       for (const cell of write.cells) next.attributes[cell.name] = this.putCell(schema, cell, now);
     } else {
@@ -215,9 +350,14 @@ export class TablestoreState {
 
     if (next) table.rows.set(id, next);
     else table.rows.delete(id);
-    this.reindex(table, current, next);
+    this.reindex(table, id, current, next);
     this.onChange();
     return next;
+  }
+
+  /** {@link prepareWrite} then {@link applyWrite}. */
+  write(tableName: string, write: RowWrite, condition: WriteCondition, now: number): StoredRow | undefined {
+    return this.applyWrite(this.prepareWrite(tableName, write), condition, now);
   }
 
   getRange(tableName: string, request: RangeRequest): RangeResult {
@@ -241,16 +381,31 @@ export class TablestoreState {
     });
     inRange.sort((a, b) => (forward ? 1 : -1) * comparePrimaryKeys(a.primaryKey, b.primaryKey));
 
-    const limit = request.limit > 0 ? Math.min(request.limit, MAX_RANGE_ROWS) : MAX_RANGE_ROWS;
+    // A response holds at most `limit` (capped at 5000) rows and 4 MB; the service cuts it at a
+    // row boundary and says where to go on.
+    const limit = request.limit > 0 ? Math.min(request.limit, LIMITS.rangeRows) : LIMITS.rangeRows;
     const rows: StoredRow[] = [];
+    let bytes = 0;
     let scanned = 0;
     for (const row of inRange) {
       if (rows.length >= limit) break;
+      if (request.read.filter && !matches(request.read.filter, row.attributes)) {
+        scanned++;
+        continue;
+      }
+      const projected = project(row, request.read);
+      const size = rowBytes(names, projected.primaryKey, projected.attributes);
+      if (rows.length > 0 && bytes + size > LIMITS.rangeBytes) break;
+      bytes += size;
+      rows.push(projected);
       scanned++;
-      if (request.read.filter && !matches(request.read.filter, row.attributes)) continue;
-      rows.push(project(row, request.read));
     }
     return { rows, primaryKeyNames: names, nextStart: inRange[scanned]?.primaryKey };
+  }
+
+  /** Checks a read's key against the table's (or index's) schema; returns its row id. */
+  readKeyId(tableName: string, primaryKey: NamedValue<KeyValue>[]): string {
+    return primaryKeyId(exactKey(this.readable(tableName).primaryKey, primaryKey));
   }
 
   primaryKeyNames(tableName: string): string[] {
@@ -260,6 +415,7 @@ export class TablestoreState {
   // --- internals ------------------------------------------------------------------------------
 
   private table(name: string): TableData {
+    checkTableName(name);
     const table = this.tables.get(name);
     if (!table) throw ots.tableNotExist();
     return table;
@@ -274,10 +430,12 @@ export class TablestoreState {
   }
 
   private readable(name: string): Readable {
+    checkTableName(name);
     const table = this.tables.get(name);
     if (table) return { primaryKey: table.schema.primaryKey, rows: table.rows };
     const found = this.findIndex(name);
     if (!found) throw ots.tableNotExist();
+    this.indexChanges.applyDue();
     return {
       primaryKey: indexPrimaryKeySchema(found.table.schema, found.index),
       rows: found.table.indexRows.get(found.index.name)!,
@@ -290,15 +448,50 @@ export class TablestoreState {
     return { value: cell.value, timestamp: cell.timestamp ?? now };
   }
 
-  private reindex(table: TableData, before: StoredRow | undefined, after: StoredRow | undefined): void {
+  /**
+   * Queues, per index, the change a base-row write makes to it: the index row computed from the
+   * row before the write goes, the one from the row after it comes. Keyed by index and base row,
+   * so the changes of one index row apply in write order.
+   */
+  private reindex(
+    table: TableData,
+    baseRowId: string,
+    before: StoredRow | undefined,
+    after: StoredRow | undefined,
+  ): void {
     for (const index of table.schema.indexes) {
       const rows = table.indexRows.get(index.name)!;
       const old = before && indexRowOf(table.schema, index, before);
-      if (old) rows.delete(primaryKeyId(old.primaryKey));
       const fresh = after && indexRowOf(table.schema, index, after);
-      if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
+      if (!old && !fresh) continue;
+      this.indexChanges.enqueue(indexChangeKey(table.schema.name, index.name, baseRowId), () => {
+        if (old) rows.delete(primaryKeyId(old.primaryKey));
+        if (fresh) rows.set(primaryKeyId(fresh.primaryKey), fresh);
+      });
     }
   }
+}
+
+function buildTag(table: string, index: string): string {
+  return `build\u0000${table}\u0000${index}`;
+}
+
+/** Time to live and versions, checked at CreateTable and UpdateTable. */
+function validateOptions(schema: TableSchema): void {
+  if (schema.timeToLive === 0 || schema.timeToLive < -1) {
+    throw ots.parameterInvalid("TimeToLive cannot be 0 or less than -1.");
+  }
+  if (schema.timeToLive !== -1 && schema.timeToLive < 86400) {
+    // The docs give the minimum (one day) but not the message.
+    throw ots.parameterInvalid("TimeToLive must be -1 or at least 86400 seconds.");
+  }
+  if (schema.maxVersions <= 0) {
+    throw ots.parameterInvalid("The maximum versions cannot be less than or equal to 0.");
+  }
+}
+
+function indexChangeKey(table: string, index: string, baseRowId: string): string {
+  return `${table}\u0000${index}\u0000${baseRowId}`;
 }
 
 function applyUpdate(schema: TableSchema, row: StoredRow, cell: ParsedCell, now: number): void {
@@ -336,9 +529,6 @@ function applyUpdate(schema: TableSchema, row: StoredRow, cell: ParsedCell, now:
 }
 
 function checkDefinedType(schema: TableSchema, column: string, value: CellValue): void {
-  if (schema.primaryKey.some((c) => c.name === column)) {
-    throw ots.parameterInvalid(`Attribute column '${column}' has the name of a primary key column.`);
-  }
   const defined = schema.definedColumns.find((c) => c.name === column);
   if (defined && DEFINED_TYPE_OF[defined.type] !== value.type) {
     throw ots.parameterInvalid(
@@ -412,6 +602,7 @@ function exactKey(
   given: NamedValue<KeyValue>[],
 ): CellValue[] {
   checkKeyNames(schema, given);
+  checkPrimaryKeyValues(given);
   return given.map(({ name, value }, i) => {
     if (value.type !== schema[i]!.type) {
       throw ots.parameterInvalid(
@@ -428,6 +619,7 @@ function rangeKey(
   field: string,
 ): KeyValue[] {
   checkKeyNames(schema, given);
+  checkPrimaryKeyValues(given);
   return given.map(({ name, value }, i) => {
     if (value.type !== "INF_MIN" && value.type !== "INF_MAX" && value.type !== schema[i]!.type) {
       throw ots.parameterInvalid(
@@ -438,48 +630,62 @@ function rangeKey(
   });
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
-
 function validateSchema(schema: TableSchema): void {
-  const names = [
-    schema.name,
-    ...schema.primaryKey.map((c) => c.name),
-    ...schema.definedColumns.map((c) => c.name),
-  ];
-  for (const name of names) {
-    if (!NAME.test(name)) throw ots.parameterInvalid(`Invalid name: '${name}'.`);
+  checkTableName(schema.name);
+  const columns = [...schema.primaryKey.map((c) => c.name), ...schema.definedColumns.map((c) => c.name)];
+  for (const name of columns) {
+    if (!isValidName(name)) throw ots.parameterInvalid(`Invalid column name: '${name}'.`);
   }
-  if (schema.primaryKey.length < 1 || schema.primaryKey.length > 4) {
-    throw ots.parameterInvalid("The number of primary key columns must be in range: [1, 4].");
+  if (schema.primaryKey.length < 1 || schema.primaryKey.length > LIMITS.primaryKeyColumns) {
+    throw ots.parameterInvalid(
+      `The number of primary key columns must be in range: [1, ${LIMITS.primaryKeyColumns}].`,
+    );
   }
-  if (new Set(names.slice(1)).size !== names.length - 1)
-    throw ots.parameterInvalid("Duplicated column name.");
-  if (schema.indexes.length === 0) return;
-  if (schema.indexes.length > MAX_INDEXES) throw ots.parameterInvalid("Too many indexes on one table.");
+  if (schema.definedColumns.length > LIMITS.definedColumns) {
+    throw ots.parameterInvalid(
+      `The number of defined columns must be in range: [0, ${LIMITS.definedColumns}].`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (seen.has(name)) throw ots.parameterInvalid(`Duplicated primary key name: '${name}'.`);
+    seen.add(name);
+  }
+  if (schema.indexes.length > LIMITS.indexesPerTable) {
+    throw ots.parameterInvalid(`The number of indexes exceeds the limit: ${LIMITS.indexesPerTable}.`);
+  }
+  const names = new Set<string>();
+  for (const index of schema.indexes) {
+    if (names.has(index.name)) throw ots.tableAlreadyExist();
+    names.add(index.name);
+    validateIndex(schema, index);
+  }
+}
+
+/** Whether `index` may be put on the table `schema` (used by CreateTable and CreateIndex). */
+export function validateIndex(schema: TableSchema, index: IndexSchema): void {
+  checkTableName(index.name);
   if (schema.maxVersions !== 1) throw ots.parameterInvalid("The table with index can only have one version.");
   if (schema.timeToLive !== -1 && schema.allowUpdate !== false) {
     throw ots.parameterInvalid("Don't support allow update operation on table with index and ttl");
   }
-  for (const index of schema.indexes) {
-    if (!NAME.test(index.name)) throw ots.parameterInvalid(`Invalid index name: '${index.name}'.`);
-    for (const column of index.primaryKey) {
-      const isPk = schema.primaryKey.some((c) => c.name === column);
-      const defined = schema.definedColumns.find((c) => c.name === column);
-      if (!isPk && !defined) {
-        throw ots.parameterInvalid(
-          `Index '${index.name}' key column '${column}' is neither a primary key nor a predefined column.`,
-        );
-      }
-      if (defined && !["INTEGER", "STRING", "BINARY"].includes(defined.type)) {
-        throw ots.parameterInvalid(`Index key column '${column}' must be INTEGER, STRING or BINARY.`);
-      }
+  for (const column of index.primaryKey) {
+    const isPk = schema.primaryKey.some((c) => c.name === column);
+    const defined = schema.definedColumns.find((c) => c.name === column);
+    if (!isPk && !defined) {
+      throw ots.parameterInvalid(
+        `Index '${index.name}' key column '${column}' is neither a primary key nor a predefined column.`,
+      );
     }
-    for (const column of index.definedColumns) {
-      if (!schema.definedColumns.some((c) => c.name === column) || index.primaryKey.includes(column)) {
-        throw ots.parameterInvalid(
-          `Index '${index.name}' attribute column '${column}' must be a predefined column not in its key.`,
-        );
-      }
+    if (defined && !["INTEGER", "STRING", "BINARY"].includes(defined.type)) {
+      throw ots.parameterInvalid(`Index key column '${column}' must be INTEGER, STRING or BINARY.`);
+    }
+  }
+  for (const column of index.definedColumns) {
+    if (!schema.definedColumns.some((c) => c.name === column) || index.primaryKey.includes(column)) {
+      throw ots.parameterInvalid(
+        `Index '${index.name}' attribute column '${column}' must be a predefined column not in its key.`,
+      );
     }
   }
 }

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     reconcilePendingAfterSeconds: options.reconcilePendingAfterSeconds,
     reconcileEventOwedAfterSeconds: options.reconcileEventOwedAfterSeconds,
     batchWindowMs: 100,
-    retryDelaySeconds: 1,
+    retryDelayScale: 0.05,
   });
   process.on("SIGTERM", () => {
     stack.stop().then(

@@ -174,7 +174,26 @@ export const TRANSIENT_CODES = [
 ] as const;
 
 /** Codes our own transport layer gives to failures that never got an ECS answer. */
-export const TRANSPORT_FAILURE_CODES = ["NetworkError", "Timeout", "UnparsableResponse"] as const;
+export const TRANSPORT_FAILURE_CODES = ["NetworkError", "Timeout"] as const;
+
+/**
+ * An answer that is not ECS's JSON (a gateway's HTML error page, an empty body): it names no code,
+ * so its HTTP status is all there is to judge by.
+ */
+export const UNPARSABLE_RESPONSE_CODE = "UnparsableResponse";
+
+/**
+ * 4xx statuses that say "not now" rather than "never": 429 is throttling in HTTP's own words, 408
+ * is the gateway giving up on a slow upload. Every other 4xx refuses the request itself (414: the
+ * URL is too long, 400: a header is too large), and sending the same request again cannot help.
+ */
+export const TRANSIENT_CLIENT_STATUSES: readonly number[] = [408, 429];
+
+/** An unparsable answer by its status: a 4xx refusal is permanent, anything else may pass. */
+function classifyUnparsable(httpStatus: number | undefined): ErrorClass {
+  if (httpStatus === undefined || httpStatus < 400 || httpStatus >= 500) return "transient";
+  return TRANSIENT_CLIENT_STATUSES.includes(httpStatus) ? "transient" : "permanent";
+}
 
 /** Permanent although they are not in the seed's table: retrying with the same token cannot help. */
 export const PERMANENT_EXTRA_CODES = [
@@ -198,14 +217,16 @@ export interface EcsFailureFacts {
 /**
  * Transient or permanent, by the table of spec/processing.md. Order matters: a named transient code
  * wins over its 4xx status; the seed's codes and the known permanent ones are permanent whatever
- * the status; then any 5xx, and any failure without an HTTP answer, is transient; every other code
- * (unknown 4xx codes) is permanent.
+ * the status; an unparsable answer goes by its status alone (a 4xx other than 408/429 is
+ * permanent, a 2xx or 5xx transient); then any 5xx, and any failure without an HTTP answer, is
+ * transient; every other code (unknown 4xx codes) is permanent.
  */
 export function classifyEcsFailure({ code, httpStatus }: EcsFailureFacts): ErrorClass {
   if ((TRANSIENT_CODES as readonly string[]).includes(code) || code.startsWith("Throttling."))
     return "transient";
   if ((PERMANENT_EXTRA_CODES as readonly string[]).includes(code) || isSeedErrorCode(code))
     return "permanent";
+  if (code === UNPARSABLE_RESPONSE_CODE) return classifyUnparsable(httpStatus);
   if ((TRANSPORT_FAILURE_CODES as readonly string[]).includes(code)) return "transient";
   if (httpStatus === undefined || httpStatus >= 500) return "transient";
   return "permanent";

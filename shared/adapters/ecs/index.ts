@@ -1,6 +1,8 @@
-export { type ResolvedEndpoint, toEcsFailure } from "../openapi/index";
+export { type ResolvedEndpoint, toEcsFailure, UnreadableAnswerError } from "../openapi/index";
 export {
+  createImagePipelineForm,
   createPipelineClient,
+  ecsClientFor,
   type PipelineClientOptions,
   resolveEcsEndpoint,
   toCreateImagePipelineRequest,

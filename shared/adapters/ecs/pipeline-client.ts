@@ -1,11 +1,13 @@
 /**
  * CreateImagePipeline over `@alicloud/ecs20140526` 7.x: one HTTP attempt per call (the worker owns
- * retries and their time budget), explicit timeouts, and every failure - an ECS error answer, a
- * dropped connection, a timeout, an answer that cannot be read - turned into an {@link EcsFailure}
- * classified by shared/domain/ecs-error-codes.
+ * retries and their time budget), explicit timeouts, the parameters in a signed form body, and
+ * every failure - an ECS error answer, a dropped connection, a timeout, an answer that cannot be
+ * read - turned into an {@link EcsFailure} classified by shared/domain/ecs-error-codes.
  */
 import { createHash } from "node:crypto";
 import * as $Ecs from "@alicloud/ecs20140526";
+import * as $OpenApi from "@alicloud/openapi-core";
+import * as $dara from "@darabonba/typescript";
 import type { CreatePipelineOutcome, PipelineClient, PipelineTarget } from "../../app/ports";
 import type { PipelineRequest } from "../../domain/request/normalize";
 import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
@@ -27,16 +29,58 @@ type EcsClient = InstanceType<EcsClientClass>;
 export interface PipelineClientOptions {
   /**
    * ECS_ENDPOINT: `host[:port]` or `http(s)://host[:port]`. Without a scheme, a loopback host is
-   * spoken to over http (the local simulator), anything else over https. Unset: the region's
-   * public endpoint `ecs.<region>.aliyuncs.com`.
+   * spoken to over http (the local simulator), anything else over https. Unset: the SDK's own
+   * endpoint for the target region.
    */
   endpoint?: string;
   credentials: AccountCredentialsProvider;
 }
 
-/** ECS_ENDPOINT as ../openapi reads endpoints; unset: the region's public endpoint. */
-export function resolveEcsEndpoint(configured: string | undefined, regionId: string): ResolvedEndpoint {
-  return resolveEndpoint(configured, `ecs.${regionId}.aliyuncs.com`);
+/** ECS_ENDPOINT as ../openapi reads endpoints; unset: undefined, the SDK resolves the region. */
+export function resolveEcsEndpoint(configured: string | undefined): ResolvedEndpoint | undefined {
+  return resolveEndpoint(configured);
+}
+
+/**
+ * CreateImagePipeline as the SDK describes it (`createImagePipelineWithOptions`), except where the
+ * parameters go. The generated method puts every one of them in the URL query; with a 16 KB
+ * BuildContent and TestContent (multi-byte text grows ~9x when percent-encoded) that URL passes the
+ * API gateway's limit and is refused with 414. The operation takes POST with `formData`, so the
+ * same flattened parameters go in an `application/x-www-form-urlencoded` body, which the ACS3
+ * signature covers through `x-acs-content-sha256`.
+ */
+const CREATE_IMAGE_PIPELINE = new $OpenApi.$OpenApiUtil.Params({
+  action: "CreateImagePipeline",
+  version: "2014-05-26",
+  protocol: "HTTPS",
+  pathname: "/",
+  method: "POST",
+  authType: "AK",
+  style: "RPC",
+  reqBodyType: "formData",
+  bodyType: "json",
+});
+
+/**
+ * The form body of one call: the request model's wire map flattened as the SDK flattens its query
+ * (`ImageOptions.ImageTags.1.Key`, `ToRegionId.1`, ...), with every value a string.
+ */
+export function createImagePipelineForm(request: $Ecs.CreateImagePipelineRequest): Record<string, string> {
+  return $OpenApi.OpenApiUtil.query(request.toMap());
+}
+
+async function createImagePipelineViaForm(
+  client: EcsClient,
+  request: $Ecs.CreateImagePipelineRequest,
+  runtime: $dara.RuntimeOptions,
+): Promise<$Ecs.CreateImagePipelineResponse> {
+  request.validate();
+  const answer = await client.callApi(
+    CREATE_IMAGE_PIPELINE,
+    new $OpenApi.$OpenApiUtil.OpenApiRequest({ body: createImagePipelineForm(request) }),
+    runtime,
+  );
+  return $dara.cast<$Ecs.CreateImagePipelineResponse>(answer, new $Ecs.CreateImagePipelineResponse({}));
 }
 
 /** SDK model classes describe themselves: property -> wire name, and property -> type. */
@@ -104,12 +148,21 @@ export function toCreateImagePipelineRequest(
 const clients = new Map<string, EcsClient>();
 const MAX_CACHED_CLIENTS = 64;
 
-function clientFor(where: ResolvedEndpoint, regionId: string, keys: AccessKeyCredentials): EcsClient {
+/**
+ * The SDK client for calls into `regionId` with `keys`: pointed at ECS_ENDPOINT when it is set,
+ * else at whatever endpoint the SDK's own map gives the region.
+ */
+export function ecsClientFor(
+  configured: string | undefined,
+  regionId: string,
+  keys: AccessKeyCredentials,
+): EcsClient {
+  const where = resolveEcsEndpoint(configured);
   const key = createHash("sha256")
     .update(
       JSON.stringify([
-        where.endpoint,
-        where.protocol,
+        where?.endpoint ?? "",
+        where?.protocol ?? "",
         regionId,
         keys.accessKeyId,
         keys.accessKeySecret,
@@ -159,12 +212,9 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         };
       }
       try {
-        const client = clientFor(
-          resolveEcsEndpoint(options.endpoint, target.regionId),
-          target.regionId,
-          keys.credentials,
-        );
-        const response = await client.createImagePipelineWithOptions(
+        const client = ecsClientFor(options.endpoint, target.regionId, keys.credentials);
+        const response = await createImagePipelineViaForm(
+          client,
           sdkRequest,
           singleAttemptRuntime(timeoutMs - (Date.now() - startedAt)),
         );

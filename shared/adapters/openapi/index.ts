@@ -1,14 +1,15 @@
 /**
  * What the ECS and STS adapters share about Alibaba Cloud's OpenAPI SDKs (`@alicloud/openapi-core`
  * clients): taking the client class out of a CommonJS module, reading an endpoint setting, a
- * configuration that never retries (the caller owns retries and their time budget), per-call
- * options with explicit timeouts, and turning whatever a call throws into an {@link EcsFailure}.
+ * configuration that makes one attempt per call (the caller owns retries and their time budget),
+ * per-call options with explicit timeouts, and turning whatever a call throws, an answer that is
+ * not JSON included, into an {@link EcsFailure}.
  */
 import * as $OpenApi from "@alicloud/openapi-core";
 // The SDKs' own runtime package: RuntimeOptions and RetryOptions are only defined there.
 import * as $dara from "@darabonba/typescript";
 import type { EcsFailure } from "../../app/ports";
-import { classifyEcsFailure } from "../../domain/ecs-error-codes";
+import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
 import type { AccessKeyCredentials } from "../credentials/index";
 
 /**
@@ -31,10 +32,11 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
 /**
  * An endpoint setting (ECS_ENDPOINT, STS_ENDPOINT): `host[:port]` or `http(s)://host[:port]`.
  * Without a scheme, a loopback host is spoken to over http (the local simulator), anything else
- * over https. Unset: `publicHost` over https.
+ * over https. Unset: undefined, and the SDK picks the region's endpoint from its own map (some
+ * regions are served elsewhere than `<product>.<region>.aliyuncs.com`) over the API's HTTPS.
  */
-export function resolveEndpoint(configured: string | undefined, publicHost: string): ResolvedEndpoint {
-  if (!configured) return { endpoint: publicHost, protocol: "https" };
+export function resolveEndpoint(configured: string | undefined): ResolvedEndpoint | undefined {
+  if (!configured?.trim()) return undefined;
   const withScheme = /^(https?):\/\/(.+?)\/*$/i.exec(configured.trim());
   if (withScheme) {
     return {
@@ -46,20 +48,65 @@ export function resolveEndpoint(configured: string | undefined, publicHost: stri
   return { endpoint: host, protocol: LOOPBACK.test(host) ? "http" : "https" };
 }
 
-/** A client configuration that retries nothing: the SDK retries only when retryOptions says so. */
+/**
+ * A call whose answer was not the JSON the SDK reads (a gateway's HTML error page, an empty or
+ * cut body), with the HTTP status it came with; undefined only if no status was seen.
+ */
+export class UnreadableAnswerError extends Error {
+  override readonly name = "UnreadableAnswerError";
+  constructor(
+    readonly statusCode: number | undefined,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`HTTP ${statusCode ?? "(no status)"} answer is not JSON: ${reason}`, { cause });
+  }
+}
+
+/**
+ * The SDK parses every answer as JSON, error answers too, and a body that is not JSON escapes as a
+ * bare SyntaxError: the HTTP status, all there is to judge such an answer by, is lost. The only
+ * place that still holds it is the context the SDK hands its retry policy before a second attempt.
+ * So our retry options accept a SyntaxError for "retry", and the backoff policy, asked how long to
+ * wait before that attempt, throws an {@link UnreadableAnswerError} with the status instead: the
+ * second attempt is never made (the call is still one HTTP request), and every other failure is not
+ * retried at all.
+ */
+class StopWithTheStatus extends $dara.BackoffPolicy {
+  constructor() {
+    super({ policy: "StopWithTheStatus" });
+  }
+  override getDelayTime(ctx: $dara.RetryPolicyContext): number {
+    throw new UnreadableAnswerError(ctx.httpResponse?.statusCode, ctx.exception);
+  }
+}
+
+function singleAttemptRetryOptions(): $dara.RetryOptions {
+  const options = new $dara.RetryOptions({
+    retryable: true,
+    retryCondition: [{ exception: ["SyntaxError"], errorCode: [], maxAttempts: 2 }],
+    noRetryCondition: [],
+  });
+  for (const condition of options.retryCondition) condition.backoff = new StopWithTheStatus();
+  return options;
+}
+
+/**
+ * A client configuration that makes one HTTP attempt per call (the caller owns retries and their
+ * time budget). `where` undefined: no endpoint, so the SDK resolves the region's endpoint itself.
+ */
 export function singleAttemptConfig(
   keys: AccessKeyCredentials,
-  where: ResolvedEndpoint,
+  where: ResolvedEndpoint | undefined,
   regionId: string,
 ): $OpenApi.$OpenApiUtil.Config {
   return new $OpenApi.$OpenApiUtil.Config({
     accessKeyId: keys.accessKeyId,
     accessKeySecret: keys.accessKeySecret,
     ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
-    endpoint: where.endpoint,
-    protocol: where.protocol,
+    ...(where ? { endpoint: where.endpoint, protocol: where.protocol } : {}),
     regionId,
-    retryOptions: new $dara.RetryOptions({ retryable: false, retryCondition: [], noRetryCondition: [] }),
+    retryOptions: singleAttemptRetryOptions(),
   });
 }
 
@@ -107,6 +154,11 @@ export function failure(
 
 /** Whatever an OpenAPI SDK call threw, as an EcsFailure (reference/ecs.md §1.5). */
 export function toEcsFailure(err: unknown): EcsFailure {
+  if (err instanceof UnreadableAnswerError) {
+    return failure(UNPARSABLE_RESPONSE_CODE, err.message, {
+      ...(err.statusCode !== undefined ? { httpStatus: err.statusCode } : {}),
+    });
+  }
   const e = isObject(err) ? err : {};
   const message = err instanceof Error ? err.message : String(err);
   const code = text(e.code);
@@ -121,6 +173,7 @@ export function toEcsFailure(err: unknown): EcsFailure {
   if (e.name === "RequestTimeoutError") return failure("Timeout", message);
   if (code && NETWORK_CODE.test(code)) return failure("NetworkError", `${code}: ${message}`);
   // A body that is not JSON (a proxy's HTML page) or not the expected shape.
-  if (err instanceof SyntaxError || /mismatch/i.test(message)) return failure("UnparsableResponse", message);
+  if (err instanceof SyntaxError || /mismatch/i.test(message))
+    return failure(UNPARSABLE_RESPONSE_CODE, message);
   return failure(code ?? "ClientSideError", message);
 }

@@ -50,7 +50,7 @@ export type RoleAssumer = (
 export interface StsRoleAssumerOptions {
   /**
    * STS_ENDPOINT: `host[:port]` or `http(s)://host[:port]`, read like ECS_ENDPOINT (a loopback host
-   * without a scheme is plain http: the local simulator). Unset: the region's public endpoint.
+   * without a scheme is plain http: the local simulator). Unset: the SDK's endpoint for the region.
    */
   endpoint?: string;
   /** The function's region (FC context); picks the regional endpoint when none is configured. */
@@ -60,18 +60,39 @@ export interface StsRoleAssumerOptions {
 type StsClientClass = typeof $Sts.default;
 const clientClass = (): StsClientClass => sdkClientClass<StsClientClass>($Sts);
 
-export function resolveStsEndpoint(configured: string | undefined, regionId: string): ResolvedEndpoint {
-  return resolveEndpoint(configured, regionId ? `sts.${regionId}.aliyuncs.com` : "sts.aliyuncs.com");
+/** STS's global endpoint, for a function that knows no region (the SDK refuses an empty one). */
+const GLOBAL_STS: ResolvedEndpoint = { endpoint: "sts.aliyuncs.com", protocol: "https" };
+
+/**
+ * STS_ENDPOINT as ../openapi reads endpoints. Unset: undefined, and the SDK picks the region's
+ * endpoint from its own map (it sends `ap-south-1` and `ap-southeast-2`, among others, to
+ * `sts.aliyuncs.com`); with no region either, the global endpoint.
+ */
+export function resolveStsEndpoint(
+  configured: string | undefined,
+  regionId: string,
+): ResolvedEndpoint | undefined {
+  return resolveEndpoint(configured) ?? (regionId ? undefined : GLOBAL_STS);
+}
+
+/** The SDK client for AssumeRole from the function's region with `source` keys. */
+export function stsClientFor(
+  configured: string | undefined,
+  regionId: string,
+  source: AccessKeyCredentials,
+): InstanceType<StsClientClass> {
+  const Client = clientClass();
+  return new Client(
+    singleAttemptConfig(source, resolveStsEndpoint(configured, regionId), regionId || "cn-hangzhou"),
+  );
 }
 
 export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssumer {
-  const where = resolveStsEndpoint(options.endpoint, options.regionId);
   return async (source, input) => {
     try {
       // A client per call: AssumeRole runs about once per account and hour, and the source keys
       // rotate, so a client cache would buy nothing.
-      const Client = clientClass();
-      const client = new Client(singleAttemptConfig(source, where, options.regionId || "cn-hangzhou"));
+      const client = stsClientFor(options.endpoint, options.regionId, source);
       const response = await client.assumeRoleWithOptions(
         new $Sts.AssumeRoleRequest({
           roleArn: input.roleArn,

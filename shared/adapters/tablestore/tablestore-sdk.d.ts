@@ -149,7 +149,30 @@ declare module "tablestore" {
       };
       tableOptions: { timeToLive: number; maxVersions: number };
       tableStatus: number;
-      indexMetas: Array<{ name: string; primaryKey: string[]; definedColumn: string[]; indexType: number }>;
+      indexMetas: Array<{
+        name: string;
+        primaryKey: string[];
+        definedColumn: string[];
+        indexType: number;
+        /** The SDK decodes ISP_FULL (still building from existing rows) and ISP_INCR to these. */
+        indexSyncPhase?: "FULL" | "INCR";
+      }>;
+    }
+    export interface CreateIndexParams {
+      mainTableName: string;
+      indexMeta: IndexMetaInput;
+      /** Index the rows already in the table too (built asynchronously). */
+      includeBaseData?: boolean;
+    }
+    export interface UpdateTableParams {
+      tableName: string;
+      /** Required by the SDK's encoder, even when only the throughput changes. */
+      tableOptions: { timeToLive?: number; maxVersions?: number; allowUpdate?: boolean };
+      reservedThroughput?: { capacityUnit: { read: number; write: number } };
+    }
+    export interface UpdateTableResult extends WithRequestId {
+      reservedThroughputDetails: { capacityUnit: { read: number; write: number } };
+      tableOptions: { timeToLive: number; maxVersions: number; allowUpdate?: boolean };
     }
     export interface RowWriteParams {
       tableName: string;
@@ -266,6 +289,9 @@ declare module "tablestore" {
       listTable(params: Record<string, never>): Promise<WithRequestId & { tableNames: string[] }>;
       describeTable(params: { tableName: string }): Promise<DescribeTableResult>;
       deleteTable(params: { tableName: string }): Promise<WithRequestId>;
+      updateTable(params: UpdateTableParams): Promise<UpdateTableResult>;
+      createIndex(params: CreateIndexParams): Promise<WithRequestId>;
+      dropIndex(params: { mainTableName: string; indexName: string }): Promise<WithRequestId>;
       putRow(params: PutRowParams): Promise<RowResult>;
       getRow(params: GetRowParams): Promise<RowResult>;
       updateRow(params: UpdateRowParams): Promise<RowResult>;

@@ -1,4 +1,5 @@
 /** provisionResources and the `npm run provision` script against both emulators. */
+import TableStore from "tablestore";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -8,9 +9,17 @@ import {
 } from "../../../local/identities";
 import type { RunningTablestore } from "../../../local/tablestore/index";
 import { describeResult, ProvisionSetupError, targetsFromEnvironment } from "../../../scripts/provision";
-import { type ProvisionTargets, provisionResources } from "../../../shared/adapters/provision";
+import {
+  ProvisionSchemaError,
+  type ProvisionTargets,
+  provisionResources,
+} from "../../../shared/adapters/provision";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/index";
-import { indexTableName } from "../../../shared/adapters/tablestore/table-schema";
+import {
+  type IndexName,
+  indexTableName,
+  recordsTableDefinition,
+} from "../../../shared/adapters/tablestore/table-schema";
 import {
   mnsClient,
   type RunningMns,
@@ -30,8 +39,13 @@ afterAll(async () => {
 });
 beforeEach(() => {
   tablestore.control.reset();
+  tablestore.control.setIndexLag(0);
   mns.control.reset();
 });
+
+const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus"];
+const indexResources = (table: string, indexes: IndexName[] = ALL_INDEXES) =>
+  indexes.map((i) => ({ kind: "index", name: indexTableName(table, i) }));
 
 function targets(): ProvisionTargets {
   return {
@@ -51,11 +65,13 @@ describe("provisionResources", () => {
     expect(first).toEqual({
       created: [
         { kind: "table", name: "records" },
+        ...indexResources("records"),
         { kind: "queue", name: "requests" },
         { kind: "queue", name: "requests-dlq" },
         { kind: "topic", name: "events" },
       ],
       existing: [],
+      extra: [],
     });
     const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
     expect(described.indexMetas.map((m) => m.name).sort()).toEqual(
@@ -71,13 +87,16 @@ describe("provisionResources", () => {
     ).toEqual(["requests", "requests-dlq"]);
     expect(mns.control.topics().map((t) => t.name)).toEqual(["events"]);
 
+    const calls = tablestore.control.calls();
     const second = await provisionResources(targets());
     expect(second.created).toEqual([]);
     expect(second.existing).toEqual(first.created);
-    expect(tablestore.control.calls().CreateTable).toBe(1);
+    expect(second.extra).toEqual([]);
+    expect(tablestore.control.calls().CreateTable).toBe(calls.CreateTable);
+    expect(tablestore.control.calls().CreateIndex).toBe(calls.CreateIndex);
   });
 
-  it("leaves an existing table as it is and skips what is not asked for", async () => {
+  it("refuses a table with another primary key, changing nothing", async () => {
     const client = tablestoreClient(tablestore);
     await client.createTable({
       tableMeta: { tableName: "records", primaryKey: [{ name: "pk", type: "STRING" }] },
@@ -85,12 +104,12 @@ describe("provisionResources", () => {
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
     const { mns: mnsTargets, tablestore: tablestoreTargets } = targets();
-    const result = await provisionResources({
+    const run = provisionResources({
       tablestore: tablestoreTargets,
       mns: { client: mnsTargets.client, queue: "requests" },
     });
-    expect(result.created).toEqual([{ kind: "queue", name: "requests" }]);
-    expect(result.existing).toEqual([{ kind: "table", name: "records" }]);
+    await expect(run).rejects.toBeInstanceOf(ProvisionSchemaError);
+    await expect(run).rejects.toMatchObject({ code: "ProvisionSchemaMismatch", message: /primary key/ });
     const described = await client.describeTable({ tableName: "records" });
     expect(described.tableMeta.primaryKey.map((k) => k.name)).toEqual(["pk"]);
     expect(described.indexMetas ?? []).toEqual([]);
@@ -118,6 +137,135 @@ describe("provisionResources", () => {
   });
 });
 
+describe("upgrading a table made by an older layout", () => {
+  /** The records table as an older release made it: without `byStatus` (and, optionally, its columns). */
+  async function createOlderTable(
+    options: { withoutIndexes?: IndexName[]; withoutColumns?: string[]; extraIndex?: boolean } = {},
+  ) {
+    const definition = recordsTableDefinition("records");
+    const dropped = (options.withoutIndexes ?? ["byStatus"]).map((i) => indexTableName("records", i));
+    const indexMetas = (definition.indexMetas ?? []).filter((m) => !dropped.includes(m.name));
+    if (options.extraIndex) {
+      indexMetas.push({ name: "records_by_legacy", primaryKey: ["createdAt"], definedColumn: [] });
+    }
+    await tablestoreClient(tablestore).createTable({
+      ...definition,
+      tableMeta: {
+        ...definition.tableMeta,
+        definedColumn: (definition.tableMeta.definedColumn ?? []).filter(
+          (c) => !(options.withoutColumns ?? []).includes(c.name),
+        ),
+      },
+      indexMetas,
+    });
+  }
+
+  async function putRecord(id: string, status: string, updatedAt: string): Promise<void> {
+    await tablestoreClient(tablestore).putRow({
+      tableName: "records",
+      primaryKey: [{ id }],
+      attributeColumns: [{ status }, { updatedAt }, { submittedBy: "alice" }, { createdAt: updatedAt }],
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+    });
+  }
+
+  async function byStatus(status: string): Promise<string[]> {
+    const { rows } = await tablestoreClient(tablestore).getRange({
+      tableName: indexTableName("records", "byStatus"),
+      direction: "FORWARD",
+      inclusiveStartPrimaryKey: [{ status }, { updatedAt: TableStore.INF_MIN }, { id: TableStore.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ status }, { updatedAt: TableStore.INF_MAX }, { id: TableStore.INF_MAX }],
+    });
+    return rows.map((row) => String(row.primaryKey?.[2]?.value));
+  }
+
+  it("adds the missing index over the existing rows, keeps the data, and changes nothing on a second run", async () => {
+    await createOlderTable();
+    await putRecord("01A", "pending", "2026-01-01T00:00:00.000Z");
+    await putRecord("01B", "succeeded", "2026-01-02T00:00:00.000Z");
+    await putRecord("01C", "pending", "2026-01-03T00:00:00.000Z");
+    // Under index lag, as in the cloud, the new index fills asynchronously.
+    tablestore.control.setIndexLag(100);
+    const createIndexCalls = tablestore.control.calls().CreateIndex;
+
+    const first = await provisionResources(targets());
+    expect(first.created).toEqual([
+      ...indexResources("records", ["byStatus"]),
+      { kind: "queue", name: "requests" },
+      { kind: "queue", name: "requests-dlq" },
+      { kind: "topic", name: "events" },
+    ]);
+    expect(first.existing).toEqual([
+      { kind: "table", name: "records" },
+      ...indexResources("records", ["bySubmitter", "byBatch"]),
+    ]);
+    expect(first.extra).toEqual([]);
+
+    await tablestore.control.settleIndexes();
+    expect(await byStatus("pending")).toEqual(["01A", "01C"]);
+    expect(await byStatus("succeeded")).toEqual(["01B"]);
+    const { row } = await tablestoreClient(tablestore).getRow({
+      tableName: "records",
+      primaryKey: [{ id: "01B" }],
+    });
+    expect(row.attributes?.find((a) => a.columnName === "status")?.columnValue).toBe("succeeded");
+
+    const second = await provisionResources(targets());
+    expect(second.created).toEqual([]);
+    expect(second.existing).toEqual([
+      { kind: "table", name: "records" },
+      ...indexResources("records"),
+      { kind: "queue", name: "requests" },
+      { kind: "queue", name: "requests-dlq" },
+      { kind: "topic", name: "events" },
+    ]);
+    expect(tablestore.control.calls().CreateIndex).toBe(createIndexCalls + 1);
+    expect(describeResult(second)).toContain("exists  index records_by_status");
+  });
+
+  it("leaves an index the schema does not name alone and reports it", async () => {
+    await createOlderTable({ withoutIndexes: [], extraIndex: true });
+    const createIndexCalls = tablestore.control.calls().CreateIndex;
+    const result = await provisionResources(targets());
+    expect(result.extra).toEqual([{ kind: "index", name: "records_by_legacy" }]);
+    expect(describeResult(result)).toContain(
+      "extra   index records_by_legacy (not in the schema; left alone)",
+    );
+    const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
+    expect(described.indexMetas.map((m) => m.name)).toContain("records_by_legacy");
+    expect(tablestore.control.calls().CreateIndex).toBe(createIndexCalls);
+  });
+
+  it("stops, changing nothing, when a missing index needs a predefined column the table lacks", async () => {
+    await createOlderTable({ withoutIndexes: ["byStatus", "byBatch"], withoutColumns: ["updatedAt"] });
+    const createIndexCalls = tablestore.control.calls().CreateIndex;
+    await expect(provisionResources(targets())).rejects.toMatchObject({
+      code: "ProvisionSchemaMismatch",
+      message: expect.stringMatching(/records_by_status needs predefined column\(s\) updatedAt/),
+    });
+    expect(tablestore.control.calls().CreateIndex).toBe(createIndexCalls);
+    expect(mns.control.queues()).toEqual([]);
+  });
+
+  it("stops when an index of the same name is defined differently", async () => {
+    const definition = recordsTableDefinition("records");
+    await tablestoreClient(tablestore).createTable({
+      ...definition,
+      indexMetas: [
+        {
+          name: indexTableName("records", "byBatch"),
+          primaryKey: ["batchId", "createdAt"],
+          definedColumn: [],
+        },
+      ],
+    });
+    await expect(provisionResources(targets())).rejects.toMatchObject({
+      code: "ProvisionSchemaMismatch",
+      message: expect.stringMatching(/^index records_by_batch exists as key \[batchId, createdAt, id\]/),
+    });
+  });
+});
+
 describe("scripts/provision", () => {
   const env = () => ({
     SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
@@ -133,6 +281,9 @@ describe("scripts/provision", () => {
     const result = await provisionResources(targetsFromEnvironment(env()));
     expect(describeResult(result)).toEqual([
       "created table image_pipeline_records",
+      "created index image_pipeline_records_by_submitter",
+      "created index image_pipeline_records_by_batch",
+      "created index image_pipeline_records_by_status",
       "created queue image-pipeline-requests",
       "created queue image-pipeline-requests-dlq",
       "created topic completions",

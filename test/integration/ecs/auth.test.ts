@@ -141,12 +141,16 @@ describe("temporary keys", () => {
       new $Ecs.DescribeImagePipelinesRequest({ regionId: "cn-hangzhou" }),
     );
     expect(asService.body?.totalCount).toBe(0);
-    const asB = await ecsClient(ecs.port, keysB).describeImagePipelines(
-      new $Ecs.DescribeImagePipelinesRequest({ regionId: "cn-hangzhou" }),
-    );
-    expect(asB.body?.imagePipeline?.imagePipelineSet?.map((p) => p.imagePipelineId)).toEqual([
+    expect(ecs.control.pipelines().find((p) => p.accountId === accountB)?.imagePipelineId).toBe(
       created.body?.imagePipelineId,
-    ]);
+    );
+    // deploy/ram/cross-account.policy.json grants CreateImagePipeline and nothing else.
+    const describeAsB = await failureOf(
+      ecsClient(ecs.port, keysB).describeImagePipelines(
+        new $Ecs.DescribeImagePipelinesRequest({ regionId: "cn-hangzhou" }),
+      ),
+    );
+    expect(describeAsB).toMatchObject({ code: "Forbidden.RAM", statusCode: 403 });
   });
 
   it("cannot assume a role whose trust policy does not admit their account", async () => {

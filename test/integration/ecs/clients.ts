@@ -106,3 +106,18 @@ export async function failureOf(call: Promise<unknown>): Promise<SdkError> {
   }
   throw new Error("expected the call to fail, and it succeeded");
 }
+
+/**
+ * Image Builder template text of exactly `length` characters: `RUN echo <fill...>` lines of 160
+ * characters (well under the 127-command limit at 16 KB), the last one cut to fit. `fill` is one
+ * character; a CJK one makes each character 3 bytes in UTF-8 and 9 when percent-encoded.
+ */
+export function runTemplate(length: number, fill = "x"): string {
+  const prefix = "RUN echo ";
+  const lineLength = 160;
+  let text = "";
+  while (length - text.length > lineLength + prefix.length) {
+    text += `${prefix}${fill.repeat(lineLength - prefix.length - 1)}\n`;
+  }
+  return text + prefix + fill.repeat(length - text.length - prefix.length);
+}

@@ -116,6 +116,34 @@ describe("fault injection", () => {
     });
   });
 
+  it("badGateway and uriTooLarge answer the gateway's HTML pages without the work; the SDK cannot read them", async () => {
+    ecs.control.forceNext("badGateway");
+    ecs.control.forceNext("uriTooLarge");
+    const client = ecsClient(ecs.port);
+    for (let i = 0; i < 2; i++) {
+      expect(await failureOf(client.createImagePipeline(validCreateRequest()))).toMatchObject({
+        name: "SyntaxError",
+      });
+    }
+    expect(ecs.control.pipelines()).toEqual([]);
+    expect(ecs.control.calls().createImagePipeline.answered).toEqual({ Http502: 1, Http414: 1 });
+  });
+
+  it("emptyAnswer does the work and answers 200 with no body", async () => {
+    ecs.control.forceNext("emptyAnswer");
+    const request = validCreateRequest({ clientToken: "empty-once" });
+    const client = ecsClient(ecs.port);
+    expect(await failureOf(client.createImagePipeline(request))).toMatchObject({ name: "SyntaxError" });
+    const held = ecs.control.pipelines();
+    expect(held).toHaveLength(1);
+    expect((await client.createImagePipeline(request)).body?.imagePipelineId).toBe(held[0]?.imagePipelineId);
+    expect(ecs.control.calls().createImagePipeline.answered).toEqual({ EmptyBody: 1, OK: 1 });
+  });
+
+  it("refuses an unknown forced fault", () => {
+    expect(() => ecs.control.forceNext("meteorStrike" as never)).toThrow(RangeError);
+  });
+
   it("dropAfterCommit: the pipeline exists, the caller sees a reset, and a retry with the same token returns it", async () => {
     ecs.control.setFaults({ dropAfterCommitRate: 1 });
     const client = ecsClient(ecs.port);

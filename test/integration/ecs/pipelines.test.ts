@@ -1,5 +1,6 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningEcsEmulator, start } from "../../../local/ecs/index";
+import { MAX_REQUEST_LINE_BYTES, type RunningEcsEmulator, start } from "../../../local/ecs/index";
 import {
   $dara,
   $Ecs,
@@ -8,6 +9,7 @@ import {
   ecsClient,
   failureOf,
   OpenApiClient,
+  runTemplate,
   validCreateRequest,
 } from "./clients";
 
@@ -362,5 +364,95 @@ describe("dispatch", () => {
     const calls = ecs.control.calls();
     expect(calls.createImagePipeline).toEqual({ received: 1, answered: { OK: 1 }, throttled: 0, dropped: 0 });
     expect(calls.describeImagePipelines.answered).toEqual({ MissingRegionId: 1 });
+  });
+});
+
+describe("request size (the gateway's request-line limit)", () => {
+  /** One raw HTTP exchange; the request line is `POST <target> HTTP/1.1`. */
+  function rawPost(target: string, headers: Record<string, string> = {}) {
+    return new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port: ecs.port, method: "POST", path: target, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers["content-type"] ?? ""),
+              body: Buffer.concat(chunks).toString("utf8"),
+            }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  }
+  /** A target whose request line is exactly `lineBytes` long. */
+  const targetFor = (lineBytes: number) => {
+    const fixed = "POST /?Pad= HTTP/1.1".length;
+    return `/?Pad=${"a".repeat(lineBytes - fixed)}`;
+  };
+  const ecsHeaders = { "x-acs-action": "CreateImagePipeline", "x-acs-version": "2014-05-26" };
+
+  it("a request line of exactly MAX_REQUEST_LINE_BYTES is read (and judged on its signature)", async () => {
+    const answer = await rawPost(targetFor(MAX_REQUEST_LINE_BYTES), ecsHeaders);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ Code: "IncompleteSignature" });
+  });
+
+  it("one byte more is refused with the gateway's HTML 414 page, before the signature is looked at", async () => {
+    const answer = await rawPost(targetFor(MAX_REQUEST_LINE_BYTES + 1), ecsHeaders);
+    expect(answer).toMatchObject({ status: 414, contentType: "text/html" });
+    expect(answer.body).toContain("<title>414 Request-URI Too Large</title>");
+    expect(ecs.control.calls().createImagePipeline).toMatchObject({ received: 1, answered: { Http414: 1 } });
+  });
+
+  it("a request line past Node's own header limit still gets 414, not an empty 431", async () => {
+    const answer = await rawPost(targetFor(2 * 1024 * 1024), ecsHeaders);
+    expect(answer.status).toBe(414);
+    expect(answer.body).toContain("414 Request-URI Too Large");
+  });
+
+  it("the SDK's own CreateImagePipeline with a 16,000-character BuildContent gets 414 (the SDK sees unreadable HTML)", async () => {
+    const error = await failureOf(
+      ecsClient(ecs.port).createImagePipeline(validCreateRequest({ buildContent: runTemplate(16_000) })),
+    );
+    expect(error.name).toBe("SyntaxError");
+    expect(ecs.control.calls().createImagePipeline.answered).toEqual({ Http414: 1 });
+    expect(ecs.control.pipelines()).toEqual([]);
+  });
+
+  it("the same parameters in a signed form body are accepted, Chinese text and all", async () => {
+    const body = {
+      RegionId: "cn-hangzhou",
+      BaseImageType: "IMAGE",
+      BaseImage: "m-bp1aaaaaaaaaaaaaaaaa",
+      Name: "large-form",
+      BuildContent: runTemplate(16_000),
+      TestContent: runTemplate(5_400, "测"),
+    };
+    const response = await callRpc("CreateImagePipeline", "2014-05-26", { body });
+    expect(response.statusCode).toBe(200);
+    const described = await ecsClient(ecs.port).describeImagePipelines(describeRequest());
+    const stored = described.body?.imagePipeline?.imagePipelineSet?.[0];
+    expect(stored?.buildContent).toBe(body.BuildContent);
+    expect(stored?.testContent).toBe(body.TestContent);
+  });
+
+  it("a form body whose hash does not match x-acs-content-sha256 is refused", async () => {
+    // The signature covers the body only through that header: a body changed on the way must fail.
+    const answer = await rawPost("/", {
+      ...ecsHeaders,
+      authorization:
+        "ACS3-HMAC-SHA256 Credential=x,SignedHeaders=host;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce,Signature=00",
+      "x-acs-date": new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      "x-acs-signature-nonce": "n-1",
+      "x-acs-content-sha256": "0".repeat(64),
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ Code: "SignatureDoesNotMatch" });
   });
 });

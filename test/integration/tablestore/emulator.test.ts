@@ -1,6 +1,7 @@
 import TableStore from "tablestore";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LOCAL_TABLESTORE_INSTANCE } from "../../../local/identities";
+import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TABLESTORE_INSTANCE } from "../../../local/identities";
+import { createLocalRam } from "../../../local/ram/local-model";
 import { type RunningTablestore, start } from "../../../local/tablestore/index";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/index";
 import {
@@ -603,24 +604,20 @@ describe("global secondary index", () => {
 });
 
 describe("batch operations", () => {
-  it("BatchGetRow returns each row, empty for a missing one, and a per-row error for a missing table", async () => {
+  it("BatchGetRow returns each row, empty for a missing one", async () => {
     await putRequest(client, "r1", { status: "pending" });
     const result = await client.batchGetRow({
-      tables: [
-        { tableName: REQUESTS_TABLE, primaryKey: [[{ request_id: "r1" }], [{ request_id: "none" }]] },
-        { tableName: "nope", primaryKey: [[{ request_id: "r1" }]] },
-      ],
+      tables: [{ tableName: REQUESTS_TABLE, primaryKey: [[{ request_id: "r1" }], [{ request_id: "none" }]] }],
     });
-    const [rows, missingTable] = result.tables;
-    expect(rows!.map((r) => [r.isOk, r.primaryKey?.[0]?.value ?? null])).toEqual([
+    expect(result.tables[0]!.map((r) => [r.isOk, r.primaryKey?.[0]?.value ?? null])).toEqual([
       [true, "r1"],
       [true, null],
     ]);
-    expect(missingTable!.map((r) => [r.isOk, r.errorCode])).toEqual([[false, "OTSObjectNotExist"]]);
   });
 
   it("BatchWriteRow reports per-row results and applies the rows that pass (not atomic)", async () => {
     await putRequest(client, "existing", { status: "running" });
+    await putRequest(client, "other", { status: "running" });
     const result = await client.batchWriteRow({
       tables: [
         {
@@ -640,7 +637,7 @@ describe("batch operations", () => {
             },
             {
               type: "UPDATE",
-              primaryKey: [{ request_id: "existing" }],
+              primaryKey: [{ request_id: "other" }],
               attributeColumns: [{ PUT: [{ note: "updated" }] }],
               condition: new Condition(EXPECT_EXIST, null),
             },
@@ -661,14 +658,17 @@ describe("batch operations", () => {
     ]);
     const got = await client.batchGetRow({
       tables: [
-        { tableName: REQUESTS_TABLE, primaryKey: [[{ request_id: "new1" }], [{ request_id: "existing" }]] },
+        {
+          tableName: REQUESTS_TABLE,
+          primaryKey: [[{ request_id: "new1" }], [{ request_id: "existing" }], [{ request_id: "other" }]],
+        },
       ],
     });
     expect(
       got.tables[0]!.map((r) =>
         Object.fromEntries((r.attributes ?? []).map((a) => [a.columnName, a.columnValue])),
       ),
-    ).toEqual([{ status: "pending" }, { status: "running", note: "updated" }]);
+    ).toEqual([{ status: "pending" }, { status: "running" }, { status: "running", note: "updated" }]);
   });
 });
 
@@ -701,17 +701,23 @@ describe("authentication", () => {
     expect((await failure(other.listTable({}))).code).toBe("OTSAuthFailed");
   });
 
-  it("accepts an STS key that the resolver knows", async () => {
-    const sts = await start({
-      port: 0,
-      resolveTemporaryKey: (id, token) =>
-        id === "STS.tmp" && token === "token-1" ? "tmp-secret" : undefined,
-    });
+  it("accepts an STS key of the shared RAM model with its token", async () => {
+    const ram = createLocalRam();
+    const roleArn = `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-api`;
+    ram.setRolePolicies(roleArn, [
+      { Version: "1", Statement: [{ Effect: "Allow", Action: "ots:ListTable", Resource: "*" }] },
+    ]);
+    const session = ram.issueServiceSession("fc.aliyuncs.com", roleArn, 60, "test");
+    const sts = await start({ port: 0, ram });
     try {
       const temporary = createTablestoreClient({
         endpoint: sts.url,
         instanceName: LOCAL_TABLESTORE_INSTANCE,
-        credentials: { accessKeyId: "STS.tmp", accessKeySecret: "tmp-secret", securityToken: "token-1" },
+        credentials: {
+          accessKeyId: session.accessKeyId,
+          accessKeySecret: session.accessKeySecret,
+          securityToken: session.securityToken,
+        },
       });
       expect((await temporary.listTable({})).tableNames).toEqual([]);
     } finally {

@@ -82,6 +82,37 @@ describe("--data", () => {
     }
   });
 
+  it("keeps indexes added and dropped after creation, and table option changes", async () => {
+    const first = await start({ port: 0, dataDir });
+    const writer = adapterClient(first);
+    first.control.reset();
+    await createRequestsTable(writer);
+    await putRequest(writer, "r1", { batch: "b1", createdAt: 1, status: "pending" });
+    await writer.createIndex({
+      mainTableName: REQUESTS_TABLE,
+      indexMeta: { name: "requests_by_status", primaryKey: ["status"], definedColumn: [] },
+      includeBaseData: true,
+    });
+    await writer.dropIndex({ mainTableName: REQUESTS_TABLE, indexName: BY_BATCH_INDEX });
+    await first.close();
+
+    const second = await start({ port: 0, dataDir });
+    try {
+      const reader = adapterClient(second);
+      const described = await reader.describeTable({ tableName: REQUESTS_TABLE });
+      expect(described.indexMetas.map((m) => m.name)).toEqual(["requests_by_status"]);
+      const { rows } = await reader.getRange({
+        tableName: "requests_by_status",
+        direction: "FORWARD",
+        inclusiveStartPrimaryKey: [{ status: TableStore.INF_MIN }, { request_id: TableStore.INF_MIN }],
+        exclusiveEndPrimaryKey: [{ status: TableStore.INF_MAX }, { request_id: TableStore.INF_MAX }],
+      });
+      expect(rows.map(keyOf)).toEqual([["pending", "r1"]]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("persists a reset", async () => {
     const first = await start({ port: 0, dataDir });
     first.control.reset();
@@ -130,11 +161,18 @@ describe("--data after kill -9", () => {
         primaryKey: [{ request_id: "r00" }],
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
       });
+      await writer.createIndex({
+        mainTableName: REQUESTS_TABLE,
+        indexMeta: { name: "requests_by_status", primaryKey: ["status"], definedColumn: [] },
+        includeBaseData: false,
+      });
       // Killed right after the last answer: nothing had time to be written later.
       await first.kill9();
 
       second = await runEmulator("tablestore", dir);
       const reader = adapterClient(second as unknown as RunningTablestore);
+      const described = await reader.describeTable({ tableName: REQUESTS_TABLE });
+      expect(described.indexMetas.map((m) => m.name)).toEqual([BY_BATCH_INDEX, "requests_by_status"]);
       const gone = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r00" }] });
       expect(gone.row.primaryKey).toBeUndefined();
       const updated = await reader.getRow({ tableName: REQUESTS_TABLE, primaryKey: [{ request_id: "r01" }] });

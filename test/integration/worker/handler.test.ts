@@ -190,6 +190,31 @@ describe("the worker function", () => {
     expect(ecs.control.pipelines()).toHaveLength(1);
   });
 
+  it("an unreadable 4xx answer (the gateway's HTML 414) fails the record after one call, not five", async () => {
+    const record = await pendingRecord();
+    ecs.control.forceNext("uriTooLarge", 5);
+    await handler(event([record.id]), context());
+    expect(await stored(record.id)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "UnparsableResponse", retryable: false },
+    });
+    expect(ecs.control.calls().createImagePipeline.received).toBe(1);
+    expect(ecs.control.pipelines()).toHaveLength(0);
+  });
+
+  it("an unreadable 5xx answer (the gateway's HTML 502) and an empty 200 are retried; one pipeline", async () => {
+    const record = await pendingRecord();
+    ecs.control.forceNext("badGateway", 1);
+    ecs.control.forceNext("emptyAnswer", 1);
+    await handler(event([record.id]), context());
+    const after = await stored(record.id);
+    expect(after).toMatchObject({ status: "succeeded", attempts: 3 });
+    expect(ecs.control.pipelines()).toEqual([
+      expect.objectContaining({ imagePipelineId: after?.imagePipelineId }),
+    ]);
+  });
+
   it("a permanent ECS error fails the record with the ECS code and request id", async () => {
     const record = await pendingRecord();
     await store.update(

@@ -3,6 +3,8 @@
  * each kind of answer becomes, and that a retry with the record's token never makes a second
  * pipeline.
  */
+import { createHash } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEcsEmulator, start } from "../../../local/ecs/index";
@@ -18,13 +20,15 @@ import {
   credentialsFromContext,
 } from "../../../shared/adapters/credentials/index";
 import {
+  createImagePipelineForm,
   createPipelineClient,
-  resolveEcsEndpoint,
   toCreateImagePipelineRequest,
   toEcsFailure,
 } from "../../../shared/adapters/ecs/index";
+import { singleAttemptConfig, singleAttemptRuntime } from "../../../shared/adapters/openapi/index";
 import type { PipelineClient } from "../../../shared/app/ports";
 import type { PipelineRequest } from "../../../shared/domain/request/normalize";
+import { EcsClient, runTemplate } from "../ecs/clients";
 
 const CROSS_ACCOUNT_NOT_SUPPORTED = "CrossAccountNotSupported";
 
@@ -257,26 +261,192 @@ describe("createImagePipeline against the simulator", () => {
   });
 });
 
-describe("endpoints and error shapes", () => {
-  it.each([
-    [undefined, "cn-beijing", { endpoint: "ecs.cn-beijing.aliyuncs.com", protocol: "https" }],
-    ["127.0.0.1:8101", "cn-hangzhou", { endpoint: "127.0.0.1:8101", protocol: "http" }],
-    ["localhost:8101", "cn-hangzhou", { endpoint: "localhost:8101", protocol: "http" }],
-    ["http://ecs.internal:80/", "cn-hangzhou", { endpoint: "ecs.internal:80", protocol: "http" }],
-    [
-      "https://ecs-vpc.cn-hangzhou.aliyuncs.com",
-      "cn-hangzhou",
-      { endpoint: "ecs-vpc.cn-hangzhou.aliyuncs.com", protocol: "https" },
-    ],
-    [
-      "ecs.cn-shanghai.aliyuncs.com",
-      "cn-shanghai",
-      { endpoint: "ecs.cn-shanghai.aliyuncs.com", protocol: "https" },
-    ],
-  ])("ECS_ENDPOINT %s in %s", (configured, region, expected) => {
-    expect(resolveEcsEndpoint(configured, region)).toEqual(expected);
+/** 16,000 characters each: the URL the SDK's own method would build is ~30,000 characters long. */
+const LARGE: PipelineRequest = {
+  ...BASIC,
+  BuildContent: runTemplate(16_000),
+  TestContent: runTemplate(16_000, "t"),
+};
+/** Chinese text near the 16 KB (UTF-8) limit in both: 9 URL characters per character. */
+const CHINESE: PipelineRequest = {
+  ...BASIC,
+  Description: "镜像模板：构建并测试",
+  BuildContent: runTemplate(5_400, "构"),
+  TestContent: runTemplate(5_400, "测"),
+};
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** A bare HTTP server that records each request and answers `status` with `body`. */
+async function recordingServer(status = 200, body = '{"RequestId":"R-1","ImagePipelineId":"ip-recorded"}') {
+  const seen: Recorded[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
+      res.writeHead(status, { "content-type": "application/json;charset=utf-8" }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    seen,
+    endpoint: `127.0.0.1:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const paramsOf = (search: string): Record<string, string> => Object.fromEntries(new URLSearchParams(search));
+
+describe("parameters travel in a signed form body, not the URL", () => {
+  it("the body carries exactly the parameters the SDK's own method puts in the query", async () => {
+    const recorder = await recordingServer();
+    try {
+      const model = toCreateImagePipelineRequest(SERVICE, NESTED, "token-parity");
+      // The SDK's generated method: every parameter in the URL query.
+      const sdk = new EcsClient(
+        singleAttemptConfig(OWN_KEYS, { endpoint: recorder.endpoint, protocol: "http" }, "cn-hangzhou"),
+      );
+      await sdk.createImagePipelineWithOptions(model, singleAttemptRuntime(5_000));
+      // Ours.
+      const ours = createPipelineClient({
+        endpoint: recorder.endpoint,
+        credentials: serviceAccountCredentials(LOCAL_SERVICE_ACCOUNT_ID, OWN_KEYS),
+      });
+      expect(
+        await ours.createImagePipeline(SERVICE, NESTED, "token-parity", { timeoutMs: 5_000 }),
+      ).toMatchObject({
+        ok: true,
+        imagePipelineId: "ip-recorded",
+      });
+
+      const [viaQuery, viaForm] = recorder.seen as [Recorded, Recorded];
+      const queryParams = paramsOf(viaQuery.url.slice(viaQuery.url.indexOf("?") + 1));
+      expect(viaQuery.body).toBe("");
+      expect(queryParams).toMatchObject({
+        "ImageOptions.ImageTags.1.Key": "stage",
+        "ToRegionId.1": "cn-beijing",
+        "ImportImageOptions.DiskDeviceMappings.1.OSSBucket": "images-bucket",
+        ClientToken: "token-parity",
+      });
+
+      expect(viaForm.method).toBe("POST");
+      expect(viaForm.url).toBe("/");
+      expect(viaForm.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+      expect(viaForm.headers["x-acs-action"]).toBe("CreateImagePipeline");
+      expect(viaForm.headers["x-acs-version"]).toBe("2014-05-26");
+      expect(paramsOf(viaForm.body)).toEqual(queryParams);
+      expect(createImagePipelineForm(model)).toEqual(queryParams);
+      // The signature covers the body through its hash, and names that header as signed.
+      expect(viaForm.headers["x-acs-content-sha256"]).toBe(
+        createHash("sha256").update(viaForm.body, "utf8").digest("hex"),
+      );
+      expect(viaForm.headers.authorization).toMatch(/SignedHeaders=[^,]*x-acs-content-sha256/);
+    } finally {
+      await recorder.close();
+    }
   });
 
+  it.each([
+    ["16,000-character BuildContent and TestContent", LARGE],
+    ["Chinese text in BuildContent, TestContent and Description", CHINESE],
+  ])("%s: accepted by the simulator, one pipeline, stored as sent", async (_what, request) => {
+    const outcome = await call("token-large", request);
+    expect(outcome).toMatchObject({ ok: true, imagePipelineId: expect.stringMatching(/^ip-/) });
+    expect(ecs.control.pipelines()).toHaveLength(1);
+    // The same token with the same text is the same request to the simulator: nothing was mangled.
+    expect(await call("token-large", request)).toMatchObject({
+      ok: true,
+      imagePipelineId: outcome.ok ? outcome.imagePipelineId : "",
+    });
+    expect(ecs.control.calls().createImagePipeline.answered).toEqual({ OK: 2 });
+  });
+
+  it("the Chinese templates are near the 16 KB limit and far past the gateway's URL limit once encoded", () => {
+    for (const text of [CHINESE.BuildContent!, CHINESE.TestContent!]) {
+      expect(Buffer.byteLength(text, "utf8")).toBeGreaterThan(15_000);
+      expect(Buffer.byteLength(text, "utf8")).toBeLessThanOrEqual(16 * 1024);
+      expect(encodeURIComponent(text).length).toBeGreaterThan(40_000);
+    }
+  });
+
+  it("the SDK's own query form of the large request gets 414 from the simulator: permanent, one call, no pipeline", async () => {
+    const sdk = new EcsClient(
+      singleAttemptConfig(OWN_KEYS, { endpoint: `127.0.0.1:${ecs.port}`, protocol: "http" }, "cn-hangzhou"),
+    );
+    const model = toCreateImagePipelineRequest(SERVICE, LARGE, "token-414");
+    const outcome = await sdk
+      .createImagePipelineWithOptions(model, singleAttemptRuntime(5_000))
+      .then(() => undefined, toEcsFailure);
+    expect(outcome).toMatchObject({ code: "UnparsableResponse", httpStatus: 414, transient: false });
+    expect(ecs.control.calls().createImagePipeline).toMatchObject({ received: 1, answered: { Http414: 1 } });
+    expect(ecs.control.pipelines()).toHaveLength(0);
+  });
+});
+
+describe("answers that are not ECS JSON are judged by their HTTP status", () => {
+  it.each([
+    ["the gateway's 414 page", "uriTooLarge", 414, false],
+    ["the gateway's 502 page", "badGateway", 502, true],
+  ] as const)(
+    "%s (forced %s): UnparsableResponse %i, transient: %s; one request, no pipeline",
+    async (_what, kind, httpStatus, transient) => {
+      ecs.control.forceNext(kind, 1);
+      const outcome = await call(`token-${kind}`);
+      expect(outcome).toMatchObject({
+        ok: false,
+        failure: { code: "UnparsableResponse", httpStatus, transient },
+      });
+      expect(ecs.control.calls().createImagePipeline.received).toBe(1);
+      expect(ecs.control.pipelines()).toHaveLength(0);
+    },
+  );
+
+  it("an empty 200 answer is transient; the retry with the same token returns the pipeline made", async () => {
+    ecs.control.forceNext("emptyAnswer", 1);
+    const first = await call("token-empty");
+    expect(first).toMatchObject({
+      ok: false,
+      failure: { code: "UnparsableResponse", httpStatus: 200, transient: true },
+    });
+    expect(ecs.control.calls().createImagePipeline.received).toBe(1);
+    const made = ecs.control.pipelines();
+    expect(made).toHaveLength(1);
+    expect(await call("token-empty")).toMatchObject({ ok: true, imagePipelineId: made[0]?.imagePipelineId });
+  });
+
+  it("an HTML 403 from a proxy that is not the simulator is permanent too", async () => {
+    const proxy = await recordingServer(403, "<html><body><h1>403 Forbidden</h1></body></html>");
+    try {
+      const client = createPipelineClient({
+        endpoint: proxy.endpoint,
+        credentials: serviceAccountCredentials(LOCAL_SERVICE_ACCOUNT_ID, OWN_KEYS),
+      });
+      const outcome = await client.createImagePipeline(SERVICE, BASIC, "t", { timeoutMs: 5_000 });
+      expect(outcome).toMatchObject({
+        ok: false,
+        failure: { code: "UnparsableResponse", httpStatus: 403, transient: false },
+      });
+      expect(proxy.seen).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe("error shapes", () => {
   it.each([
     ["a non-JSON error body", new SyntaxError("Unexpected token < in JSON"), "UnparsableResponse", true],
     [

@@ -33,10 +33,10 @@ describe("readStartSettings", () => {
         WORKER_TIMEOUT_SECONDS: "4",
         WORKER_INSTANCES: "2",
         WORKER_MAX_ATTEMPTS: "3",
-        INDEX_LAG_MS: "50",
+        INDEX_LAG_MS: "20,80",
         TRIGGER_BATCH_SIZE: "5",
         TRIGGER_BATCH_WINDOW_MS: "100",
-        TRIGGER_RETRY_DELAY_SECONDS: "1",
+        TRIGGER_RETRY_DELAY_SCALE: "0.05",
         LOG_LEVEL: "warn",
         NO_BUILD: "1",
       },
@@ -51,10 +51,10 @@ describe("readStartSettings", () => {
       workerTimeoutSeconds: 4,
       workerInstances: 6,
       workerMaxAttempts: 3,
-      indexLagMs: 50,
+      indexLagMs: [20, 80],
       batchSize: 5,
       batchWindowMs: 100,
-      retryDelaySeconds: 1,
+      retryDelayScale: 0.05,
       logLevel: "warn",
     });
   });
@@ -86,6 +86,7 @@ describe("readStartSettings", () => {
     [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL must be one of debug, info, warn, error"],
     [{}, ["--reconcile-interval-ms"], "--reconcile-interval-ms needs a value"],
     [{}, ["--nope"], 'unknown flag "--nope"'],
+    [{ INDEX_LAG_MS: "80,20" }, [], "INDEX_LAG_MS / --index-lag-ms"],
   ] as const)("refuses %j %j", async (env, argv, message) => {
     const attempt = readStartSettings(env, argv, root);
     await expect(attempt).rejects.toBeInstanceOf(SettingsError);
