@@ -43,7 +43,7 @@ beforeEach(() => {
   mns.control.reset();
 });
 
-const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus"];
+const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus", "byEventOwed"];
 const indexResources = (table: string, indexes: IndexName[] = ALL_INDEXES) =>
   indexes.map((i) => ({ kind: "index", name: indexTableName(table, i) }));
 
@@ -197,7 +197,7 @@ describe("upgrading a table made by an older layout", () => {
     ]);
     expect(first.existing).toEqual([
       { kind: "table", name: "records" },
-      ...indexResources("records", ["bySubmitter", "byBatch"]),
+      ...indexResources("records", ["bySubmitter", "byBatch", "byEventOwed"]),
     ]);
     expect(first.extra).toEqual([]);
 
@@ -284,6 +284,7 @@ describe("scripts/provision", () => {
       "created index image_pipeline_records_by_submitter",
       "created index image_pipeline_records_by_batch",
       "created index image_pipeline_records_by_status",
+      "created index image_pipeline_records_by_event_owed",
       "created queue image-pipeline-requests",
       "created queue image-pipeline-requests-dlq",
       "created topic completions",
