@@ -54,6 +54,11 @@ export interface MnsFaults {
   duplicateRate: number;
   /** SendMessage, each BatchSendMessage entry and PublishMessage answer `InternalError` (500) at this rate. */
   sendErrorRate: number;
+  /**
+   * A topic outage: until this time (ms since the epoch; 0 = none) every PublishMessage answers
+   * `InternalError` (500), the code MNS documents for a failure on its side.
+   */
+  topicOutageUntil: number;
 }
 
 export interface MnsServerDeps {
@@ -630,6 +635,12 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
         const messageTag = childText(element, "MessageTag") ?? "";
         // A refusal for the request itself comes before an injected fault, as for SendMessage.
         store.validatePublish(topic, messageBody, messageTag);
+        if (deps.now() < deps.faults().topicOutageUntil) {
+          throw new MnsServiceError(
+            "InternalError",
+            "The topic is unavailable (injected by topicOutageUntil).",
+          );
+        }
         if (faultHits()) throw injectedError();
         const published = store.publish(topic, messageBody, messageTag);
         return {

@@ -8,7 +8,7 @@ import { systemClock } from "../adapters/system-clock";
 import { type ReconcileDeps, type ReconcileOptions, type ReconcileReport, reconcile } from "../app/reconcile";
 import { config } from "../config";
 import type { FcContext } from "../fc/context";
-import { requestQueueFor } from "./mns";
+import { eventPublisherFor, requestQueueFor } from "./mns";
 import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
 
@@ -18,18 +18,22 @@ export const reconcilerLogger = createJsonLogger({
   base: { function: "reconciler" },
 });
 
-export const reconcilerDeps = perKeys(
-  (cfg, keys, context): ReconcileDeps => ({
+export const reconcilerDeps = perKeys((cfg, keys, context): ReconcileDeps => {
+  // EVENTS_TOPIC set: the reconciler also publishes overdue owed events (the outbox).
+  const publisher = eventPublisherFor(cfg, context, keys, reconcilerLogger);
+  return {
     store: recordStoreFor(cfg, keys),
     queue: requestQueueFor(cfg, context, keys),
     clock: systemClock,
     logger: reconcilerLogger,
-  }),
-);
+    ...(publisher ? { publisher } : {}),
+  };
+});
 
 /** RECONCILE_PENDING_AFTER_SECONDS; the sweep limits keep shared/app/reconcile's defaults. */
 export function reconcilerOptions(): Partial<ReconcileOptions> {
-  return { pendingAfterMs: config().reconciler.pendingAfterSeconds * 1000 };
+  const { pendingAfterSeconds, eventOwedAfterSeconds } = config().reconciler;
+  return { pendingAfterMs: pendingAfterSeconds * 1000, eventOwedAfterMs: eventOwedAfterSeconds * 1000 };
 }
 
 export type { ReconcileReport } from "../app/reconcile";

@@ -325,6 +325,28 @@ export class TablestoreRecordStore implements RecordStore {
     return this.list(options, this.indexScan("byStatus", [status], "FORWARD", status));
   }
 
+  /**
+   * The outbox index `by_event_owed` (key `eventOwedAt`, then `id`): only rows that owe an event
+   * have the column, so the read is as long as the debt, not the table. The fetched rows are checked
+   * again: an event marked sent a moment ago may still have its index entry.
+   */
+  async listOwedEvents(owedSince: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    const page = await this.list(
+      { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) },
+      {
+        table: indexTableName(this.table, "byEventOwed"),
+        direction: "FORWARD",
+        partition: [],
+        tail: [...INDEXES.byEventOwed.key, PRIMARY_KEY],
+        openStart: [TableStore.INF_MIN, TableStore.INF_MIN],
+        end: [owedSince, TableStore.INF_MAX],
+        filterWhileReading: false,
+        fromIndex: true,
+      },
+    );
+    return { ...page, items: page.items.filter((r) => r.eventOwedAt !== undefined) };
+  }
+
   /** The base table read newest id first: ULIDs sort by creation time. */
   listAll(options: ListOptions): Promise<Page<PipelineRecord>> {
     return this.list(options, {

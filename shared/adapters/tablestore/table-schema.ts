@@ -36,6 +36,8 @@ export const INDEXES = {
   byBatch: { suffix: "by_batch", key: ["batchId"], covered: ["status"] },
   /** What the reconciler sweeps: oldest `updatedAt` first within a status. */
   byStatus: { suffix: "by_status", key: ["status", "updatedAt"], covered: [] },
+  /** The outbox: terminal records whose completion event is still owed, oldest debt first. */
+  byEventOwed: { suffix: "by_event_owed", key: ["eventOwedAt"], covered: [] },
 } as const;
 
 export type IndexName = keyof typeof INDEXES;
@@ -45,7 +47,14 @@ export function indexTableName(table: string, index: IndexName): string {
   return `${table}_${INDEXES[index].suffix}`;
 }
 
-const DEFINED_COLUMNS = ["submittedBy", "createdAt", "batchId", "status", "updatedAt"] as const;
+const DEFINED_COLUMNS = [
+  "submittedBy",
+  "createdAt",
+  "batchId",
+  "status",
+  "updatedAt",
+  "eventOwedAt",
+] as const;
 
 /** The CreateTable request for the records table with its indexes. */
 export function recordsTableDefinition(table: string): TableStore.CreateTableParams {
