@@ -1,5 +1,5 @@
 /**
- * The local stack's `/_local/*` routes (spec/local-cloud.md, "Control plane"), served on the API port
+ * The local stack's `/_local/*` routes (docs/local.md, "Control plane"), served on the API port
  * and never part of a deployed function. The stack supplies what they act on ({@link ControlPlane});
  * this module owns the HTTP side: paths, JSON, and problem bodies for bad input.
  */
@@ -16,9 +16,19 @@ import type { TablestoreFaults } from "./tablestore/index";
 export interface WorkerFaults {
   /** Share of CreateImagePipeline answers after which the worker invocation is killed (fc/crash-proxy.ts). */
   crashAfterCallRate: number;
+  /**
+   * Share of completion-event publishes at which the worker invocation is killed instead: after the
+   * record's terminal write, before the event reaches the topic (the outbox's fault).
+   */
+  crashBeforePublishRate: number;
 }
 
-export const NO_WORKER_FAULTS: Readonly<WorkerFaults> = Object.freeze({ crashAfterCallRate: 0 });
+const WORKER_FAULT_NAMES = ["crashAfterCallRate", "crashBeforePublishRate"] as const;
+
+export const NO_WORKER_FAULTS: Readonly<WorkerFaults> = Object.freeze({
+  crashAfterCallRate: 0,
+  crashBeforePublishRate: 0,
+});
 
 /** The body of PUT /_local/faults: every part optional; what is left out is off. */
 export interface FaultSettings {
@@ -40,6 +50,8 @@ export interface TriggerState extends PumpStats {
   paused: boolean;
   /** Worker invocations killed by `crashAfterCallRate`. */
   crashes: number;
+  /** Worker invocations killed by `crashBeforePublishRate`. */
+  crashesBeforePublish: number;
 }
 
 /** One reconciler invocation: the function's answer (its ReconcileReport) or how it failed. */
@@ -107,10 +119,10 @@ export function parseFaultSettings(body: unknown): FaultSettings {
   const worker = body.worker;
   if (isObject(worker)) {
     for (const [key, value] of Object.entries(worker)) {
-      if (key !== "crashAfterCallRate")
-        problems.push(`unknown worker setting "${key}" (known: crashAfterCallRate)`);
+      if (!(WORKER_FAULT_NAMES as readonly string[]).includes(key))
+        problems.push(`unknown worker setting "${key}" (known: ${WORKER_FAULT_NAMES.join(", ")})`);
       else if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
-        problems.push(`worker.crashAfterCallRate must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+        problems.push(`worker.${key} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
       }
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The local stack's window on completion events (spec/processing.md, "Completion events"): a queue
+ * The local stack's window on completion events (docs/processing.md, "Completion events"): a queue
  * subscribed to the events topic with NotifyContentFormat SIMPLIFIED, so each message body is the
  * published body (base64 JSON, `decodeQueueBody`). Reading drains the queue into an in-memory log,
  * so every reader sees every event since the stack started (or was reset), not only the ones no

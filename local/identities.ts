@@ -1,5 +1,5 @@
 /**
- * The local cloud's default identities (spec/local-cloud.md, "Default identities"). Every emulator,
+ * The local cloud's default identities (docs/local.md, "Default identities"). Every emulator,
  * the local stack and the tests take them from here, so a changed key is changed once. The RAM
  * model built from them (roles and their policies from deploy/ram/) is local/ram/local-model.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The whole service on one machine (spec/local-cloud.md): the three emulators on free ports, the
+ * The whole service on one machine (docs/local.md): the three emulators on free ports, the
  * provisioned table and queue, a JWT issuer, the local FC runtime running the built bundles from
  * `dist/` behind one HTTP port, the MNS trigger pump feeding the worker, the reconciler on a timer,
  * a queue subscribed to the completion-events topic, and the `/_local/*` control plane on the same
@@ -32,7 +32,7 @@ import {
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { eventsQueue } from "./events-queue";
-import { startCrashProxy } from "./fc/crash-proxy";
+import { startCrashProxy, startPublishCrashProxy } from "./fc/crash-proxy";
 import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
 import {
@@ -125,6 +125,8 @@ export interface StackOptions extends LocalSettingOverrides {
   random?: () => number;
   /** RECONCILE_PENDING_AFTER_SECONDS given to `s`; s.yaml's default (300) without it. */
   reconcilePendingAfterSeconds?: number;
+  /** RECONCILE_EVENT_OWED_AFTER_SECONDS (the outbox) given to `s`; s.yaml's default (60) without it. */
+  reconcileEventOwedAfterSeconds?: number;
   /**
    * Tablestore global-index lag: ms, or [min, max] ms drawn per change; default [0, 1000]
    * (docs/local.md, "Index lag"); 0 makes the indexes synchronous.
@@ -253,6 +255,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         jwtAudience: LOCAL_JWT_AUDIENCE,
         workerMaxAttempts: options.workerMaxAttempts,
         reconcilePendingAfterSeconds: options.reconcilePendingAfterSeconds,
+        reconcileEventOwedAfterSeconds: options.reconcileEventOwedAfterSeconds,
         logLevel: options.logLevel,
       }),
     );
@@ -348,6 +351,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const endpoints = { tablestore: tablestore.url, mns: mns.url, ecsHost: new URL(ecs.url).host };
     let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
     let crashes = 0;
+    let crashesBeforePublish = 0;
     const definition = (fn: AnyFunction, extra: Partial<FunctionDefinition> = {}): FunctionDefinition => {
       const spec = specs[fn];
       return {
@@ -391,7 +395,23 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
               crashes++;
             },
           });
-          return { env: { ECS_ENDPOINT: proxy.endpoint }, dispose: proxy.close };
+          // The outbox's fault: killed after the terminal write, before the event reaches MNS.
+          const publishProxy = await startPublishCrashProxy({
+            target: mns.url,
+            topic: LOCAL_EVENTS_TOPIC,
+            crashRate: () => workerFaults.crashBeforePublishRate,
+            random,
+            kill,
+            onCrash: () => {
+              crashesBeforePublish++;
+            },
+          });
+          return {
+            env: { ECS_ENDPOINT: proxy.endpoint, MNS_ENDPOINT: publishProxy.endpoint },
+            dispose: async () => {
+              await Promise.all([proxy.close(), publishProxy.close()]);
+            },
+          };
         },
       }),
     };
@@ -515,7 +535,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
             qpsPerAccount: 0,
             ...settings.ecs,
           });
-          mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, ...settings.mns });
+          mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0, ...settings.mns });
           tablestore.control.setFaults({ serverBusyRate: 0, ...settings.tablestore });
           workerFaults = { ...NO_WORKER_FAULTS, ...settings.worker };
         } catch (err) {
@@ -533,7 +553,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       pipelines: () => ecs.control.pipelines(),
       calls: () => ecs.control.calls(),
-      trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes }),
+      trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes, crashesBeforePublish }),
       pauseTrigger: () => pump.pause(),
       resumeTrigger: () => pump.resume(),
       reconcileNow: async () =>

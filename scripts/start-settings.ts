@@ -94,6 +94,15 @@ export const SETTINGS: readonly Setting[] = [
     },
   },
   {
+    env: "RECONCILE_EVENT_OWED_AFTER_SECONDS",
+    flag: "--reconcile-event-owed-after-seconds",
+    kind: integer(1, 86_400),
+    what: "a completion event owed this long is published by the reconciler (the outbox); default 60",
+    apply: (s, v) => {
+      s.stack.reconcileEventOwedAfterSeconds = Number(v);
+    },
+  },
+  {
     env: "WORKER_TIMEOUT_SECONDS",
     flag: "--worker-timeout-seconds",
     kind: integer(1, 86_400),

@@ -59,6 +59,7 @@ const ConfigSchema = v.object({
   // How many worker invocations run at once (s.yaml's reservedConcurrency for the worker).
   WORKER_MAX_CONCURRENT_INVOCATIONS: positiveInteger("WORKER_MAX_CONCURRENT_INVOCATIONS", 4),
   RECONCILE_PENDING_AFTER_SECONDS: positiveInteger("RECONCILE_PENDING_AFTER_SECONDS", 300),
+  RECONCILE_EVENT_OWED_AFTER_SECONDS: positiveInteger("RECONCILE_EVENT_OWED_AFTER_SECONDS", 60),
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ""),
     v.transform((s) => s.trim() || "info"),
@@ -82,7 +83,11 @@ export interface Config {
     maxConcurrentInvocations: number;
   };
   /** How long a record may stay `pending` before the reconciler queues it again. */
-  reconciler: { pendingAfterSeconds: number };
+  reconciler: {
+    pendingAfterSeconds: number;
+    /** How long a completion event may stay owed before the reconciler publishes it (the outbox). */
+    eventOwedAfterSeconds: number;
+  };
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -111,7 +116,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       ecsQpsPerAccount: e.WORKER_ECS_QPS_PER_ACCOUNT,
       maxConcurrentInvocations: e.WORKER_MAX_CONCURRENT_INVOCATIONS,
     },
-    reconciler: { pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS },
+    reconciler: {
+      pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS,
+      eventOwedAfterSeconds: e.RECONCILE_EVENT_OWED_AFTER_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,15 +1,16 @@
 /**
- * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (spec/http-api.md). Reads only.
- * A middy chain (shared/http/http-function) plus the status operations, wired on first use.
+ * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (docs/http-api.md). Reads only.
+ * A middy chain (shared/http/http-function) plus the status operations, wired on first use
+ * (shared/composition/http, shared/composition/status).
  */
-import { withLogFields } from "../../shared/adapters/logger";
-import { httpLogger, httpPorts, httpTokenVerifier } from "../../shared/composition/http";
+import { httpTokenVerifier } from "../../shared/composition/http";
+import { statusLogger, statusServices } from "../../shared/composition/status";
 import { createHttpFunction } from "../../shared/http/http-function";
 import { statusOperations } from "../../shared/http/status-operations";
 
 export const handler = createHttpFunction({
   functionName: "status",
   verifier: httpTokenVerifier,
-  logger: withLogFields(httpLogger, { function: "status" }),
-  operations: statusOperations((context) => ({ store: httpPorts(context).store })),
+  logger: statusLogger,
+  operations: statusOperations(statusServices),
 });

@@ -191,7 +191,7 @@ export async function assumeRole(ctx: ActionContext): Promise<ActionResult> {
   });
 }
 
-/** DescribeImagePipelines' item, with the XML-style list wrappers and TagKey/TagValue names (reference/ecs.md §5). */
+/** DescribeImagePipelines' item, with the XML-style list wrappers and TagKey/TagValue names (docs/cloud-facts.md, "DescribeImagePipelines"). */
 function describedPipeline(pipeline: StoredPipeline): Record<string, unknown> {
   const r = pipeline.request;
   const imageOptions = record(r.ImageOptions);

@@ -1,6 +1,6 @@
 /**
  * The answers the simulator gives when something is wrong, with the codes, statuses and messages
- * the Alibaba Cloud RPC gateway and ECS/STS use (reference/ecs.md §2, §4; spec/local-cloud.md).
+ * the Alibaba Cloud RPC gateway and ECS/STS use (docs/cloud-facts.md, "ECS RPC wire"; docs/processing.md, "Error classes"; docs/local.md, "The ECS simulator").
  */
 
 export interface RpcFault {

@@ -1,5 +1,5 @@
 /**
- * Fault settings of the ECS simulator (spec/local-cloud.md, "Control plane"): what they are, how
+ * Fault settings of the ECS simulator (docs/local.md, "Fault settings"): what they are, how
  * they are checked, and how they are read from command-line flags.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The ECS + STS simulator: one HTTP port that answers the RPC calls `@alicloud/ecs20140526` and
  * `@alicloud/sts20150401` make, so the unmodified SDKs cannot tell it from the real endpoints
- * (spec/local-cloud.md; protocol facts in reference/ecs.md).
+ * (docs/local.md, "The ECS simulator"; protocol facts in docs/cloud-facts.md, "ECS and STS").
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";

@@ -2,7 +2,7 @@
  * RPC wire parameters -> the nested request shape.
  *
  * The SDKs flatten every request model into `Parent.Child`, 1-based `List.N` and `List.N.Field`
- * string pairs (reference/ecs.md §2). Each action declares the shape it accepts; `unflatten` walks
+ * string pairs (docs/cloud-facts.md, "ECS RPC wire"). Each action declares the shape it accepts; `unflatten` walks
  * the dotted names against that shape, converts numbers and booleans, and refuses names the action
  * does not know, so a misspelt field in an adapter fails loudly here instead of being ignored.
  */

@@ -1,5 +1,5 @@
 /**
- * `worker.crashAfterCallRate` (spec/local-cloud.md): the local runtime kills a worker invocation
+ * `worker.crashAfterCallRate` (docs/local.md, "Fault settings"): the local runtime kills a worker invocation
  * right after the ECS call returned and before the record is updated.
  *
  * How: each worker instance gets its own ECS_ENDPOINT, a pass-through proxy in front of the ECS
@@ -78,6 +78,63 @@ export async function startCrashProxy(options: CrashProxyOptions): Promise<Crash
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface PublishCrashProxyOptions {
+  /** The MNS emulator's `http://127.0.0.1:PORT`. */
+  target: string;
+  /** The events topic whose PublishMessage calls may be cut off. */
+  topic: string;
+  crashRate: () => number;
+  random?: () => number;
+  kill: () => void;
+  onCrash?: () => void;
+}
+
+/**
+ * `worker.crashBeforePublishRate` (the outbox's fault): the same idea for MNS. The worker's
+ * MNS_ENDPOINT is this proxy; a PublishMessage to the events topic is the first thing the worker
+ * does after its terminal write, so killing the instance when one arrives (and never forwarding it)
+ * is "killed after the terminal write and before the publish". Everything else passes through.
+ */
+export async function startPublishCrashProxy(options: PublishCrashProxyOptions): Promise<CrashProxy> {
+  const target = new URL(options.target);
+  const random = options.random ?? Math.random;
+  const publishPath = `/topics/${options.topic}/messages`;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const isPublish = req.method === "POST" && (req.url ?? "").split("?")[0] === publishPath;
+      const rate = options.crashRate();
+      if (isPublish && rate > 0 && random() < rate) {
+        options.onCrash?.();
+        options.kill();
+        req.socket.destroy();
+        return;
+      }
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on("error", () => req.socket.destroy());
+        },
+      );
+      upstream.on("error", () => req.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

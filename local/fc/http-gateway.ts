@@ -1,7 +1,7 @@
 /**
- * The local HTTP trigger: turns a real HTTP request into the FC3 HTTP trigger event (reference/fc3.md
- * §1.2), invokes the function the route table names, and maps the returned `{statusCode, headers,
- * body, isBase64Encoded}` back onto the HTTP response (§1.3). Deployed, each function has its own
+ * The local HTTP trigger: turns a real HTTP request into the FC3 HTTP trigger event (docs/cloud-facts.md,
+ * "FC3 HTTP trigger event"), invokes the function the route table names, and maps the returned `{statusCode, headers,
+ * body, isBase64Encoded}` back onto the HTTP response ("FC3 HTTP response"). Deployed, each function has its own
  * trigger domain; locally one port serves all of them, so the route table picks the function.
  * As FC does, a method outside the function's HTTP trigger `methods` (s.yaml) is refused before the
  * function runs.

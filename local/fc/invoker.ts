@@ -55,7 +55,7 @@ export interface PreparedInstance {
   dispose(): Promise<void>;
 }
 
-/** The FC-shaped context the handler receives (reference/fc3.md §1.4); nothing local is added. */
+/** The FC-shaped context the handler receives (docs/cloud-facts.md, "FC3 invocation context"); nothing local is added. */
 export interface InvocationContext {
   requestId: string;
   credentials: FcCredentials;

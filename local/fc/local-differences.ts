@@ -35,6 +35,8 @@ export interface ResolutionKnobs {
   workerMaxAttempts?: number;
   /** RECONCILE_PENDING_AFTER_SECONDS; s.yaml's default (300) when absent. */
   reconcilePendingAfterSeconds?: number;
+  /** RECONCILE_EVENT_OWED_AFTER_SECONDS (the outbox); s.yaml's default (60) when absent. */
+  reconcileEventOwedAfterSeconds?: number;
   /** LOG_LEVEL; s.yaml's default (info) when absent. */
   logLevel?: string;
 }
@@ -55,6 +57,7 @@ export function localResolutionInputs(knobs: ResolutionKnobs): Record<string, st
     JWT_AUDIENCE: knobs.jwtAudience,
     ...optional("WORKER_MAX_ATTEMPTS", knobs.workerMaxAttempts),
     ...optional("RECONCILE_PENDING_AFTER_SECONDS", knobs.reconcilePendingAfterSeconds),
+    ...optional("RECONCILE_EVENT_OWED_AFTER_SECONDS", knobs.reconcileEventOwedAfterSeconds),
     ...optional("LOG_LEVEL", knobs.logLevel),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The local MNS queue trigger: what the EventBridge event stream of s.yaml's `requests-queue` trigger
- * does for the deployed worker (reference: docs/local.md, "Queue trigger"). It long-polls the queue
+ * does for the deployed worker (reference: docs/local.md, "The local FC runtime"). It long-polls the queue
  * through the real `@alicloud/mns` SDK, cuts batches by count (CountBasedWindow) or time
  * (TimeBasedWindow), and invokes the worker with the CloudEvents array (bodies as received, i.e.
  * base64, because s.yaml sets IsBase64Decode false).

@@ -1,5 +1,5 @@
 /**
- * Request authentication as MNS does it (reference/mns.md §1 "Signature"): HMAC-SHA1 over verb,
+ * Request authentication as MNS does it (docs/cloud-facts.md, "MNS"): HMAC-SHA1 over verb,
  * Content-MD5, Content-Type, Date, the sorted `x-mns-*` headers and the raw path with query. The
  * `security-token` header is not part of the signature (no `x-mns-` prefix), so it is checked on its
  * own against the temporary key it must accompany. Keys, STS sessions and RAM policies come from the
@@ -98,7 +98,7 @@ export function authenticate(
 
   const md5 = header(headers, "content-md5");
   if (md5 !== undefined) {
-    // The SDKs send base64 of the hex digest (reference/mns.md §1); base64 of the raw digest is the
+    // The SDKs send base64 of the hex digest (docs/cloud-facts.md, "MNS"); base64 of the raw digest is the
     // RFC 1864 form, accepted too.
     const digest = createHash("md5").update(request.body).digest();
     const accepted = [Buffer.from(digest.toString("hex")).toString("base64"), digest.toString("base64")];

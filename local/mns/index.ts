@@ -63,8 +63,19 @@ const FAULT_FLAGS: Record<string, keyof MnsFaults> = {
 function validFaults(current: MnsFaults, partial: Partial<Record<string, unknown>>): MnsFaults {
   const next = { ...current };
   for (const [name, value] of Object.entries(partial)) {
+    if (name === "topicOutageUntil") {
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        throw new InvalidFaultsError(
+          `topicOutageUntil must be a time in ms since the epoch (0 = none), got ${JSON.stringify(value)}`,
+        );
+      }
+      next.topicOutageUntil = value;
+      continue;
+    }
     if (name !== "duplicateRate" && name !== "sendErrorRate") {
-      throw new InvalidFaultsError(`unknown MNS fault "${name}" (known: duplicateRate, sendErrorRate)`);
+      throw new InvalidFaultsError(
+        `unknown MNS fault "${name}" (known: duplicateRate, sendErrorRate, topicOutageUntil)`,
+      );
     }
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
       throw new InvalidFaultsError(`${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
@@ -96,7 +107,7 @@ function zeroCalls(): Record<MnsOperation, number> {
 export async function start(options: MnsStartOptions): Promise<RunningEmulator & { control: MnsControl }> {
   const now = Date.now;
   let faults = validFaults(
-    { duplicateRate: 0, sendErrorRate: 0 },
+    { duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0 },
     { ...faultsFromArgs(options.args ?? []), ...options.faults },
   );
   const extraKeys = new Map<string, MnsAccessKey>();

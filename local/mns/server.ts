@@ -1,7 +1,7 @@
 /**
  * The MNS HTTP/XML data plane (API version 2015-06-06) over an {@link MnsStore}: routing, request
- * parsing, authentication, long polling and fault injection. Wire details follow reference/mns.md §1
- * and §6 (what `@alicloud/mns` needs: `text/xml` replies, exact root names, raw query parsing).
+ * parsing, authentication, long polling and fault injection. Wire details follow docs/cloud-facts.md, "MNS"
+ * (what `@alicloud/mns` needs: `text/xml` replies, exact root names, raw query parsing).
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -54,6 +54,11 @@ export interface MnsFaults {
   duplicateRate: number;
   /** SendMessage, each BatchSendMessage entry and PublishMessage answer `InternalError` (500) at this rate. */
   sendErrorRate: number;
+  /**
+   * A topic outage: until this time (ms since the epoch; 0 = none) every PublishMessage answers
+   * `InternalError` (500), the code MNS documents for a failure on its side.
+   */
+  topicOutageUntil: number;
 }
 
 export interface MnsServerDeps {
@@ -630,6 +635,12 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
         const messageTag = childText(element, "MessageTag") ?? "";
         // A refusal for the request itself comes before an injected fault, as for SendMessage.
         store.validatePublish(topic, messageBody, messageTag);
+        if (deps.now() < deps.faults().topicOutageUntil) {
+          throw new MnsServiceError(
+            "InternalError",
+            "The topic is unavailable (injected by topicOutageUntil).",
+          );
+        }
         if (faultHits()) throw injectedError();
         const published = store.publish(topic, messageBody, messageTag);
         return {

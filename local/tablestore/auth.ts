@@ -1,5 +1,5 @@
 /**
- * Request authentication as the service does it (reference/tablestore.md §2.1): instance name,
+ * Request authentication as the service does it (docs/cloud-facts.md, "Tablestore wire protocol"): instance name,
  * access key, clock skew, body MD5 and the HMAC-SHA1 `x-ots-signature` over
  * "/<Operation>\nPOST\n\n" + the sorted x-ots-* headers. Keys, STS tokens and RAM policies come
  * from the local RAM model shared with the other emulators (local/ram); see README.md for codes.

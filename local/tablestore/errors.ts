@@ -1,5 +1,5 @@
 /**
- * The service's own error codes and HTTP statuses (reference/tablestore.md §3.2). Thrown inside
+ * The service's own error codes and HTTP statuses (docs/cloud-facts.md, "Tablestore errors"). Thrown inside
  * the emulator and turned into a protobuf `Error` body at the HTTP edge, or into a per-row error
  * inside batch operations.
  */

@@ -67,7 +67,7 @@ export interface TablestoreOptions extends EmulatorOptions {
 
 export type RunningTablestore = RunningEmulator & { control: TablestoreControl };
 
-/** The service's HTTP body limit (reference/tablestore.md §5.2). */
+/** The service's HTTP body limit (docs/cloud-facts.md, "Tablestore limits"). */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 function validatedFaults(current: TablestoreFaults, partial: Partial<TablestoreFaults>): TablestoreFaults {

@@ -1,5 +1,5 @@
 /**
- * Reads PlainBuffer rows sent by the SDK (reference/tablestore.md §2.3). The SDK ships only a
+ * Reads PlainBuffer rows sent by the SDK (docs/cloud-facts.md, "PlainBuffer"). The SDK ships only a
  * reader that cannot parse INF_MIN/INF_MAX or cell-type tags, so requests need this one; responses
  * are written with the SDK's own writer (see protocol.ts). Checksums are not verified: the SDK
  * always computes them and a corrupt body would already fail the content-MD5 check.

@@ -1,5 +1,5 @@
 /**
- * Accepting a batch (spec/http-api.md, "Batches"): 1..500 pipeline requests, validated
+ * Accepting a batch (docs/http-api.md, "Batches"): 1..500 pipeline requests, validated
  * all-or-nothing, written and enqueued in as few calls as the store's and the queue's batch limits
  * allow. It shares the idempotency machinery and the write order of a single request
  * (./accept-request):

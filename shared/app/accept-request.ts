@@ -1,5 +1,5 @@
 /**
- * Accepting one pipeline request (spec/http-api.md "Idempotency", spec/processing.md "Flow" step 1).
+ * Accepting one pipeline request (docs/http-api.md "Idempotency", docs/processing.md "Flow" step 1).
  *
  * Write order, chosen so that no accepted request is lost and none is duplicated:
  *  1. the idempotency entries (Idempotency-Key, caller's ClientToken), conditional puts pointing at
@@ -50,7 +50,7 @@ export type AcceptOutcome =
   | { kind: "invalid"; violations: Violation[] }
   | { kind: "idempotency-key-reused"; source: IdempotencySource };
 
-/** 1..64 printable ASCII characters (spec/http-api.md, "Idempotency"). */
+/** 1..64 printable ASCII characters (docs/http-api.md, "Idempotency"). */
 export const isIdempotencyKey = (key: string): boolean => /^[\x20-\x7e]{1,64}$/.test(key);
 
 export interface KeyScope {

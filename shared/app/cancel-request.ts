@@ -1,11 +1,11 @@
 /**
- * Cancelling a request (spec/http-api.md, "Cancellation"): `pending -> cancelled` as a conditional
+ * Cancelling a request (docs/http-api.md, "Cancellation"): `pending -> cancelled` as a conditional
  * write on `pending`, so a worker that claims the record at the same moment and the cancel cannot
  * both win. Losing that race answers like any other non-pending record: a conflict with the state
  * the record is in now.
  */
 import { cancel, type PipelineRecord } from "../domain/record";
-import { publishCompletion } from "./completion-events";
+import { payOwedEvent } from "./completion-events";
 import type { Clock, EventPublisher, Logger, RecordStore } from "./ports";
 import { canSee, type Requester } from "./requester";
 
@@ -33,7 +33,10 @@ export async function cancelRequest(
   if (!move.ok) return { kind: "conflict", record };
   if ((await deps.store.update(move.record, { from: move.from })) === "applied") {
     deps.logger.info("request cancelled", { recordId: id, by: requester.sub });
-    await publishCompletion(deps.publisher, move.record, deps.logger);
+    // The outbox: the cancel owes its event; marking it sent may fail, and the reconciler re-sends.
+    await payOwedEvent(deps, move.record).catch((err: unknown) =>
+      deps.logger.warn("cancel event published but not marked sent", { recordId: id, error: String(err) }),
+    );
     return { kind: "cancelled", record: move.record };
   }
   const current = await deps.store.get(id);

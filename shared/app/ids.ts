@@ -4,12 +4,12 @@
  * and carry no meaning a caller could guess from.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { isRecordId } from "../domain/record-id";
 import type { Clock } from "./ports";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-export const RECORD_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
-export const isRecordId = (value: string): boolean => RECORD_ID_PATTERN.test(value);
+export { isRecordId, RECORD_ID_PATTERN } from "../domain/record-id";
 
 export function newRecordId(clock: Clock, random: (bytes: number) => Uint8Array = randomBytes): string {
   let time = clock.now().getTime();

@@ -25,7 +25,7 @@ export interface ListOptions {
 }
 
 /**
- * An Idempotency-Key or a caller's ClientToken, scoped to the caller (spec/http-api.md,
+ * An Idempotency-Key or a caller's ClientToken, scoped to the caller (docs/http-api.md,
  * "Idempotency"), pointing at the record (or batch) it created and the fingerprint of the body.
  */
 export interface IdempotencyEntry {
@@ -94,12 +94,17 @@ export interface RecordStore {
   listByBatch(batchId: string, options: ListOptions): Promise<Page<PipelineRecord>>;
   /** Records in a state, oldest `updatedAt` first: what the reconciler sweeps. */
   listByStatus(status: "pending" | "running", options: ListOptions): Promise<Page<PipelineRecord>>;
+  /**
+   * The outbox: terminal records whose completion event has been owed since `owedSince` or earlier,
+   * oldest debt first (a sparse index on `eventOwedAt`). `options.status` is ignored.
+   */
+  listOwedEvents(owedSince: string, options: ListOptions): Promise<Page<PipelineRecord>>;
   /** Conditional put of an idempotency entry; `conflict` when the scope already has one. */
   putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite>;
   getIdempotency(scope: string): Promise<IdempotencyEntry | undefined>;
 }
 
-/** What submit puts on the queue: one message per record (spec/processing.md, "Flow"). */
+/** What submit puts on the queue: one message per record (docs/processing.md, "Flow"). */
 export interface RecordMessage {
   id: string;
 }
@@ -117,6 +122,8 @@ export interface EcsFailure {
   /** Absent when no HTTP answer arrived. */
   httpStatus?: number;
   transient: boolean;
+  /** False when the failure came before CreateImagePipeline was sent (STS, request mapping). */
+  reachedEcs?: boolean;
 }
 
 export type CreatePipelineOutcome =
@@ -139,9 +146,20 @@ export interface PipelineClient {
     clientToken: string,
     options: { timeoutMs: number },
   ): Promise<CreatePipelineOutcome>;
+  /**
+   * Whether the worker can act in the target account at all (the keys CreateImagePipeline would
+   * use: STS AssumeRole for another account), without calling ECS. Lets the worker fail a record of
+   * an account without a role before any call with its token could exist (docs/processing.md).
+   * Never throws. Absent: the check is skipped.
+   */
+  checkAccess?(
+    target: PipelineTarget,
+    clientToken: string,
+    options: { timeoutMs: number },
+  ): Promise<{ ok: true } | { ok: false; failure: EcsFailure }>;
 }
 
-/** Completion events (spec/processing.md, "Completion events"). */
+/** Completion events (docs/processing.md, "Completion events"). */
 export interface CompletionEvent {
   id: string;
   batchId: string | null;
@@ -154,8 +172,11 @@ export interface CompletionEvent {
 }
 
 export interface EventPublisher {
-  /** At-least-once; never throws (a failure is logged, the state change stands). */
-  publish(event: CompletionEvent): Promise<void>;
+  /**
+   * At-least-once; never throws (a failure is logged, the state change stands). True once the topic
+   * took the event; false when it did not, and the record's event stays owed (the outbox).
+   */
+  publish(event: CompletionEvent): Promise<boolean>;
 }
 
 /** One JSON object per line, with the request id and record id; never credentials or tokens. */

@@ -1,16 +1,22 @@
 /**
- * What the worker does with one queued record id (spec/processing.md, "Flow", step 3): claim the
+ * What the worker does with one queued record id (docs/processing.md, "Flow", step 3): claim the
  * record with a lease, call CreateImagePipeline with the record's own ClientToken, retry transient
  * failures in place with full-jitter backoff while the invocation has time, and settle the record
  * with one conditional write. Every way this can go - duplicate and concurrent deliveries, lost
  * writes, running out of time - ends in an acknowledged message or one the platform redelivers.
+ *
+ * Two rules of docs/processing.md shape it: a record whose earlier call may have made a pipeline
+ * (`outcomeUnknown`) is never failed, only called again with the same token until an answer settles
+ * it (attempts beyond WORKER_MAX_ATTEMPTS if need be); and a terminal record that still owes its
+ * completion event (the outbox) has it published by whichever delivery finds it.
  */
+import { outcomeUnknownAfter } from "../domain/call-outcome";
 import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record";
-import { claim, fail, isTerminal, type Move, release, succeed } from "../domain/record";
+import { claim, fail, isTerminal, type Move, noteCallOutcome, release, succeed } from "../domain/record";
 import type { PipelineRequest } from "../domain/request/normalize";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { CallPacer } from "./call-rate";
-import { publishCompletion } from "./completion-events";
+import { payOwedEvent } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
 import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
 
@@ -108,12 +114,13 @@ class MessageRun {
   async run(): Promise<MessageOutcome> {
     const loaded = await this.deps.store.get(this.recordId);
     if (!loaded) return this.ack("missing");
-    if (isTerminal(loaded.status)) return this.ack("terminal", loaded.status);
+    if (isTerminal(loaded.status)) return this.afterTerminal(loaded);
     if (this.callTimeoutMs() < this.timing.minCallTimeoutMs) {
       // Not even one call fits: leave the record as it is for a fresh invocation.
       return this.redeliver("out-of-time");
     }
 
+    const refusal = await this.accessRefusal(loaded);
     const now = this.deps.clock.now();
     const claimed = claim(loaded, now, this.budget.deadline - now.getTime());
     if (!claimed.ok) {
@@ -121,31 +128,74 @@ class MessageRun {
         ? this.ack("lease-held", loaded.status)
         : this.ack("terminal", loaded.status);
     }
-    const won = await this.deps.store.update(claimed.record, {
+    // What earlier invocations left unsettled: a call in flight when its worker died counts.
+    const unknownBefore = loaded.outcomeUnknown === true;
+    // Refused before any call: this claim sends nothing, so it marks nothing as possibly made.
+    const claimWrite = refusal ? noteCallOutcome(claimed.record, unknownBefore) : claimed.record;
+    const won = await this.deps.store.update(claimWrite, {
       from: claimed.from,
       ...(loaded.status === "running" && loaded.leaseUntil ? { expectedLeaseUntil: loaded.leaseUntil } : {}),
     });
     if (won === "conflict") return this.ack("claim-lost");
 
-    if (loaded.attempts >= this.deps.maxAttempts) {
-      // A record that used every attempt (the last invocation died after its call): fail it
-      // without another call, keeping the count of calls actually made.
-      const spent = { ...claimed.record, attempts: loaded.attempts };
+    if (refusal) {
+      // The account cannot be reached (no role to assume): no call is made. Failed, unless an
+      // earlier call may have made a pipeline; then released, as in callUntilSettled.
+      const notCalled = { ...claimWrite, attempts: loaded.attempts };
+      const error = recordError(refusal, false);
+      if (unknownBefore) return this.releaseForRedelivery(notCalled, claimWrite, error);
+      this.log("warn", "the target account cannot be reached", { code: refusal.code });
+      return this.settle(fail(notCalled, this.deps.clock.now(), error), claimWrite);
+    }
+    if (loaded.attempts >= this.deps.maxAttempts && !unknownBefore) {
+      // A record that used every attempt (the last invocation died after its call, whose answer
+      // was then settled): fail it without another call, keeping the count of calls actually made.
+      const spent = noteCallOutcome({ ...claimed.record, attempts: loaded.attempts }, false);
       const error = loaded.error ? { ...loaded.error, retryable: true } : ATTEMPTS_EXHAUSTED(loaded.attempts);
       return this.settle(fail(spent, this.deps.clock.now(), error), claimed.record);
     }
-    return this.callUntilSettled(claimed.record);
+    return this.callUntilSettled(claimed.record, unknownBefore);
   }
 
-  /** `current` is claimed, and its `attempts` already counts the call about to be made. */
-  private async callUntilSettled(claimedRecord: PipelineRecord): Promise<MessageOutcome> {
+  /** A permanent refusal of the account's keys (no role to assume), or undefined. */
+  private async accessRefusal(record: PipelineRecord): Promise<EcsFailure | undefined> {
+    const check = this.deps.pipelines.checkAccess;
+    if (!check) return undefined;
+    const access = await check.call(
+      this.deps.pipelines,
+      { accountId: record.accountId, regionId: record.regionId },
+      record.clientToken,
+      { timeoutMs: Math.max(this.callTimeoutMs(), 1) },
+    );
+    return !access.ok && !access.failure.transient ? access.failure : undefined;
+  }
+
+  /** A terminal record: nothing to call, but its completion event may still be owed. */
+  private async afterTerminal(record: PipelineRecord): Promise<MessageOutcome> {
+    if (record.eventOwedAt !== undefined) {
+      const paid = await payOwedEvent(this.deps, record);
+      this.log("info", "owed completion event", { status: record.status, outcome: paid });
+    }
+    return this.ack("terminal", record.status);
+  }
+
+  /**
+   * `current` is claimed, and its `attempts` already counts the call about to be made.
+   * `unknownBefore`: whether an earlier call may have made a pipeline for the token.
+   */
+  private async callUntilSettled(
+    claimedRecord: PipelineRecord,
+    unknownBefore: boolean,
+  ): Promise<MessageOutcome> {
     const { pipelines, clock, random, maxAttempts } = this.deps;
     let current = claimedRecord;
+    let unknown = unknownBefore;
     let lastError: RecordError | undefined;
     for (let retry = 0; ; retry++) {
       if (!(await this.awaitCallSlot(current.accountId))) {
         // The call counted in `attempts` is not made after all.
-        return this.releaseForRedelivery({ ...current, attempts: current.attempts - 1 }, current, lastError);
+        const notCalled = noteCallOutcome({ ...current, attempts: current.attempts - 1 }, unknown);
+        return this.releaseForRedelivery(notCalled, current, lastError);
       }
       const timeoutMs = this.callTimeoutMs();
       const outcome = await pipelines.createImagePipeline(
@@ -160,18 +210,29 @@ class MessageRun {
       if (outcome.ok) return this.settle(succeed(current, clock.now(), outcome), current);
 
       const { failure } = outcome;
+      unknown = outcomeUnknownAfter(unknown, failure);
+      const answered = noteCallOutcome(current, unknown);
       if (!failure.transient) {
-        this.log("warn", "ECS refused the request", { code: failure.code, requestId: failure.requestId });
-        return this.settle(fail(current, clock.now(), recordError(failure, false)), current);
+        this.log("warn", "ECS refused the request", {
+          code: failure.code,
+          requestId: failure.requestId,
+          outcomeUnknown: unknown,
+        });
+        // Refused before reaching ECS (STS) while an earlier call may hold a pipeline: not failed.
+        if (unknown) return this.releaseForRedelivery(answered, current, recordError(failure, false));
+        return this.settle(fail(answered, clock.now(), recordError(failure, false)), current);
       }
       lastError = recordError(failure, true);
       this.log("warn", "transient ECS failure", {
         code: failure.code,
         requestId: failure.requestId,
         attempts: current.attempts,
+        outcomeUnknown: unknown,
       });
-      if (current.attempts >= maxAttempts) {
-        return this.settle(fail(current, clock.now(), lastError), current);
+      // Out of attempts: failed, unless ECS may hold a pipeline for the token; then the calls go
+      // on with the same token until an answer settles it (docs/processing.md).
+      if (current.attempts >= maxAttempts && !unknown) {
+        return this.settle(fail(answered, clock.now(), lastError), current);
       }
 
       const delay = backoffDelay(retry, random, this.timing.backoff);
@@ -179,15 +240,16 @@ class MessageRun {
         this.budget.remainingMs() - delay <
         this.timing.minCallTimeoutMs + this.timing.finalWriteReserveMs
       ) {
-        return this.releaseForRedelivery(current, current, lastError);
+        return this.releaseForRedelivery(answered, current, lastError);
       }
       await clock.sleep(delay);
 
-      // Count the next call before making it, so a crash during it still counts.
+      // Count the next call before making it, so a crash during it still counts (and is unknown).
       const next: PipelineRecord = {
         ...current,
         attempts: current.attempts + 1,
         error: lastError,
+        outcomeUnknown: true,
         updatedAt: clock.now().toISOString(),
       };
       let counted: "applied" | "conflict";
@@ -199,7 +261,7 @@ class MessageRun {
       } catch (err) {
         // Give the record back rather than hold a lease nobody will use until it expires.
         this.log("warn", "could not count the next attempt", { error: describe(err) });
-        return this.releaseForRedelivery(current, current, lastError);
+        return this.releaseForRedelivery(answered, current, lastError);
       }
       if (counted === "conflict") return this.afterLostWrite(current);
       current = next;
@@ -234,7 +296,7 @@ class MessageRun {
       try {
         const written = await this.deps.store.update(move.record, condition);
         if (written === "conflict") return this.afterLostWrite(held);
-        await this.publish(move.record);
+        if (isTerminal(move.record.status)) await this.payEvent(move.record);
         this.log("info", "record settled", {
           status: move.record.status,
           attempts: move.record.attempts,
@@ -261,8 +323,17 @@ class MessageRun {
     return this.ack("superseded", seen?.status);
   }
 
-  private async publish(record: PipelineRecord): Promise<void> {
-    await publishCompletion(this.deps.publisher, record, this.deps.logger);
+  /**
+   * The terminal write owes the event; publishing and marking it sent come after. A failure here
+   * leaves the debt for the next delivery or the reconciler; it never undoes the state change.
+   */
+  private async payEvent(record: PipelineRecord): Promise<void> {
+    try {
+      const paid = await payOwedEvent(this.deps, record);
+      if (paid === "not-published") this.log("warn", "completion event owed; left to the reconciler", {});
+    } catch (err) {
+      this.log("warn", "completion event published but not marked sent", { error: describe(err) });
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * One worker invocation: every message of the trigger event handled on its own (spec/processing.md,
+ * One worker invocation: every message of the trigger event handled on its own (docs/processing.md,
  * "Flow", step 2), then one answer for the platform. Messages run concurrently, a few at a time:
  * one record backing off from throttling must not hold the others back (run one after another, a
  * batch of ten throttled records would spend the whole invocation on the first), and a small limit
@@ -9,9 +9,6 @@
  * throws after every other message is settled, and the whole event comes back. The settled ones
  * are then no-ops (their records are terminal, or held by the lease of the worker handling them).
  */
-import { decodeQueueBody } from "../adapters/mns/queue-body";
-import type { FcContext } from "../fc/context";
-import { parseQueueTriggerEvent } from "../fc/queue-trigger-event";
 import { instanceCallPacer } from "./call-rate";
 import { InvocationBudget } from "./invocation-budget";
 import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
@@ -34,16 +31,18 @@ export class RedeliveryRequested extends Error {
   }
 }
 
-/** The record id a queue body names: base64 of `{"id":"..."}` (shared/adapters/mns/queue-body). */
-export function recordIdOfBody(body: string): string {
-  const value = decodeQueueBody(body);
-  const id = (value as { id?: unknown } | null)?.id;
-  if (typeof value !== "object" || value === null || typeof id !== "string" || id === "") {
-    throw Object.assign(new Error('the queue body is not {"id": "<record id>"}'), {
-      code: "InvalidQueueBody",
-    });
-  }
-  return id;
+/**
+ * One message of the trigger event, already read at the edge (shared/composition/queue-event): the
+ * record id its body names, or why it could not be read. The use case never sees FC or MNS formats.
+ */
+export type QueueMessage =
+  | { ok: true; messageId?: string; recordId: string }
+  | { ok: false; messageId?: string; problem: string };
+
+/** What the use case needs of the invocation: its id for the logs and its timeout for the budget. */
+export interface InvocationContext {
+  requestId: string;
+  function: { timeout: number };
 }
 
 async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -60,43 +59,32 @@ async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) 
 }
 
 /**
- * Handles a trigger event. `startedAt` is when the invocation began (the budget runs from then).
- * Throws {@link RedeliveryRequested} when any record needs another invocation, and the parser's
- * TriggerEventError for an event of no known form.
+ * Handles the messages of one trigger event. `startedAt` is when the invocation began (the budget
+ * runs from then). Throws {@link RedeliveryRequested} when any record needs another invocation.
  */
-export async function processQueueEvent(
-  event: unknown,
-  context: Pick<FcContext, "requestId" | "function">,
+export async function processQueueMessages(
+  messages: readonly QueueMessage[],
+  context: InvocationContext,
   deps: ProcessMessageDeps,
   startedAt: Date = deps.clock.now(),
 ): Promise<QueueEventSummary> {
   const budget = InvocationBudget.fromTimeout(deps.clock, context.function.timeout, startedAt);
   // Without a pacer of its own the instance paces its calls with the defaults (shared/app/call-rate).
   const paced: ProcessMessageDeps = deps.pacer ? deps : { ...deps, pacer: instanceCallPacer(deps.clock) };
-  const entries = parseQueueTriggerEvent(event);
   const recordIds = new Set<string>();
   let unreadable = 0;
-  for (const entry of entries) {
-    if (!entry.ok) {
+  for (const message of messages) {
+    if (!message.ok) {
       unreadable++;
       deps.logger.warn("unreadable message acknowledged", {
         requestId: context.requestId,
-        messageId: entry.messageId,
-        problem: entry.problem,
+        messageId: message.messageId,
+        problem: message.problem,
       });
       continue;
     }
-    try {
-      // A duplicate inside one batch is handled once; the second copy would only lose the claim.
-      recordIds.add(recordIdOfBody(entry.message.body));
-    } catch (err) {
-      unreadable++;
-      deps.logger.warn("unreadable message acknowledged", {
-        requestId: context.requestId,
-        messageId: entry.message.messageId,
-        problem: err instanceof Error ? err.message : String(err),
-      });
-    }
+    // A duplicate inside one batch is handled once; the second copy would only lose the claim.
+    recordIds.add(message.recordId);
   }
 
   const outcomes = await inPool([...recordIds], MESSAGE_CONCURRENCY, async (id): Promise<MessageOutcome> => {
@@ -118,5 +106,5 @@ export async function processQueueEvent(
 
   const redeliver = outcomes.filter((o) => o.action === "redeliver").map((o) => o.recordId);
   if (redeliver.length > 0) throw new RedeliveryRequested(redeliver);
-  return { messages: entries.length, acknowledged: entries.length, unreadable };
+  return { messages: messages.length, acknowledged: messages.length, unreadable };
 }

@@ -1,5 +1,5 @@
 /**
- * Reading a batch (spec/http-api.md, "Batches"): counts per state over every item, whether all
+ * Reading a batch (docs/http-api.md, "Batches"): counts per state over every item, whether all
  * are terminal, and one page of items in submission order. Never writes. Another caller's batch
  * reads as absent unless the requester is an admin.
  *

@@ -1,5 +1,5 @@
 /**
- * Reading records (spec/http-api.md, "Record" and the list route). Never writes. Another caller's
+ * Reading records (docs/http-api.md, "Record" and the list route). Never writes. Another caller's
  * record reads as absent unless the requester is an admin.
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";

@@ -1,14 +1,16 @@
 /**
- * The reconciler (spec/processing.md, "Reconciler"): finds records that nothing will pick up and
+ * The reconciler (docs/processing.md, "Reconciler"): finds records that nothing will pick up and
  * queues them again. Two kinds:
  * - `pending` whose last change is older than `pendingAfterMs`: submit wrote the record but its
  *   message was lost (the send failed after the write, or the message went to the dead-letter
  *   queue), or the worker released it and the redelivery was lost;
  * - `running` whose lease has expired: its worker died or timed out mid-call.
  *
- * It is safe at any time and beside workers because it never changes a record: it only sends
- * messages, and a message for a record that is being worked on, or is already settled, is a no-op
- * (the worker's claim is a conditional write). A message sent twice costs one wasted read.
+ * It is safe at any time and beside workers because it never changes a record's state: it only
+ * sends messages, and a message for a record that is being worked on, or is already settled, is a
+ * no-op (the worker's claim is a conditional write). A message sent twice costs one wasted read.
+ * Its one write is the outbox's: it publishes completion events owed for too long and marks them
+ * sent (./pay-overdue-events), a conditional write on the record's terminal status.
  *
  * The sweep reads the `by_status` index, which lags the table. It never acts on an index entry:
  * the store hands back each record as the base table has it now and drops those whose status moved
@@ -16,7 +18,8 @@
  * yet is found by a later run. The worker then reads the record by id again before anything.
  */
 import type { PipelineRecord } from "../domain/record";
-import type { Clock, Logger, RecordStore, RequestQueue } from "./ports";
+import { type OverdueEventReport, payOverdueEvents } from "./pay-overdue-events";
+import type { Clock, EventPublisher, Logger, RecordStore, RequestQueue } from "./ports";
 
 export interface ReconcileOptions {
   /** How long a record may stay `pending` before it is presumed to have no message in flight. */
@@ -25,6 +28,8 @@ export interface ReconcileOptions {
   maxRecords: number;
   /** Page size of the store reads. */
   pageSize: number;
+  /** How long a completion event may stay owed before the reconciler publishes it. */
+  eventOwedAfterMs?: number;
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
@@ -38,9 +43,11 @@ export interface ReconcileDeps {
   queue: RequestQueue;
   clock: Clock;
   logger: Logger;
+  /** Completion events (the outbox); absent when no topic is configured. */
+  publisher?: EventPublisher;
 }
 
-export interface ReconcileReport {
+export interface ReconcileReport extends Partial<OverdueEventReport> {
   /** Pending records queued again. */
   requeuedPending: string[];
   /** Running records with an expired lease, queued again. */
@@ -97,9 +104,19 @@ export async function reconcile(
     requeuedExpired: expired.records.map((r) => r.id),
     truncated: pending.truncated || expired.truncated,
   };
+  if (deps.publisher) {
+    const events = await payOverdueEvents(deps, {
+      ...(options.eventOwedAfterMs !== undefined ? { eventOwedAfterMs: options.eventOwedAfterMs } : {}),
+      maxEvents: options.maxRecords,
+      pageSize: options.pageSize,
+    });
+    Object.assign(report, events);
+  }
   deps.logger.info("reconciled", {
     requeuedPending: report.requeuedPending.length,
     requeuedExpired: report.requeuedExpired.length,
+    eventsPublished: report.eventsPublished?.length ?? 0,
+    topicRefused: report.topicRefused ?? false,
     truncated: report.truncated,
   });
   return report;

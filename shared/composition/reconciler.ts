@@ -5,9 +5,10 @@
  */
 import { createJsonLogger } from "../adapters/logger";
 import { systemClock } from "../adapters/system-clock";
-import type { ReconcileDeps, ReconcileOptions } from "../app/reconcile";
+import { type ReconcileDeps, type ReconcileOptions, type ReconcileReport, reconcile } from "../app/reconcile";
 import { config } from "../config";
-import { requestQueueFor } from "./mns";
+import type { FcContext } from "../fc/context";
+import { eventPublisherFor, requestQueueFor } from "./mns";
 import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
 
@@ -17,16 +18,27 @@ export const reconcilerLogger = createJsonLogger({
   base: { function: "reconciler" },
 });
 
-export const reconcilerDeps = perKeys(
-  (cfg, keys, context): ReconcileDeps => ({
+export const reconcilerDeps = perKeys((cfg, keys, context): ReconcileDeps => {
+  // EVENTS_TOPIC set: the reconciler also publishes overdue owed events (the outbox).
+  const publisher = eventPublisherFor(cfg, context, keys, reconcilerLogger);
+  return {
     store: recordStoreFor(cfg, keys),
     queue: requestQueueFor(cfg, context, keys),
     clock: systemClock,
     logger: reconcilerLogger,
-  }),
-);
+    ...(publisher ? { publisher } : {}),
+  };
+});
 
 /** RECONCILE_PENDING_AFTER_SECONDS; the sweep limits keep shared/app/reconcile's defaults. */
 export function reconcilerOptions(): Partial<ReconcileOptions> {
-  return { pendingAfterMs: config().reconciler.pendingAfterSeconds * 1000 };
+  const { pendingAfterSeconds, eventOwedAfterSeconds } = config().reconciler;
+  return { pendingAfterMs: pendingAfterSeconds * 1000, eventOwedAfterMs: eventOwedAfterSeconds * 1000 };
+}
+
+export type { ReconcileReport } from "../app/reconcile";
+
+/** One sweep with this instance's wiring: what the timer trigger's function runs. */
+export function reconcileNow(context: FcContext): Promise<ReconcileReport> {
+  return reconcile(reconcilerDeps(context), reconcilerOptions());
 }

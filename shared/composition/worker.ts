@@ -6,7 +6,7 @@
  * SDK clients are built from the FC context's credentials (the function role's temporary keys,
  * which FC rotates) and rebuilt only when those change; the ECS client cache lives in the
  * pipeline-client module, per endpoint, region and keys. Records for other accounts run with keys
- * from STS AssumeRole, cached per account by the credentials provider (spec/processing.md,
+ * from STS AssumeRole, cached per account by the credentials provider (docs/processing.md,
  * "Cross-account").
  */
 import { assumedRoleCredentials } from "../adapters/credentials/index";

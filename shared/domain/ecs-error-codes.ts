@@ -1,7 +1,7 @@
 /**
  * The one home of every ECS error code the service knows: the CreateImagePipeline error-code table
- * of the API reference (seed 000_855c36dadb82caa0, "Error codes"), who can detect each code, and
- * how the worker treats each failure (spec/processing.md, "Error classes").
+ * of the API reference (the seed, test/fixtures/seed/create-image-pipeline.txt, "Error codes"), who can detect each code, and
+ * how the worker treats each failure (docs/processing.md, "Error classes").
  *
  * `detectedBy: "validator"` means our request contract reports that code before anything is stored
  * (a test proves each one is produced). `"server"` means only ECS can know it (the state of an
@@ -159,7 +159,7 @@ export function httpStatusOfEcsCode(code: string): number {
 }
 
 /**
- * Codes that are transient whatever their HTTP status (spec/processing.md, "Error classes"):
+ * Codes that are transient whatever their HTTP status (docs/processing.md, "Error classes"):
  * throttling is answered with 400 and a token still in flight with 403, yet both clear on retry
  * with the same ClientToken.
  */
@@ -215,7 +215,7 @@ export interface EcsFailureFacts {
 }
 
 /**
- * Transient or permanent, by the table of spec/processing.md. Order matters: a named transient code
+ * Transient or permanent, by the table of docs/processing.md. Order matters: a named transient code
  * wins over its 4xx status; the seed's codes and the known permanent ones are permanent whatever
  * the status; an unparsable answer goes by its status alone (a 4xx other than 408/429 is
  * permanent, a 2xx or 5xx transient); then any 5xx, and any failure without an HTTP answer, is

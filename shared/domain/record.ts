@@ -1,11 +1,18 @@
 /**
- * A pipeline request record and the one state machine it moves through (spec/processing.md,
+ * A pipeline request record and the one state machine it moves through (docs/processing.md,
  * "Invariants"): pending -> running -> {succeeded, failed}, running -> pending (lease released),
  * pending -> cancelled. Terminal records never change again.
  *
  * Each move is a pure function from a record to the next record, or a refusal saying why. The
  * record store turns a move into a conditional write on the state it started from (`from`), so two
  * workers racing for one record cannot both win.
+ *
+ * Two facts ride on the moves (docs/processing.md):
+ * - the outbox: every move into a terminal state also says its completion event is owed
+ *   (`eventOwedAt`), in the same write; {@link eventSent} clears it once the event is published;
+ * - no false "failed": from the moment a CreateImagePipeline call may be in flight until an answer
+ *   settles it, ECS may hold a pipeline for the record's ClientToken (`outcomeUnknown`); such a
+ *   record cannot fail or be cancelled, only succeed or be tried again with the same token.
  */
 import type { PipelineRequest } from "./request/normalize";
 
@@ -67,12 +74,23 @@ export interface PipelineRecord {
   completedAt?: string;
   /** While running: the time until which the claiming worker owns the record. */
   leaseUntil?: string;
+  /**
+   * Set when a call with this record's ClientToken was (or may have been) sent and no answer has
+   * settled whether ECS made a pipeline for it: the call is in flight, its worker died, or its answer
+   * was lost or a 5xx. Only an answer to a later call with the same token clears it.
+   */
+  outcomeUnknown?: true;
+  /** Terminal records only: when the move that owes its completion event was written; absent once sent. */
+  eventOwedAt?: string;
   request: PipelineRequest;
 }
 
 export type MoveRefusal =
   | { reason: "not-allowed"; from: RecordStatus; to: RecordStatus }
-  | { reason: "lease-held"; leaseUntil: string };
+  | { reason: "lease-held"; leaseUntil: string }
+  /** ECS may hold a pipeline for the record's token: failing or cancelling it could be a lie. */
+  | { reason: "outcome-unknown" }
+  | { reason: "no-event-owed" };
 
 /** A move: the record after it and the state it must still be in when written. */
 export type Move =
@@ -86,14 +104,20 @@ function moveTo(record: PipelineRecord, to: RecordStatus, now: Date, changes: Pa
   const next: PipelineRecord = { ...record, ...changes, status: to, updatedAt: at };
   if (isTerminal(to)) {
     next.completedAt = at;
+    // The outbox: the terminal state and the debt of its event are one write.
+    next.eventOwedAt = at;
     delete next.leaseUntil;
   }
   return { ok: true, record: next, from: record.status };
 }
 
+const OUTCOME_UNKNOWN: Move = { ok: false, refusal: { reason: "outcome-unknown" } };
+
 /**
  * pending -> running, or running -> running when the previous worker's lease has expired (it died
- * or timed out). `attempts` counts the ECS call this claim is for.
+ * or timed out). `attempts` counts the ECS call this claim is for, and `outcomeUnknown` is set
+ * because that call may be in flight when this worker dies; the worker writes what the answer
+ * settled on its next write.
  */
 export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move {
   if (record.status === "running") {
@@ -108,6 +132,7 @@ export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move 
         ...record,
         attempts: record.attempts + 1,
         leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+        outcomeUnknown: true,
         updatedAt: at,
       },
     };
@@ -115,6 +140,7 @@ export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move 
   return moveTo(record, "running", now, {
     attempts: record.attempts + 1,
     leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+    outcomeUnknown: true,
   });
 }
 
@@ -123,15 +149,26 @@ export function succeed(
   now: Date,
   outcome: { imagePipelineId: string; requestId?: string },
 ): Move {
-  const { error: _lastTransientError, ...rest } = record;
+  const { error: _lastTransientError, outcomeUnknown: _settledByThisAnswer, ...rest } = record;
   return moveTo(rest, "succeeded", now, {
     imagePipelineId: outcome.imagePipelineId,
     ...(outcome.requestId ? { ecsRequestId: outcome.requestId } : {}),
   });
 }
 
+/** Refused while ECS may hold a pipeline for the record's token (the no-false-failed rule). */
 export function fail(record: PipelineRecord, now: Date, error: RecordError): Move {
+  if (record.outcomeUnknown) return OUTCOME_UNKNOWN;
   return moveTo(record, "failed", now, { error });
+}
+
+/**
+ * The record with what the answers so far settled about its token (domain/call-outcome): written
+ * with the next move after a call, replacing the `outcomeUnknown` its claim set before the call.
+ */
+export function noteCallOutcome(record: PipelineRecord, outcomeUnknown: boolean): PipelineRecord {
+  const { outcomeUnknown: _before, ...rest } = record;
+  return outcomeUnknown ? { ...rest, outcomeUnknown: true } : rest;
 }
 
 /** running -> pending: the worker ran out of time; the last transient error stays visible. */
@@ -140,6 +177,25 @@ export function release(record: PipelineRecord, now: Date, lastError?: RecordErr
   return moveTo(rest, "pending", now, lastError ? { error: lastError } : {});
 }
 
+/** Refused, like {@link fail}, for a pending record whose earlier call may have made a pipeline. */
 export function cancel(record: PipelineRecord, now: Date): Move {
+  if (record.status === "pending" && record.outcomeUnknown) return OUTCOME_UNKNOWN;
   return moveTo(record, "cancelled", now, {});
+}
+
+/**
+ * The outbox's second half: the completion event of a terminal record was published. Not a state
+ * change: `updatedAt` and `completedAt` stay; the write is conditional on the same terminal status.
+ */
+export function eventSent(record: PipelineRecord): Move {
+  if (!isTerminal(record.status) || record.eventOwedAt === undefined) {
+    return { ok: false, refusal: { reason: "no-event-owed" } };
+  }
+  const { eventOwedAt: _paid, ...rest } = record;
+  return { ok: true, record: rest, from: record.status };
+}
+
+/** A terminal record whose event has been owed since before `cutoff` (the reconciler's sweep). */
+export function eventOverdue(record: PipelineRecord, cutoff: Date): boolean {
+  return record.eventOwedAt !== undefined && Date.parse(record.eventOwedAt) <= cutoff.getTime();
 }

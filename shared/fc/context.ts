@@ -1,5 +1,5 @@
 /**
- * The FC3 invocation context as the Node.js runtime passes it (reference/fc3.md §1.4), reduced to
+ * The FC3 invocation context as the Node.js runtime passes it (docs/cloud-facts.md, "FC3 invocation context"), reduced to
  * the fields this service reads. The local runtime builds exactly this shape and nothing more, so
  * code that runs locally reads nothing the cloud would not give it.
  */

@@ -1,5 +1,5 @@
 /**
- * Every event form an MNS trigger can hand the worker (reference/fc3.md §2), read into one list of
+ * Every event form an MNS trigger can hand the worker (docs/cloud-facts.md, "MNS trigger events"), read into one list of
  * message bodies exactly as delivered:
  *
  * - queue trigger, event-streaming, CloudEvents schema: a JSON array of CloudEvents whose

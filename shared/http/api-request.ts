@@ -3,7 +3,7 @@
  * the adapter, and each middleware after it adds what it established (route, caller, JSON body).
  */
 import type { FcContext } from "../fc/context";
-import type { Caller } from "./auth";
+import type { Caller } from "./caller";
 import type { FcHttpInput, HttpRequest, HttpResponse } from "./fc-http-event";
 import { HttpProblem } from "./problems";
 import type { Route } from "./routes";
@@ -44,7 +44,7 @@ export function expectAuthorized(event: HttpEvent): AuthorizedRequest {
   return request as AuthorizedRequest;
 }
 
-/** The FC context an HTTP function receives (reference/fc3.md §1.4). */
+/** The FC context an HTTP function receives (docs/cloud-facts.md, "FC3 invocation context"). */
 export type HttpInvocationContext = FcContext;
 
 /** One route's work; the context carries the credentials the adapters are built from. */

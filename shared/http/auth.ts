@@ -1,21 +1,18 @@
 /**
- * Bearer JWT verification with `jose` (spec/http-api.md, "Authentication and authorization"): the
+ * Bearer JWT verification with `jose` (docs/http-api.md, "Authentication and authorization"): the
  * signature against the configured JWKS, `exp`/`nbf`, issuer and audience, then the route's scopes.
  * The function checks the token itself even when a trigger-level check sits in front of it.
  */
 import type { MiddlewareObj } from "@middy/core";
 import { type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from "jose";
 import { expectApiRequest, type HttpEvent } from "./api-request";
+import type { Caller } from "./caller";
 import type { HttpResponse } from "./fc-http-event";
 import { jwksKeySet } from "./jwks-key-set";
 import { HttpProblem } from "./problems";
 import type { Scope } from "./routes";
 
-export interface Caller {
-  /** The JWT `sub`: records are owned by it. */
-  sub: string;
-  scopes: ReadonlySet<string>;
-}
+export type { Caller } from "./caller";
 
 export const ADMIN_SCOPE: Scope = "pipelines:admin";
 export const isAdmin = (caller: Caller): boolean => caller.scopes.has(ADMIN_SCOPE);

@@ -1,6 +1,6 @@
 /**
  * middy middleware: FC3 HTTP event in, FC3 HTTP response out. middy's own http-router does not know
- * FC's `version: "v1"` (reference/anchors.md §1c), so the event is turned into our ApiRequest here,
+ * FC's `version: "v1"` (docs/cloud-facts.md, "middy and FC3 events"), so the event is turned into our ApiRequest here,
  * first in the chain, and nothing after it sees the FC shape.
  */
 import type { MiddlewareObj } from "@middy/core";

@@ -1,5 +1,5 @@
 /**
- * The FC3 HTTP trigger event (reference/fc3.md §1.2) and the one request shape our code reads.
+ * The FC3 HTTP trigger event (docs/cloud-facts.md, "FC3 HTTP trigger event") and the one request shape our code reads.
  * FC hands the event over as a Buffer of JSON; tests and `s invoke` may hand over the object.
  * Header names arrive as the client sent them, so they are lower-cased here once; repeated headers
  * and query parameters arrive comma-joined and stay so.

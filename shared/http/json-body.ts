@@ -1,6 +1,6 @@
 /**
  * middy middleware: reads the JSON body on routes that take one. Unlike @middy/http-json-body-parser
- * it answers malformed JSON with 400 `MalformedJSON` (the contract), not 415 (reference/anchors.md §1c),
+ * it answers malformed JSON with 400 `MalformedJSON` (the contract), not 415 (docs/cloud-facts.md, "middy and FC3 events"),
  * and it checks the size before parsing anything.
  */
 import type { MiddlewareObj } from "@middy/core";

@@ -1,5 +1,5 @@
 /**
- * Records as the API shows them (spec/http-api.md, "202 Accepted" and "Record"). Worker
+ * Records as the API shows them (docs/http-api.md, "202 Accepted" and "Record"). Worker
  * bookkeeping (the lease, the ECS request id of the successful call) stays inside.
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";

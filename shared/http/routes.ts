@@ -1,5 +1,5 @@
 /**
- * The route table (spec/http-api.md, "Routes"): the one list that both functions route with, that
+ * The route table (docs/http-api.md, "Routes"): the one list that both functions route with, that
  * the local gateway dispatches with, and that the OpenAPI document is generated from.
  */
 
@@ -21,7 +21,7 @@ export interface Route {
   path: string;
   function: FunctionName;
   operation: Operation;
-  /** Any one of these scopes lets the caller in (spec/http-api.md, "Authentication and authorization"). */
+  /** Any one of these scopes lets the caller in (docs/http-api.md, "Authentication and authorization"). */
   scopes: readonly Scope[];
   /**
    * A JSON body is read only on routes that take one, limited to `maxBytes` bytes and, where
@@ -31,7 +31,7 @@ export interface Route {
   summary: string;
 }
 
-/** 64 KiB for one request (spec/http-api.md, "Validation"). */
+/** 64 KiB for one request (docs/http-api.md, "Validation"). */
 export const SINGLE_REQUEST_MAX_BYTES = 64 * 1024;
 /**
  * A batch body may hold one request's limit per item, up to this cap, checked before parsing. FC

@@ -55,7 +55,7 @@ const invalid = (violations: Violation[]): HttpProblem =>
 type AcceptRefusal = Exclude<AcceptOutcome, { kind: "accepted" }>;
 
 /**
- * A refusal as its problem, or 202 Accepted (spec/http-api.md): the body, where to poll, when,
+ * A refusal as its problem, or 202 Accepted (docs/http-api.md): the body, where to poll, when,
  * and whether it is a replay.
  */
 function answerAcceptance<Accepted extends { kind: "accepted"; replayed: boolean }>(

@@ -1,5 +1,5 @@
 /**
- * Batches end to end (spec/http-api.md, "Batches"; spec/processing.md, "Cross-account" and
+ * Batches end to end (docs/http-api.md, "Batches"; docs/processing.md, "Cross-account" and
  * "Completion events"): one batch over the service account, the two accounts that trust it and an
  * account the service cannot enter, in several regions, through the built bundles; then the
  * `npm run batch` command against the same stack. No faults are on, so exactly one completion

@@ -41,6 +41,8 @@ export function validRequest(name: string, extra: Record<string, unknown> = {}):
 
 export interface E2eStack {
   stack: RunningStack;
+  /** The bundles the stack runs, for a test that starts another stack on them (the chaos run). */
+  distDir: string;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startE2eStack(options: StackOptions = {}): Promise<E2eStac
   });
   return {
     stack,
+    distDir: dist,
     close: async () => {
       await stack.stop();
       await rm(dist, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * The service end to end over real HTTP (spec/http-api.md): the built bundles in the local FC
+ * The service end to end over real HTTP (docs/http-api.md): the built bundles in the local FC
  * runtime, the real SDKs against the emulators, the queue trigger driving the worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * The reconciler end to end (spec/processing.md, "Reconciler"): the built reconciler bundle on the
+ * The reconciler end to end (docs/processing.md, "Reconciler"): the built reconciler bundle on the
  * stack's timer rescues records that no queue message will ever reach, and nothing else does. Each
  * scenario makes sure of that: the record has no message at all, or its one message is taken out of
  * the queue while the trigger is paused, so only a message the reconciler sends can settle it.

@@ -1,5 +1,5 @@
 /**
- * Keys per target account (spec/processing.md, "Cross-account"): the service account's own keys
+ * Keys per target account (docs/processing.md, "Cross-account"): the service account's own keys
  * for its own records, and for any other account the keys of STS AssumeRole into
  * `acs:ram::<AccountId>:role/<role name>`, with the function's own keys as the caller.
  *
@@ -22,7 +22,7 @@ import type {
   AccountCredentials,
   AccountCredentialsProvider,
   ForAccountOptions,
-} from "./index";
+} from "./keys";
 
 export interface AssumedRoleProviderOptions {
   serviceAccountId: string;

@@ -2,34 +2,17 @@
  * Which keys an SDK call for an account uses. The function's own keys come from the FC context
  * (the role's temporary keys in the cloud; locally the service account's long-term keys with an
  * empty token). A record in another account uses keys from STS AssumeRole on that account's role
- * (spec/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
+ * (docs/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
  */
-import type { EcsFailure } from "../../app/ports";
 import type { FcContext } from "../../fc/context";
+import type { AccessKeyCredentials } from "./keys";
 
-export interface AccessKeyCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  /** Absent for long-term keys. */
-  securityToken?: string;
-}
-
-export type AccountCredentials =
-  | { ok: true; credentials: AccessKeyCredentials }
-  | { ok: false; failure: EcsFailure };
-
-/** What the call that needs the keys can tell the provider. */
-export interface ForAccountOptions {
-  /** The caller's remaining time budget: an AssumeRole made for it takes no longer. */
-  timeoutMs?: number;
-  /** Names the cause (the record's ClientToken) in the assumed role's session name. */
-  sessionHint?: string;
-}
-
-export interface AccountCredentialsProvider {
-  /** Never throws: a failure to get keys is a failure of the record's call, with a code. */
-  forAccount(accountId: string, options?: ForAccountOptions): Promise<AccountCredentials>;
-}
+export type {
+  AccessKeyCredentials,
+  AccountCredentials,
+  AccountCredentialsProvider,
+  ForAccountOptions,
+} from "./keys";
 
 export class CredentialsError extends Error {
   override readonly name = "CredentialsError";

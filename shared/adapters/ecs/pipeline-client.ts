@@ -184,6 +184,14 @@ export function ecsClientFor(
 
 export function createPipelineClient(options: PipelineClientOptions): PipelineClient {
   return {
+    // The same keys the call would use (cached by the provider); nothing reaches ECS.
+    async checkAccess(target, clientToken, { timeoutMs }) {
+      const keys = await options.credentials.forAccount(target.accountId, {
+        timeoutMs,
+        sessionHint: clientToken,
+      });
+      return keys.ok ? { ok: true } : { ok: false, failure: { ...keys.failure, reachedEcs: false } };
+    },
     async createImagePipeline(target, request, clientToken, { timeoutMs }): Promise<CreatePipelineOutcome> {
       // Keys for another account may cost an STS call first; it comes out of the same budget.
       const startedAt = Date.now();
@@ -191,13 +199,17 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         timeoutMs,
         sessionHint: clientToken,
       });
-      if (!keys.ok) return { ok: false, failure: keys.failure };
+      // Nothing reached ECS: such a failure settles nothing about the token (domain/call-outcome).
+      if (!keys.ok) return { ok: false, failure: { ...keys.failure, reachedEcs: false } };
       let sdkRequest: $Ecs.CreateImagePipelineRequest;
       try {
         sdkRequest = toCreateImagePipelineRequest(target, request, clientToken);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, failure: { code: "InvalidParameter.UnknownKey", message, transient: false } };
+        return {
+          ok: false,
+          failure: { code: "InvalidParameter.UnknownKey", message, transient: false, reachedEcs: false },
+        };
       }
       try {
         const client = ecsClientFor(options.endpoint, target.regionId, keys.credentials);

@@ -23,7 +23,7 @@ export interface MnsClientConfig {
   readTimeout?: number;
 }
 
-/** Longest `waitseconds` MNS allows (30 s) plus a margin; see reference/mns.md "Long-poll pitfall". */
+/** Longest `waitseconds` MNS allows (30 s) plus a margin; see docs/cloud-facts.md, "MNS" (long-poll pitfall). */
 const LONG_POLL_SAFE_TIMEOUT_MS = 35_000;
 
 export function createMnsClient(config: MnsClientConfig): MnsSdkClient {

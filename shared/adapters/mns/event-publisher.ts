@@ -1,5 +1,5 @@
 /**
- * Completion events on an MNS topic (spec/processing.md, "Completion events"). The body is the
+ * Completion events on an MNS topic (docs/processing.md, "Completion events"). The body is the
  * event as base64 of its UTF-8 JSON, like queue messages: the SDK does not escape message bodies,
  * and an error message may hold `<` or `&`. Subscribers decode it with `decodeQueueBody` (or any
  * base64 + JSON decoder).
@@ -63,7 +63,7 @@ export class MnsEventPublisher implements EventPublisher {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async publish(event: CompletionEvent): Promise<void> {
+  async publish(event: CompletionEvent): Promise<boolean> {
     const body = completionEventBody(event);
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.tries; attempt++) {
@@ -75,7 +75,7 @@ export class MnsEventPublisher implements EventPublisher {
           }),
         );
         expectStatus(response, [201]);
-        return;
+        return true;
       } catch (err) {
         lastError = err;
         if (attempt < this.tries) await this.sleep(this.retryDelayMs * 2 ** (attempt - 1));
@@ -89,5 +89,6 @@ export class MnsEventPublisher implements EventPublisher {
       message,
       event,
     });
+    return false;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Types for the part of `@alicloud/mns` 1.2.0 we use (the package ships none). Imported by its file
  * path, `lib/client.js`, because the package root picks an ES5 build at run time that bundlers
- * cannot follow (reference/performance.md). Every body field arrives as a string (xml2js).
+ * cannot follow (docs/cloud-facts.md, "Cold start and bundling"). Every body field arrives as a string (xml2js).
  */
 declare module "@alicloud/mns/lib/client.js" {
   export interface MnsSdkOptions {

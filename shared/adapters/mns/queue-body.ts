@@ -2,7 +2,7 @@
  * The queue-body codec: base64 of the UTF-8 JSON. `@alicloud/mns` puts bodies into its XML raw
  * (no escaping), so `<`, `&` or `]]>` in a body would make the request malformed; base64 is also what
  * the MNS docs recommend and what the FC queue trigger undoes with `IsBase64Decode: true`
- * (reference/mns.md §2, fc3.md §2.2).
+ * (docs/cloud-facts.md, "MNS" and "MNS trigger events").
  */
 
 export class QueueBodyError extends Error {
@@ -36,4 +36,14 @@ export function decodeQueueBody(body: string): unknown {
   } catch {
     throw new QueueBodyError(`the queue body does not hold JSON: ${JSON.stringify(json.slice(0, 40))}`);
   }
+}
+
+/** The record id a request-queue body names: the body is {@link encodeQueueBody} of `{"id": "..."}`. */
+export function recordIdOfBody(body: string): string {
+  const value = decodeQueueBody(body);
+  const id = (value as { id?: unknown } | null)?.id;
+  if (typeof value !== "object" || value === null || typeof id !== "string" || id === "") {
+    throw new QueueBodyError('the queue body is not {"id": "<record id>"}');
+  }
+  return id;
 }

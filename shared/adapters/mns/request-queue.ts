@@ -2,7 +2,7 @@
  * The RequestQueue port over MNS (shared/app/ports.ts): one `{"id"}` message per record, base64
  * bodies (./queue-body), BatchSendMessage in chunks of 16 (./send-messages). Messages that failed
  * are sent once more, alone; if any still fail, `send` throws an MnsError naming how many, and the
- * records stay `pending` for the reconciler to enqueue again (spec/processing.md, "Flow").
+ * records stay `pending` for the reconciler to enqueue again (docs/processing.md, "Flow").
  */
 import type { RecordMessage, RequestQueue } from "../../app/ports";
 import type { MnsSdkClient } from "./client";

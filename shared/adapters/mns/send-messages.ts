@@ -1,6 +1,6 @@
 /**
  * Sending many bodies: BatchSendMessage in chunks of at most 16 messages and 64 KB (the MNS batch
- * limits, reference/mns.md §2), with one result per body in the order given. A chunk that fails as a
+ * limits, docs/cloud-facts.md, "MNS"), with one result per body in the order given. A chunk that fails as a
  * whole fails each of its bodies with that error; other chunks still go out.
  */
 import { createHash } from "node:crypto";

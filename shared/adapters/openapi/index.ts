@@ -10,7 +10,7 @@ import * as $OpenApi from "@alicloud/openapi-core";
 import * as $dara from "@darabonba/typescript";
 import type { EcsFailure } from "../../app/ports";
 import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
-import type { AccessKeyCredentials } from "../credentials/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 
 /**
  * The SDKs are CommonJS with `exports.default = Client`: Node's ESM loader (tsx, plain node) hands
@@ -152,7 +152,7 @@ export function failure(
   };
 }
 
-/** Whatever an OpenAPI SDK call threw, as an EcsFailure (reference/ecs.md §1.5). */
+/** Whatever an OpenAPI SDK call threw, as an EcsFailure (docs/cloud-facts.md, "ECS SDK errors"). */
 export function toEcsFailure(err: unknown): EcsFailure {
   if (err instanceof UnreadableAnswerError) {
     return failure(UNPARSABLE_RESPONSE_CODE, err.message, {

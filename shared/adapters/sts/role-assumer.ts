@@ -6,12 +6,12 @@
  * and `NoPermission` as permanent and throttling, 5xx and network faults as transient.
  *
  * `@alicloud/credentials`' `ram_role_arn` provider is not used: it speaks hard-coded HTTPS, so it
- * can never reach the local simulator (reference/ecs.md section 6), and it caches per provider
+ * can never reach the local simulator (docs/cloud-facts.md, "STS and cross-account credentials"), and it caches per provider
  * object rather than per account. The cache lives in ../credentials/assumed-role-provider.
  */
 import * as $Sts from "@alicloud/sts20150401";
 import type { EcsFailure } from "../../app/ports";
-import type { AccessKeyCredentials } from "../credentials/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 import {
   failure,
   type ResolvedEndpoint,

@@ -1,5 +1,5 @@
 /**
- * Tablestore errors as values with the service's own code (reference/tablestore.md §3). The stock
+ * Tablestore errors as values with the service's own code (docs/cloud-facts.md, "Tablestore errors"). The stock
  * SDK puts the HTTP status in `err.code` and the raw protobuf bytes in `err.message`; the client
  * from ./client decodes the body instead, and {@link toTablestoreError} normalises both shapes.
  */

@@ -68,7 +68,26 @@ export function recordColumns(record: PipelineRecord): TableStore.AttributeInput
     columns.push({ completedAt: requireIsoTime("completedAt", record.completedAt) });
   if (record.leaseUntil !== undefined)
     columns.push({ leaseUntil: requireIsoTime("leaseUntil", record.leaseUntil) });
+  columns.push(...outboxColumns(record));
   return columns;
+}
+
+/**
+ * The outbox and no-false-failed columns (docs/processing.md): `eventOwedAt` (the key of the
+ * `by_event_owed` index, so only records that owe an event are in it) and `outcomeUnknown`.
+ */
+function outboxColumns(record: PipelineRecord): TableStore.AttributeInput {
+  const columns: TableStore.AttributeInput = [];
+  if (record.eventOwedAt !== undefined)
+    columns.push({ eventOwedAt: requireIsoTime("eventOwedAt", record.eventOwedAt) });
+  if (record.outcomeUnknown) columns.push({ outcomeUnknown: true });
+  return columns;
+}
+
+function readOutboxColumns(cells: Cells, record: PipelineRecord): void {
+  const eventOwedAt = optionalText(cells, "eventOwedAt");
+  if (eventOwedAt !== undefined) record.eventOwedAt = eventOwedAt;
+  if (cells.get("outcomeUnknown") === true) record.outcomeUnknown = true;
 }
 
 type Cells = Map<string, TableStore.ColumnValue>;
@@ -144,6 +163,7 @@ export function recordFromRow(row: TableStore.Row): PipelineRecord | undefined {
   if (completedAt !== undefined) record.completedAt = completedAt;
   const leaseUntil = optionalText(cells, "leaseUntil");
   if (leaseUntil !== undefined) record.leaseUntil = leaseUntil;
+  readOutboxColumns(cells, record);
   return record;
 }
 

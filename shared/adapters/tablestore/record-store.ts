@@ -9,7 +9,7 @@
  *   both column conditions fail on a missing column (`passIfMissing` false).
  * - OTSConditionCheckFail is `conflict`; every other failure is thrown as a TablestoreError. A write
  *   whose outcome is unknown is not retried by the client (./client), so `conflict` can also mean
- *   "our own earlier attempt won": callers re-read and decide (spec/processing.md).
+ *   "our own earlier attempt won": callers re-read and decide (docs/processing.md).
  *
  * Lists read a global secondary index for keys, then the rows from the base table (strongly
  * consistent), so an item's fields are never older than the index entry that found it. Indexes lag
@@ -323,6 +323,28 @@ export class TablestoreRecordStore implements RecordStore {
   async listByStatus(status: "pending" | "running", options: ListOptions): Promise<Page<PipelineRecord>> {
     if (options.status !== undefined && options.status !== status) return { items: [] };
     return this.list(options, this.indexScan("byStatus", [status], "FORWARD", status));
+  }
+
+  /**
+   * The outbox index `by_event_owed` (key `eventOwedAt`, then `id`): only rows that owe an event
+   * have the column, so the read is as long as the debt, not the table. The fetched rows are checked
+   * again: an event marked sent a moment ago may still have its index entry.
+   */
+  async listOwedEvents(owedSince: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    const page = await this.list(
+      { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) },
+      {
+        table: indexTableName(this.table, "byEventOwed"),
+        direction: "FORWARD",
+        partition: [],
+        tail: [...INDEXES.byEventOwed.key, PRIMARY_KEY],
+        openStart: [TableStore.INF_MIN, TableStore.INF_MIN],
+        end: [owedSince, TableStore.INF_MAX],
+        filterWhileReading: false,
+        fromIndex: true,
+      },
+    );
+    return { ...page, items: page.items.filter((r) => r.eventOwedAt !== undefined) };
   }
 
   /** The base table read newest id first: ULIDs sort by creation time. */

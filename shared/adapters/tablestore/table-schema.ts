@@ -19,8 +19,8 @@ import TableStore from "tablestore";
 
 export const PRIMARY_KEY = "id";
 
-/** Record ids are ULIDs (shared/app/ids): Crockford base32, 26 characters, first character 0-7. */
-export { RECORD_ID_PATTERN } from "../../app/ids";
+/** Record ids are ULIDs (shared/domain/record-id): Crockford base32, 26 characters, first character 0-7. */
+export { RECORD_ID_PATTERN } from "../../domain/record-id";
 /** Range bounds that enclose every ULID and nothing else in the table. */
 export const RECORD_KEY_LOW = "0";
 export const RECORD_KEY_HIGH = "8";
@@ -36,6 +36,8 @@ export const INDEXES = {
   byBatch: { suffix: "by_batch", key: ["batchId"], covered: ["status"] },
   /** What the reconciler sweeps: oldest `updatedAt` first within a status. */
   byStatus: { suffix: "by_status", key: ["status", "updatedAt"], covered: [] },
+  /** The outbox: terminal records whose completion event is still owed, oldest debt first. */
+  byEventOwed: { suffix: "by_event_owed", key: ["eventOwedAt"], covered: [] },
 } as const;
 
 export type IndexName = keyof typeof INDEXES;
@@ -45,7 +47,14 @@ export function indexTableName(table: string, index: IndexName): string {
   return `${table}_${INDEXES[index].suffix}`;
 }
 
-const DEFINED_COLUMNS = ["submittedBy", "createdAt", "batchId", "status", "updatedAt"] as const;
+const DEFINED_COLUMNS = [
+  "submittedBy",
+  "createdAt",
+  "batchId",
+  "status",
+  "updatedAt",
+  "eventOwedAt",
+] as const;
 
 /** The CreateTable request for the records table with its indexes. */
 export function recordsTableDefinition(table: string): TableStore.CreateTableParams {
@@ -59,8 +68,8 @@ export function recordsTableDefinition(table: string): TableStore.CreateTablePar
       })),
     },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-    // A table with global indexes needs one version and no TTL (reference/tablestore.md §5.1);
-    // records and idempotency keys are kept as long as each other (spec/http-api.md).
+    // A table with global indexes needs one version and no TTL (docs/cloud-facts.md, "Tablestore indexes and TTL");
+    // records and idempotency keys are kept as long as each other (docs/http-api.md).
     tableOptions: { timeToLive: -1, maxVersions: 1 },
     indexMetas: (Object.keys(INDEXES) as IndexName[]).map((index) => ({
       name: indexTableName(table, index),

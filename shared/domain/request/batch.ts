@@ -1,5 +1,5 @@
 /**
- * The batch envelope of `POST /v1/batches` (spec/http-api.md, "Batches"): `{ items: [...] }` with
+ * The batch envelope of `POST /v1/batches` (docs/http-api.md, "Batches"): `{ items: [...] }` with
  * 1..500 pipeline requests. Validation is all-or-nothing: one bad item rejects the batch, and every
  * violation of every item is reported with a pointer like `#/items/7/Name`.
  */

@@ -1,7 +1,7 @@
 /**
  * Every limit, enumeration and text rule of CreateImagePipeline (API 2014-05-26), as the API
- * reference states it (seed 000_855c36dadb82caa0) and as reference/create-image-pipeline-params.md
- * restores the lists the web page lost. Section numbers (§1 ...) point into that file, so each
+ * reference states it (the seed, test/fixtures/seed/create-image-pipeline.txt) and as the sources of docs/request-contract.md,
+ * "Where the rules come from", restore the lists the web page lost. Section numbers (§1 ...) are that section's, so each
  * constant can be checked against its source. The schema and the cross-field rules read these;
  * nothing else restates them.
  */

@@ -1,5 +1,5 @@
 /**
- * Rules that relate two or more parameters (spec/http-api.md, "Validation": "conditional rules").
+ * Rules that relate two or more parameters (docs/http-api.md, "Validation": "conditional rules").
  * They read the raw body defensively, so they report alongside the field rules in one answer: a
  * caller fixes everything in one round trip. A rule stays silent when a field it reads has the
  * wrong type; the field rule already reports that.
@@ -218,7 +218,7 @@ const uniquenessRules: Rule = (body, report) => {
   }
 };
 
-/** Deprecated names and their replacements (spec/http-api.md): both given with different values is a conflict. */
+/** Deprecated names and their replacements (docs/http-api.md): both given with different values is a conflict. */
 export const DEPRECATED_PARAMETERS = [
   { name: "ImageName", replacement: ["ImageOptions", "ImageName"] },
   { name: "ImageFamily", replacement: ["ImageOptions", "ImageFamily"] },

@@ -4,7 +4,7 @@ import { toPointer, type Warning } from "./violation";
 
 /**
  * The request as stored and sent to ECS: the body with deprecated names moved onto their
- * replacements (spec/http-api.md, "Request body"), so the worker sends one spelling only.
+ * replacements (docs/http-api.md, "Request body"), so the worker sends one spelling only.
  */
 export type PipelineRequest = Omit<PipelineRequestBody, (typeof DEPRECATED_PARAMETERS)[number]["name"]>;
 

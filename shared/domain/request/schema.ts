@@ -1,5 +1,5 @@
 /**
- * The CreateImagePipeline request as the HTTP API takes it (spec/http-api.md, "Request body"): the
+ * The CreateImagePipeline request as the HTTP API takes it (docs/http-api.md, "Request body"): the
  * API's own PascalCase names and nesting, one field per parameter of the API reference, plus our
  * `AccountId`. Field rules live here; rules that relate two fields live in ./cross-field-rules.
  *

@@ -1,5 +1,5 @@
 /**
- * One thing wrong with a request, in the shape the HTTP API reports it (spec/http-api.md,
+ * One thing wrong with a request, in the shape the HTTP API reports it (docs/http-api.md,
  * "Validation"): a JSON Pointer into the request body, the ECS error code for the fault, and a
  * sentence a person can act on.
  */

@@ -43,7 +43,7 @@ beforeEach(() => {
   mns.control.reset();
 });
 
-const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus"];
+const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus", "byEventOwed"];
 const indexResources = (table: string, indexes: IndexName[] = ALL_INDEXES) =>
   indexes.map((i) => ({ kind: "index", name: indexTableName(table, i) }));
 
@@ -75,7 +75,9 @@ describe("provisionResources", () => {
     });
     const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
     expect(described.indexMetas.map((m) => m.name).sort()).toEqual(
-      (["byBatch", "byStatus", "bySubmitter"] as const).map((i) => indexTableName("records", i)).sort(),
+      (["byBatch", "byEventOwed", "byStatus", "bySubmitter"] as const)
+        .map((i) => indexTableName("records", i))
+        .sort(),
     );
     expect(
       mns.control
@@ -195,7 +197,7 @@ describe("upgrading a table made by an older layout", () => {
     ]);
     expect(first.existing).toEqual([
       { kind: "table", name: "records" },
-      ...indexResources("records", ["bySubmitter", "byBatch"]),
+      ...indexResources("records", ["bySubmitter", "byBatch", "byEventOwed"]),
     ]);
     expect(first.extra).toEqual([]);
 
@@ -282,6 +284,7 @@ describe("scripts/provision", () => {
       "created index image_pipeline_records_by_submitter",
       "created index image_pipeline_records_by_batch",
       "created index image_pipeline_records_by_status",
+      "created index image_pipeline_records_by_event_owed",
       "created queue image-pipeline-requests",
       "created queue image-pipeline-requests-dlq",
       "created topic completions",

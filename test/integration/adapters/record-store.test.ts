@@ -168,7 +168,14 @@ describe("TablestoreRecordStore on the wire", () => {
 
   it.each(Object.keys(INDEXES) as IndexName[])("keeps idempotency entries out of index %s", async (index) => {
     const store = await freshStore();
-    const record = makeRecord(0, { batchId: makeRecord(0).id });
+    // Terminal with its event owed, so it belongs in every index (by_event_owed is that sparse).
+    const base = makeRecord(0, { batchId: makeRecord(0).id });
+    const record = {
+      ...base,
+      status: "succeeded" as const,
+      completedAt: base.createdAt,
+      eventOwedAt: base.createdAt,
+    };
     await store.create(record);
     await store.putIdempotency({
       scope: "key:alice:1",

@@ -67,7 +67,7 @@ describe("MnsEventPublisher", () => {
         tries: 3,
         sleep: async () => {},
       });
-      await expect(publisher.publish(EVENT)).resolves.toBeUndefined();
+      await expect(publisher.publish(EVENT)).resolves.toBe(false);
     } finally {
       emulator.control.setFaults({ sendErrorRate: 0 });
     }
@@ -78,5 +78,24 @@ describe("MnsEventPublisher", () => {
         fields: expect.objectContaining({ recordId: EVENT.id, event: EVENT }),
       }),
     ]);
+  });
+
+  it("a topic outage (topicOutageUntil) refuses every publish with InternalError until it ends", async () => {
+    const { topic, queue } = await topicWithQueue();
+    const logger = new CapturingLogger();
+    const publisher = new MnsEventPublisher({ client: mns, topic, logger, tries: 2, sleep: async () => {} });
+    emulator.control.setFaults({ topicOutageUntil: Date.now() + 60_000 });
+    try {
+      await expect(publisher.publish(EVENT)).resolves.toBe(false);
+      expect(logger.lines).toContainEqual(
+        expect.objectContaining({ fields: expect.objectContaining({ code: "InternalError" }) }),
+      );
+    } finally {
+      emulator.control.setFaults({ topicOutageUntil: Date.now() - 1 });
+    }
+    await expect(publisher.publish(EVENT)).resolves.toBe(true);
+    const received = await mns.receiveMessage(queue, 1);
+    expect(decodeQueueBody(received.body.MessageBody)).toEqual(EVENT);
+    emulator.control.setFaults({ topicOutageUntil: 0 });
   });
 });

@@ -16,10 +16,11 @@ afterAll(() => emulator.close());
 
 describe("fault settings", () => {
   it("start with zero faults and read back what was set", () => {
-    expect(emulator.control.getFaults()).toEqual({ duplicateRate: 0, sendErrorRate: 0 });
+    expect(emulator.control.getFaults()).toEqual({ duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0 });
     expect(emulator.control.setFaults({ duplicateRate: 0.25 })).toEqual({
       duplicateRate: 0.25,
       sendErrorRate: 0,
+      topicOutageUntil: 0,
     });
     expect(emulator.control.getFaults().duplicateRate).toBe(0.25);
     emulator.control.setFaults({ duplicateRate: 0 });
@@ -31,6 +32,8 @@ describe("fault settings", () => {
     ["a rate that is not a number", { sendErrorRate: "0.5" }],
     ["NaN", { duplicateRate: Number.NaN }],
     ["an unknown fault", { throttleRate: 0.1 }],
+    ["an outage end that is not a time", { topicOutageUntil: "soon" }],
+    ["a negative outage end", { topicOutageUntil: -1 }],
   ])("refuses %s and keeps the old settings", (_what, partial) => {
     const before = emulator.control.getFaults();
     expect(() => emulator.control.setFaults(partial as never)).toThrow(InvalidFaultsError);
@@ -39,7 +42,11 @@ describe("fault settings", () => {
 
   it("takes --duplicate-rate and --send-error-rate flags, and refuses unknown or bad ones", async () => {
     const flagged = await startMns({ args: ["--duplicate-rate", "0.5", "--send-error-rate", "0.125"] });
-    expect(flagged.control.getFaults()).toEqual({ duplicateRate: 0.5, sendErrorRate: 0.125 });
+    expect(flagged.control.getFaults()).toEqual({
+      duplicateRate: 0.5,
+      sendErrorRate: 0.125,
+      topicOutageUntil: 0,
+    });
     await flagged.close();
     await expect(startMns({ args: ["--throttle-rate", "0.1"] })).rejects.toThrow(InvalidFaultsError);
     await expect(startMns({ args: ["--send-error-rate", "lots"] })).rejects.toThrow(InvalidFaultsError);

@@ -86,5 +86,23 @@ describe("cancelRequest", () => {
     expect(deps.logger.lines).toContainEqual(
       expect.objectContaining({ level: "error", message: "completion event not published" }),
     );
+    // The outbox: the event stays owed for the reconciler.
+    expect(store.records.get(ID)?.eventOwedAt).toBe("2026-11-27T16:05:00.000Z");
+  });
+
+  it("marks the cancellation's event sent once published", async () => {
+    const { store, deps } = await setup();
+    await cancelRequest({ ...deps, publisher: new CapturingPublisher() }, alice, ID);
+    expect(store.records.get(ID)?.status).toBe("cancelled");
+    expect(store.records.get(ID)?.eventOwedAt).toBeUndefined();
+  });
+
+  it("does not cancel a pending record whose earlier call may have made a pipeline", async () => {
+    const { store, deps } = await setup();
+    const stored = store.records.get(ID);
+    if (stored) stored.outcomeUnknown = true;
+    const outcome = await cancelRequest(deps, alice, ID);
+    expect(outcome.kind).toBe("conflict");
+    expect(store.records.get(ID)?.status).toBe("pending");
   });
 });

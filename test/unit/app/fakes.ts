@@ -202,6 +202,15 @@ export class InMemoryRecordStore implements RecordStore {
     );
   }
 
+  async listOwedEvents(owedSince: string, options: ListOptions): Promise<Page<PipelineRecord>> {
+    this.count("listOwedEvents");
+    const records = [...this.records.values()]
+      .filter((r) => r.eventOwedAt !== undefined && r.eventOwedAt <= owedSince)
+      .map(clone)
+      .sort((a, b) => (a.eventOwedAt ?? "").localeCompare(b.eventOwedAt ?? "") || a.id.localeCompare(b.id));
+    return paginate(records, options);
+  }
+
   async putIdempotency(entry: IdempotencyEntry): Promise<RecordWrite> {
     this.count("putIdempotency");
     if (this.idempotency.has(entry.scope)) return "conflict";
@@ -237,11 +246,17 @@ export interface PipelineCall {
  * Answers CreateImagePipeline from a script of outcomes, then with success; remembers every call,
  * and like ECS returns the first pipeline again for a token it has seen succeed.
  */
+/** ECS made the pipeline, then the connection dropped: the caller sees a network error. */
+export const DROPPED_AFTER_COMMIT = { dropAfterCommit: true } as const;
+export type ScriptStep = CreatePipelineOutcome | typeof DROPPED_AFTER_COMMIT;
+
 export class ScriptedPipelineClient implements PipelineClient {
   readonly calls: PipelineCall[] = [];
+  /** Set by a test to refuse the target account's keys (PipelineClient.checkAccess). */
+  checkAccess?: PipelineClient["checkAccess"];
   private readonly byToken = new Map<string, string>();
   constructor(
-    private readonly script: CreatePipelineOutcome[] = [],
+    private readonly script: ScriptStep[] = [],
     private readonly clock?: FakeClock,
     private readonly callDurationMs = 0,
   ) {}
@@ -254,7 +269,16 @@ export class ScriptedPipelineClient implements PipelineClient {
   ): Promise<CreatePipelineOutcome> {
     this.calls.push({ target, request: clone(request), clientToken, timeoutMs: options.timeoutMs });
     this.clock?.advance(this.callDurationMs);
-    const scripted = this.script.shift();
+    const step = this.script.shift();
+    if (step && "dropAfterCommit" in step) {
+      if (!this.byToken.has(clientToken))
+        this.byToken.set(clientToken, `ip-${String(this.byToken.size).padStart(20, "0")}`);
+      return {
+        ok: false,
+        failure: { code: "NetworkError", message: "ECONNRESET: socket hang up", transient: true },
+      };
+    }
+    const scripted = step;
     if (scripted && !scripted.ok) return scripted;
     const existing = this.byToken.get(clientToken);
     const imagePipelineId =
@@ -262,6 +286,11 @@ export class ScriptedPipelineClient implements PipelineClient {
       (scripted?.ok ? scripted.imagePipelineId : `ip-${String(this.byToken.size).padStart(20, "0")}`);
     this.byToken.set(clientToken, imagePipelineId);
     return { ok: true, imagePipelineId, requestId: `req-${this.calls.length}` };
+  }
+
+  /** The pipeline ECS holds for a token, if any. */
+  pipelineFor(clientToken: string): string | undefined {
+    return this.byToken.get(clientToken);
   }
 
   /** Distinct pipelines created, as ECS would count them. */
@@ -272,8 +301,16 @@ export class ScriptedPipelineClient implements PipelineClient {
 
 export class CapturingPublisher implements EventPublisher {
   readonly events: CompletionEvent[] = [];
-  async publish(event: CompletionEvent): Promise<void> {
+  /** While true the topic refuses every event (an outage). */
+  down = false;
+  refused = 0;
+  async publish(event: CompletionEvent): Promise<boolean> {
+    if (this.down) {
+      this.refused++;
+      return false;
+    }
     this.events.push(clone(event));
+    return true;
   }
 }
 

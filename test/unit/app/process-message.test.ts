@@ -12,9 +12,11 @@ import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record
 import {
   CapturingLogger,
   CapturingPublisher,
+  DROPPED_AFTER_COMMIT,
   FakeClock,
   InMemoryRecordStore,
   ScriptedPipelineClient,
+  type ScriptStep,
 } from "./fakes";
 
 const T0 = new Date("2026-11-27T16:00:00.000Z");
@@ -110,7 +112,7 @@ interface Harness {
 
 function harness(
   options: {
-    script?: CreatePipelineOutcome[];
+    script?: ScriptStep[];
     record?: PipelineRecord | null;
     maxAttempts?: number;
     callMs?: number;
@@ -314,7 +316,7 @@ describe("processMessage: transient failures", () => {
 
   it("past the maximum attempts: failed with the last error and retryable true", async () => {
     const h = harness({
-      script: Array.from({ length: 10 }, () => transient("ServiceUnavailable", 503)),
+      script: Array.from({ length: 10 }, () => transient("Throttling.User", 400)),
       maxAttempts: 3,
     });
     const outcome = await h.run(300);
@@ -322,8 +324,9 @@ describe("processMessage: transient failures", () => {
     expect(h.stored()).toMatchObject({
       status: "failed",
       attempts: 3,
-      error: { code: "ServiceUnavailable", requestId: "req-ServiceUnavailable", retryable: true },
+      error: { code: "Throttling.User", requestId: "req-Throttling.User", retryable: true },
     });
+    expect(h.stored().outcomeUnknown).toBeUndefined();
     expect(h.pipelines.calls).toHaveLength(3);
   });
 
@@ -483,5 +486,179 @@ describe("processMessage: paced calls", () => {
     expect(outcome).toMatchObject({ action: "redeliver", reason: "out-of-time" });
     expect(h.pipelines.calls).toHaveLength(0);
     expect(h.stored()).toMatchObject({ status: "pending", attempts: 0 });
+  });
+});
+
+describe("processMessage: no false failed (docs/processing.md)", () => {
+  const throttled = () => transient("Throttling.User", 400);
+
+  it("a call dropped after ECS made the pipeline, then throttled past the attempts: succeeded with that pipeline, not failed", async () => {
+    // The issue's case: attempt 1 made the pipeline but its answer was lost, attempts 2-3 throttled.
+    const h = harness({ script: [DROPPED_AFTER_COMMIT, throttled(), throttled()], maxAttempts: 3 });
+    const outcome = await h.run(300);
+    expect(outcome).toMatchObject({ action: "ack", status: "succeeded" });
+    const stored = h.stored();
+    expect(stored.imagePipelineId).toBe(h.pipelines.pipelineFor("rec-token-1"));
+    expect(stored.attempts).toBe(4);
+    expect(stored.outcomeUnknown).toBeUndefined();
+    expect(h.pipelines.pipelines).toBe(1);
+    expect(new Set(h.pipelines.calls.map((c) => c.clientToken))).toEqual(new Set(["rec-token-1"]));
+  });
+
+  it("5xx answers past the attempts are not a failure: ECS may have done the work", async () => {
+    const h = harness({
+      script: [transient("ServiceUnavailable", 503), transient("ServiceUnavailable", 503)],
+      maxAttempts: 2,
+    });
+    const outcome = await h.run(300);
+    expect(outcome).toMatchObject({ action: "ack", status: "succeeded" });
+    expect(h.pipelines.calls).toHaveLength(3);
+  });
+
+  it("an ECS refusal after an unknown call settles the token: failed, and ECS holds nothing", async () => {
+    const h = harness({ script: [transient("NetworkError", undefined), permanent()] });
+    const outcome = await h.run(300);
+    expect(outcome).toMatchObject({ action: "ack", status: "failed" });
+    expect(h.stored()).toMatchObject({ status: "failed", error: { code: "InvalidImage.NotFound" } });
+    expect(h.pipelines.pipelineFor("rec-token-1")).toBeUndefined();
+  });
+
+  it("a refusal that never reached ECS (STS) after an unknown call: released, not failed", async () => {
+    const stsRefusal: CreatePipelineOutcome = {
+      ok: false,
+      failure: {
+        code: "EntityNotExist.Role",
+        message: "no role",
+        httpStatus: 404,
+        transient: false,
+        reachedEcs: false,
+      },
+    };
+    const h = harness({ script: [DROPPED_AFTER_COMMIT, stsRefusal] });
+    const outcome = await h.run(300);
+    expect(outcome).toMatchObject({ action: "redeliver" });
+    expect(h.stored()).toMatchObject({ status: "pending", outcomeUnknown: true });
+  });
+
+  it("a worker that died mid-call with every attempt used: the record is called again, not failed", async () => {
+    const died = record("running", {
+      attempts: 5,
+      leaseUntil: new Date(T0.getTime() - 1_000).toISOString(),
+      outcomeUnknown: true,
+    });
+    const h = harness({ record: died, maxAttempts: 5 });
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", status: "succeeded" });
+    expect(h.pipelines.calls).toHaveLength(1);
+  });
+
+  it("the claim marks the call as possibly made before it is made", async () => {
+    const h = harness();
+    let claimed: PipelineRecord | undefined;
+    h.store.interceptors.push(async (next) => {
+      claimed = structuredClone(next);
+      return undefined;
+    });
+    await h.run();
+    expect(claimed).toMatchObject({ status: "running", outcomeUnknown: true });
+  });
+});
+
+describe("processMessage: the outbox (docs/processing.md)", () => {
+  it("the terminal write itself owes the event; once published it is marked sent", async () => {
+    const h = harness();
+    const writes: PipelineRecord[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.store.interceptors.push(async (next) => {
+        writes.push(structuredClone(next));
+        return undefined;
+      });
+    }
+    await h.run();
+    const terminal = writes.find((w) => w.status === "succeeded");
+    expect(terminal?.eventOwedAt).toBe(terminal?.completedAt);
+    expect(h.publisher.events).toHaveLength(1);
+    expect(h.stored().status).toBe("succeeded");
+    expect(h.stored().eventOwedAt).toBeUndefined();
+  });
+
+  it("a topic that refuses the event: the record stays terminal, the event stays owed, the message is acknowledged", async () => {
+    const h = harness();
+    h.publisher.down = true;
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", status: "succeeded" });
+    expect(h.publisher.refused).toBe(1);
+    expect(h.stored().eventOwedAt).toBeDefined();
+  });
+
+  it("a delivery that finds a terminal record with an owed event publishes it (the worker died before publishing)", async () => {
+    const settled = record("succeeded", {
+      attempts: 1,
+      imagePipelineId: "ip-00000000000000000007",
+      completedAt: T0.toISOString(),
+      eventOwedAt: T0.toISOString(),
+    });
+    const h = harness({ record: settled });
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", reason: "terminal", status: "succeeded" });
+    expect(h.publisher.events).toEqual([expect.objectContaining({ id: ID, status: "succeeded" })]);
+    expect(h.stored().eventOwedAt).toBeUndefined();
+    expect(h.pipelines.calls).toHaveLength(0);
+  });
+
+  it("a terminal record whose event was sent: acknowledged without publishing again", async () => {
+    const settled = record("failed", { completedAt: T0.toISOString() });
+    const h = harness({ record: settled });
+    await h.run();
+    expect(h.publisher.events).toEqual([]);
+  });
+});
+
+describe("processMessage: an account without a role (no call can be made)", () => {
+  const noRole = {
+    code: "EntityNotExist.Role",
+    message: "no role",
+    httpStatus: 404,
+    transient: false,
+    reachedEcs: false,
+  };
+  const refusing = (h: Harness) => {
+    h.pipelines.checkAccess = async () => ({ ok: false, failure: noRole });
+  };
+
+  it("fails with the STS code before any call, and its claim marks nothing as possibly made", async () => {
+    const h = harness();
+    refusing(h);
+    const writes: PipelineRecord[] = [];
+    for (let i = 0; i < 2; i++) {
+      h.store.interceptors.push(async (next) => {
+        writes.push(structuredClone(next));
+        return undefined;
+      });
+    }
+    const outcome = await h.run();
+    expect(outcome).toMatchObject({ action: "ack", status: "failed" });
+    expect(h.stored()).toMatchObject({
+      status: "failed",
+      attempts: 0,
+      error: { code: "EntityNotExist.Role" },
+    });
+    expect(h.pipelines.calls).toHaveLength(0);
+    expect(writes[0]).toMatchObject({ status: "running" });
+    expect(writes[0]?.outcomeUnknown).toBeUndefined();
+  });
+
+  it("a worker that died after such a claim: the next delivery fails the record (not stuck pending)", async () => {
+    const died = record("running", { attempts: 1, leaseUntil: new Date(T0.getTime() - 1).toISOString() });
+    const h = harness({ record: died });
+    refusing(h);
+    expect(await h.run()).toMatchObject({ action: "ack", status: "failed" });
+  });
+
+  it("while an earlier call may have made a pipeline: released, not failed", async () => {
+    const h = harness({ record: record("pending", { attempts: 2, outcomeUnknown: true }) });
+    refusing(h);
+    expect(await h.run()).toMatchObject({ action: "redeliver" });
+    expect(h.stored()).toMatchObject({ status: "pending", outcomeUnknown: true, attempts: 2 });
   });
 });

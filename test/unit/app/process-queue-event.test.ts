@@ -4,11 +4,9 @@ import { describe, expect, it } from "vitest";
 import { encodeQueueBody } from "../../../shared/adapters/mns/queue-body";
 import type { CreatePipelineOutcome, PipelineClient } from "../../../shared/app/ports";
 import type { ProcessMessageDeps } from "../../../shared/app/process-message";
-import {
-  MESSAGE_CONCURRENCY,
-  processQueueEvent,
-  RedeliveryRequested,
-} from "../../../shared/app/process-queue-event";
+import { MESSAGE_CONCURRENCY, RedeliveryRequested } from "../../../shared/app/process-queue-event";
+// The event is read into record ids at the edge; the use case behind it is what this file tests.
+import { processQueueEvent } from "../../../shared/composition/queue-event";
 import type { PipelineRecord } from "../../../shared/domain/record";
 import { TriggerEventError } from "../../../shared/fc/queue-trigger-event";
 import { CapturingLogger, FakeClock, InMemoryRecordStore, ScriptedPipelineClient } from "./fakes";

@@ -92,9 +92,12 @@ describe("npm run build", () => {
     expect(reports.find((r) => r.name === "status")!.bytes).toBeLessThan(500 * 1024);
   });
 
-  it("keeps the whole module when an operation it names is missing from it", () => {
-    const source = "$root.main = (function() {\n        proto.GetRowRequest = (function() {\n        })();\n";
-    expect(trimTablestoreProto(source, ["NoSuchOperation"])).toBe(source);
+  it("fails the build when an operation it names is missing from the module", () => {
+    const source =
+      "$root.main = (function() {\n    var main = {};\n    main.proto = (function() {\n        var proto = {};\n        proto.Error = (function() {\n        })();\n        proto.GetRowRequest = (function() {\n        })();\n    })();\n})();\n";
+    expect(() => trimTablestoreProto(source, ["NoSuchOperation"])).toThrow(
+      /tablestore-proto-trimmed: no message main\.NoSuchOperationRequest, main\.NoSuchOperationResponse/,
+    );
   });
 
   it("keeps only the ECS client methods of the operations the worker calls", async () => {
@@ -107,7 +110,9 @@ describe("npm run build", () => {
     expect(trimmed).toContain("    async createImagePipeline(request) {");
     expect(trimmed).not.toContain("    async describeInstances(request) {");
     expect(trimmed).toContain("constructor(config) {");
-    expect(ecsClientMethodsOnly(source, ["NoSuchOperation"])).toBe(source);
+    expect(() => ecsClientMethodsOnly(source, ["NoSuchOperation"])).toThrow(
+      /ecs-models-only: Client has no async method noSuchOperation, noSuchOperationWithOptions/,
+    );
     expect(reports.find((r) => r.name === "worker")!.bytes).toBeLessThan(1200 * 1024);
   });
 });

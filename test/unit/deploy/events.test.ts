@@ -1,8 +1,8 @@
 /**
  * The sample FC events under events/ (used by tests and by `s invoke --event-file`) keep the exact
- * shapes FC3 delivers (reference/fc3.md sections 1.2 and 2, reference/fc3-examples/events), and
+ * shapes FC3 delivers (docs/cloud-facts.md, "FC3 HTTP trigger event" and "MNS trigger events"; samples in events/), and
  * every queue or topic message carries base64({"id": "<record id>"}) as submit sends it
- * (spec/processing.md, Flow 1).
+ * (docs/processing.md, Flow 1).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -21,7 +21,7 @@ function readEvent(file: string): unknown {
 
 const StringMap = v.record(v.string(), v.string());
 
-/** FC3 HTTP trigger event, payload format version v1 (reference/fc3.md 1.2). */
+/** FC3 HTTP trigger event, payload format version v1 (docs/cloud-facts.md, "FC3 HTTP trigger event"). */
 const HttpTriggerEvent = v.strictObject({
   version: v.literal("v1"),
   rawPath: v.string(),
@@ -47,7 +47,7 @@ const HttpTriggerEvent = v.strictObject({
   }),
 });
 
-/** `data` of an MNS queue event, and the whole item in RawData form (reference/fc3.md 2.2). */
+/** `data` of an MNS queue event, and the whole item in RawData form (docs/cloud-facts.md, "MNS trigger events"). */
 const MnsQueueData = v.strictObject({
   requestId: v.string(),
   messageId: v.string(),
@@ -71,10 +71,10 @@ const MnsQueueCloudEvent = v.strictObject({
   data: MnsQueueData,
 });
 
-/** MNS topic trigger, STREAM format with message attributes (reference/fc3.md 2.1). */
+/** MNS topic trigger, STREAM format with message attributes (docs/cloud-facts.md, "MNS trigger events"). */
 const MnsTopicStreamEvent = v.strictObject({ body: v.string(), attrs: StringMap });
 
-/** MNS topic trigger, JSON format without message attributes (reference/fc3.md 2.1). */
+/** MNS topic trigger, JSON format without message attributes (docs/cloud-facts.md, "MNS trigger events"). */
 const MnsTopicJsonEvent = v.strictObject({
   TopicOwner: v.string(),
   Message: v.string(),

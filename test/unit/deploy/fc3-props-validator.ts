@@ -18,7 +18,7 @@ export const FC3_SCHEMA_PATH = path.resolve(
   "../../fixtures/fc3-schema.json",
 );
 
-/** sha256 of devsapp/fc3 `src/schema.json` at commit 4ca1c1b8 (reference/fc3.md section 3). */
+/** sha256 of devsapp/fc3 `src/schema.json` at commit 4ca1c1b8 (docs/cloud-facts.md, "The fc3 component (s.yaml)"). */
 export const FC3_SCHEMA_SHA256 = "898f3c98627525d28323fe8bd575c64c8d91c2324b1ad448882e5a9487b7ed15";
 
 /** fc3 `ITriggerType` -> the schema definition that describes that trigger's `triggerConfig`. */

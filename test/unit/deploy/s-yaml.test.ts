@@ -39,6 +39,7 @@ const CONFIG_ENV_NAMES = [
   "WORKER_ECS_QPS_PER_ACCOUNT",
   "WORKER_MAX_CONCURRENT_INVOCATIONS",
   "RECONCILE_PENDING_AFTER_SECONDS",
+  "RECONCILE_EVENT_OWED_AFTER_SECONDS",
   "LOG_LEVEL",
 ];
 
@@ -90,6 +91,8 @@ const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
     "MNS_ENDPOINT",
     "QUEUE_NAME",
     "RECONCILE_PENDING_AFTER_SECONDS",
+    "EVENTS_TOPIC",
+    "RECONCILE_EVENT_OWED_AFTER_SECONDS",
     "LOG_LEVEL",
   ],
 };
@@ -101,9 +104,9 @@ const REQUIRED_DEPLOY_ENV: Record<string, string> = {
   JWT_AUDIENCE: "image-pipeline-requests",
 };
 
-/** The 5-minute cap on an invocation driven by an EventBridge trigger (reference/fc3.md 2.3). */
+/** The 5-minute cap on an invocation driven by an EventBridge trigger (docs/cloud-facts.md, "Queue trigger batches, timeouts and retries"). */
 const EVENTBRIDGE_MAX_TIMEOUT_SECONDS = 300;
-/** FC: all user environment variables together at most 4 KB (reference/fc3.md 1.4). */
+/** FC: all user environment variables together at most 4 KB (docs/cloud-facts.md, "FC3 invocation context"). */
 const MAX_ENV_BYTES = 4096;
 
 function record(value: unknown): Record<string, unknown> {

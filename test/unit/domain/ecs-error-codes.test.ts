@@ -62,7 +62,7 @@ describe("the seed's error-code table", () => {
   });
 });
 
-describe("classifyEcsFailure (spec/processing.md, Error classes)", () => {
+describe("classifyEcsFailure (docs/processing.md, Error classes)", () => {
   const rows: [string, EcsFailureFacts, ErrorClass][] = [
     ["Throttling", { code: "Throttling", httpStatus: 400 }, "transient"],
     ["Throttling.User", { code: "Throttling.User", httpStatus: 400 }, "transient"],

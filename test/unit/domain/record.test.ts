@@ -3,8 +3,10 @@ import {
   cancel,
   canMove,
   claim,
+  eventSent,
   fail,
   isTerminal,
+  noteCallOutcome,
   type PipelineRecord,
   RECORD_STATUSES,
   type RecordStatus,
@@ -44,7 +46,7 @@ describe("record state machine", () => {
     ["running", "pending"],
   ];
 
-  it("allows exactly the moves of spec/processing.md", () => {
+  it("allows exactly the moves of docs/processing.md", () => {
     const moves = RECORD_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => [from, to]));
     expect(moves.sort()).toEqual([...allowed].sort());
   });
@@ -146,5 +148,46 @@ describe("record state machine", () => {
     ]) {
       expect(move.ok).toBe(false);
     }
+  });
+});
+
+describe("the outbox and the no-false-failed rule (docs/processing.md)", () => {
+  it.each([
+    ["succeeded", (r: PipelineRecord) => succeed(r, later(5), { imagePipelineId: "ip-1" })],
+    ["failed", (r: PipelineRecord) => fail(r, later(5), ERROR)],
+  ] as const)("the move to %s owes its event in the same record", (_status, move) => {
+    const result = move(record("running", { attempts: 1, leaseUntil: later(60_000).toISOString() }));
+    expect(result.ok && result.record.eventOwedAt).toBe(later(5).toISOString());
+  });
+
+  it("a cancel owes its event too", () => {
+    const result = cancel(record("pending"), later(5));
+    expect(result.ok && result.record.eventOwedAt).toBe(later(5).toISOString());
+  });
+
+  it("eventSent clears the debt and nothing else; refused when nothing is owed", () => {
+    const owed = record("succeeded", { completedAt: T0.toISOString(), eventOwedAt: T0.toISOString() });
+    const sent = eventSent(owed);
+    expect(sent).toEqual({ ok: true, from: "succeeded", record: { ...owed, eventOwedAt: undefined } });
+    expect(sent.ok && "eventOwedAt" in sent.record).toBe(false);
+    expect(eventSent(record("running"))).toEqual({ ok: false, refusal: { reason: "no-event-owed" } });
+    expect(sent.ok && eventSent(sent.record).ok).toBe(false);
+  });
+
+  it("a claim marks its call as possibly made", () => {
+    const claimed = claim(record("pending"), T0, 60_000);
+    expect(claimed.ok && claimed.record.outcomeUnknown).toBe(true);
+  });
+
+  it("a record whose call may have made a pipeline cannot fail or be cancelled, but can succeed", () => {
+    const running = record("running", { outcomeUnknown: true, leaseUntil: later(60_000).toISOString() });
+    expect(fail(running, later(1), ERROR)).toEqual({ ok: false, refusal: { reason: "outcome-unknown" } });
+    const succeeded = succeed(running, later(1), { imagePipelineId: "ip-1" });
+    expect(succeeded.ok && succeeded.record.outcomeUnknown).toBeUndefined();
+    expect(cancel(record("pending", { outcomeUnknown: true }), later(1))).toEqual({
+      ok: false,
+      refusal: { reason: "outcome-unknown" },
+    });
+    expect(fail(noteCallOutcome(running, false), later(1), ERROR).ok).toBe(true);
   });
 });

@@ -70,10 +70,12 @@ describe("the policy files in deploy/ram", () => {
     ).toBe("ImplicitDeny");
   });
 
-  it("the reconciler never writes a record", () => {
+  it("the reconciler writes a record only to mark an owed event sent (one conditional PutRow)", () => {
     const { policy } = renderRole("reconciler", VALUES);
     expect(evaluate([policy], { action: "ots:GetRange", resource: `${TABLE}_by_status` })).toBe("Allow");
-    for (const action of ["ots:PutRow", "ots:UpdateRow", "ots:BatchWriteRow", "ots:DeleteRow"])
+    expect(evaluate([policy], { action: "ots:GetRange", resource: `${TABLE}_by_event_owed` })).toBe("Allow");
+    expect(evaluate([policy], { action: "ots:PutRow", resource: TABLE })).toBe("Allow");
+    for (const action of ["ots:UpdateRow", "ots:BatchWriteRow", "ots:DeleteRow"])
       expect(evaluate([policy], { action, resource: TABLE })).toBe("ImplicitDeny");
   });
 

@@ -1,6 +1,6 @@
 /**
  * Every code the template-content linter can report. The ECS codes come from the error-code table
- * of CreateImagePipeline (seed 000_855c36dadb82caa0, "Error codes"); `InvalidParameter.<field>` is
+ * of CreateImagePipeline (the seed, test/fixtures/seed/create-image-pipeline.txt, "Error codes"); `InvalidParameter.<field>` is
  * the table's catch-all for a build or test template it cannot name more precisely.
  */
 

@@ -1,8 +1,8 @@
 /**
- * Splits DockerFile-style template content into commands (reference §6.1, S5: "one command, or one
+ * Splits DockerFile-style template content into commands (docs/request-contract.md §6.1, S5: "one command, or one
  * part of a command, per line"; a command spans lines when every line but its last ends with `\`).
  *
- * Choices where the docs are silent (reference §6.1: no comment rule is documented):
+ * Choices where the docs are silent (docs/request-contract.md §6.1: no comment rule is documented):
  * - Lines that are empty or hold only spaces/tabs, and lines whose first non-blank character is `#`,
  *   separate commands and are ignored there (the Dockerfile convention). Inside a continuation they
  *   are ordinary text of the command, as the literal S5 rule says: the continued line is simply the

@@ -1,7 +1,7 @@
 /**
  * Syntax checks for the text after a command keyword. Each returns `undefined` when the text is
  * acceptable, else the reason as a sentence fragment that reads after the command name
- * ("ENV <reason>"). Sources are the reference's §6.2 table rows (S5 unless noted).
+ * ("ENV <reason>"). Sources are the rows of docs/request-contract.md §6.2 (S5 unless noted).
  */
 
 /** Shows user text in a message: quoted, escaped, and short enough for a one-line problem detail. */
@@ -172,7 +172,7 @@ export function execFormProblem(args: string): string | undefined {
   return undefined;
 }
 
-/** S5 / reference §6.2: `FROM <BaseImageType>:<BaseImage>`, with only the types a FROM could name. */
+/** S5 / docs/request-contract.md §6.2: `FROM <BaseImageType>:<BaseImage>`, with only the types a FROM could name. */
 const FROM_SOURCE = /^(IMAGE|IMAGE_FAMILY):[^ \t]+$/;
 
 export function fromProblem(args: string): string | undefined {
@@ -185,7 +185,7 @@ export function fromProblem(args: string): string | undefined {
 const COMPONENT_ID = /^ic-[a-z0-9]+$/;
 /**
  * S5 syntax `acs:ecs:<RegionId>:<AliUid>:imagecomponent/<ComponentName>:<major>.<minor>.<patch>`,
- * whose examples all use `/` before the version instead (reference §6.2, "separator mismatch"), so
+ * whose examples all use `/` before the version instead (docs/request-contract.md §6.2, "separator mismatch"), so
  * both are accepted. `*` may stand for any version part. Component names may themselves contain
  * `:` and `.` (CreateImageComponent's Name rule), so the version is matched from the end. The owner
  * is not restricted to digits because system components are not owned by a numeric account.

@@ -1,7 +1,7 @@
 /**
  * Lints the DockerFile-style template text of CreateImagePipeline's BuildContent and TestContent
- * against the Image Builder command reference (reference create-image-pipeline-params.md §1, §6)
- * and reports faults with the codes of the API's error table (seed 000_855c36dadb82caa0).
+ * against the Image Builder command reference (docs/request-contract.md, "Where the rules come from", §1, §6)
+ * and reports faults with the codes of the API's error table (the seed, test/fixtures/seed/create-image-pipeline.txt).
  *
  * Decisions where the sources are silent, each a named rule below:
  * - Command keywords are accepted in upper case only. S5 writes every command in upper case and
@@ -10,7 +10,7 @@
  * - Content with no command (empty, blank, or comments only) is rejected; a caller who wants no
  *   template omits the parameter.
  * - FROM is checked more strictly than the service does today (it ignores FROM since 2025,
- *   reference §6.3) because the seed still lists DuplicatedCommand.FROM, InvalidCommandOrder.FROM
+ *   docs/request-contract.md §6.3) because the seed still lists DuplicatedCommand.FROM, InvalidCommandOrder.FROM
  *   and InvalidCommandContent.FROM; a valid FROM is accepted with a warning that it has no effect.
  * - TestContent takes the same commands as BuildContent, COMPONENT included: the API's own example
  *   for TestContent is a list of COMPONENT lines (seed, TestContent row).
@@ -234,7 +234,7 @@ function componentFindings(args: string, field: TemplateField): Finding[] {
   return findings;
 }
 
-/** FROM order and count (seed: DuplicatedCommand.FROM, InvalidCommandOrder.FROM; reference §6.3). */
+/** FROM order and count (seed: DuplicatedCommand.FROM, InvalidCommandOrder.FROM; docs/request-contract.md §6.3). */
 function fromPlacementFinding(position: number, earlierFrom: boolean): Finding | undefined {
   if (earlierFrom) {
     return {

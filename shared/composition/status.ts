@@ -1,0 +1,16 @@
+/**
+ * What the status function reads with: the record store of ./http, and its logger. Reads only, so
+ * its bundle carries the Tablestore SDK alone.
+ */
+import { withLogFields } from "../adapters/logger";
+import type { Logger } from "../app/ports";
+import type { FcContext } from "../fc/context";
+import type { StatusServices } from "../http/status-operations";
+import { httpLogger, httpPorts } from "./http";
+
+/** The status function's logger: every line names the function. */
+export const statusLogger: Logger = withLogFields(httpLogger, { function: "status" });
+
+export function statusServices(context: FcContext): StatusServices {
+  return { store: httpPorts(context).store };
+}

@@ -1,0 +1,110 @@
+/**
+ * The layer rules (.dependency-cruiser.cjs, run by `npm run lint`) bite: each planted import that
+ * breaks one is reported under that rule's name, and the real tree breaks none. The plants live in
+ * a throwaway tree of their own (the rules are paths relative to the cruise's base directory), so
+ * the repository is never touched; its node_modules is linked in so an SDK import resolves.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { cruise, type ICruiseOptions, type ICruiseResult } from "dependency-cruiser";
+import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcruise-options";
+import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+/** Cruising with the TypeScript compiler is slow on a loaded machine; bounded, but generously. */
+const CRUISE_TIMEOUT_MS = 120_000;
+
+let rules: ICruiseOptions;
+let plantRoot: string;
+
+function plant(files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(plantRoot, dirname(path)), { recursive: true });
+    writeFileSync(join(plantRoot, path), text);
+  }
+}
+
+async function cruiseResult(paths: string[], options: ICruiseOptions): Promise<ICruiseResult> {
+  const { output } = await cruise(paths, options);
+  if (typeof output === "string") throw new Error("expected the cruise result as an object");
+  return output;
+}
+
+/** `rule: from -> to` for every violation, sorted, so a failure shows what was found. */
+const violationsOf = (result: ICruiseResult): string[] =>
+  result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
+
+const plantedCruise = (paths: string[]) => {
+  // The plants have no tsconfig of their own; the TypeScript compiler still sees type-only imports.
+  const { tsConfig: _repositoryTsConfig, ...options } = rules;
+  return cruiseResult(paths, { ...options, baseDir: plantRoot, preserveSymlinks: true });
+};
+
+beforeAll(async () => {
+  rules = await extractDepcruiseOptions(join(ROOT, ".dependency-cruiser.cjs"));
+  plantRoot = mkdtempSync(join(tmpdir(), "layers-"));
+  symlinkSync(join(ROOT, "node_modules"), join(plantRoot, "node_modules"), "dir");
+});
+
+afterAll(() => {
+  if (plantRoot) rmSync(plantRoot, { recursive: true, force: true });
+});
+
+describe("layer rules", () => {
+  it(
+    "report a planted violation of each rule under its name",
+    async () => {
+      plant({
+        "shared/domain/reads-files.ts":
+          'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n',
+        "shared/app/parses-mns.ts":
+          'import { body } from "../adapters/mns/body";\nimport { id } from "../fc/event";\nexport const x = [body, id];\n',
+        "shared/app/opens-sockets.ts": 'import { connect } from "node:net";\nexport const c = connect;\n',
+        "shared/adapters/mns/body.ts": "export const body = 1;\n",
+        "shared/fc/event.ts": "export const id = 2;\n",
+        "shared/http/calls-sdk.ts": 'import TableStore from "tablestore";\nexport const t = TableStore;\n',
+        "shared/http/a.ts": 'import type { B } from "./b";\nexport interface A { b?: B }\n',
+        "shared/http/b.ts": 'import type { A } from "./a";\nexport interface B { a?: A }\n',
+        "shared/composition/uses-emulator.ts":
+          'import { e } from "../../local/emulator";\nexport const u = e;\n',
+        "local/emulator.ts": "export const e = 3;\n",
+        "functions/thick/index.ts":
+          'import { x } from "../../shared/app/parses-mns";\nimport { body } from "../../shared/adapters/mns/body";\nexport const handler = () => [x, body];\n',
+      });
+      const found = violationsOf(await plantedCruise(["shared", "functions", "local"]));
+      expect(found).toEqual(
+        [
+          "domain-is-pure: shared/domain/reads-files.ts -> fs",
+          "app-uses-ports: shared/app/parses-mns.ts -> shared/adapters/mns/body.ts",
+          "app-uses-ports: shared/app/parses-mns.ts -> shared/fc/event.ts",
+          "only-composition-wires-adapters: shared/app/parses-mns.ts -> shared/adapters/mns/body.ts",
+          "app-does-no-io: shared/app/opens-sockets.ts -> net",
+          "only-adapters-import-cloud-sdks: shared/http/calls-sdk.ts -> node_modules/tablestore/index.js",
+          // A cycle is reported once, at the edge where the cruise first closes it.
+          "no-cycles: shared/http/a.ts -> shared/http/b.ts",
+          "shipped-code-stays-out-of-tooling: shared/composition/uses-emulator.ts -> local/emulator.ts",
+          "functions-are-thin: functions/thick/index.ts -> shared/app/parses-mns.ts",
+          "functions-are-thin: functions/thick/index.ts -> shared/adapters/mns/body.ts",
+          "only-composition-wires-adapters: functions/thick/index.ts -> shared/adapters/mns/body.ts",
+        ].sort(),
+      );
+    },
+    CRUISE_TIMEOUT_MS,
+  );
+
+  it(
+    "find nothing to report in the repository's own shipped code",
+    async () => {
+      const tsConfig = extractTSConfig(join(ROOT, "tsconfig.json"));
+      const { output } = await cruise(["shared", "functions"], { ...rules, baseDir: ROOT }, undefined, {
+        tsConfig,
+      });
+      if (typeof output === "string") throw new Error("expected the cruise result as an object");
+      expect(violationsOf(output)).toEqual([]);
+      expect(output.summary.totalCruised).toBeGreaterThan(50);
+    },
+    CRUISE_TIMEOUT_MS,
+  );
+});
