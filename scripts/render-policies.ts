@@ -8,7 +8,7 @@
  * CROSS_ACCOUNT_ROLE_NAME, CROSS_ACCOUNT_EXTERNAL_ID), plus:
  *
  * - ACCOUNT_ID (required): the service account, s.yaml's `${config('AccountID')}`.
- * - LOG_PROJECT (required), LOG_STORE (default function-logstore): where the functions log.
+ * - LOG_PROJECT (required), LOG_STORE (default default-logs, the logstore fc3 creates with logConfig: auto): where the functions log.
  * - TARGET_ACCOUNT_IDS (optional, comma-separated): also render the cross-account role for each.
  * - IMAGE_BUILDER_SERVICE_NAME: `ram:ServiceName` of image building's service-linked role.
  */
@@ -56,7 +56,7 @@ export function renderForEnvironment(env: Env): RenderedFile[] {
       "LOG_PROJECT",
       "the SLS project the functions log to (with logConfig: auto, the serverless-<region>-... project fc3 created)",
     ),
-    LogStore: setting(env, "LOG_STORE", "function-logstore"),
+    LogStore: setting(env, "LOG_STORE", "default-logs"),
     CrossAccountRoleName: setting(env, "CROSS_ACCOUNT_ROLE_NAME", "ImagePipelineRequestRole"),
     ExternalId: setting(env, "CROSS_ACCOUNT_EXTERNAL_ID"),
     ImageBuilderServiceName: setting(env, "IMAGE_BUILDER_SERVICE_NAME", DEFAULT_IMAGE_BUILDER_SERVICE_NAME),

@@ -37,7 +37,7 @@ export const LOCAL_POLICY_VALUES: PolicyValues = {
   QueueName: "image-pipeline-requests",
   EventsTopic: "image-pipeline-events",
   LogProject: "serverless-cn-hangzhou-local",
-  LogStore: "function-logstore",
+  LogStore: "default-logs",
   CrossAccountRoleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
   ImageBuilderServiceName: DEFAULT_IMAGE_BUILDER_SERVICE_NAME,
 };

@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { RenderSetupError, renderForEnvironment, writeRendered } from "../../../scripts/render-policies";
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const ENV = { ACCOUNT_ID: "1234567890123456", LOG_PROJECT: "serverless-cn-hangzhou-x", REGION: "cn-beijing" };
 
 describe("npm run render-policies", () => {
@@ -25,6 +28,18 @@ describe("npm run render-policies", () => {
     );
     expect(text).toContain("acs:ecs:*:2222222222222222:imagepipeline/*");
     expect(text).not.toContain("${");
+  });
+
+  it("scopes the function logs to the logstore fc3 creates with logConfig: auto", () => {
+    // devsapp/fc3 names the project serverless-<region>-<uuid of the account> and the logstore
+    // default-logs (docs/deploy.md, "Logs"); a grant on any other logstore stops every log write.
+    const text = JSON.stringify(renderForEnvironment(ENV));
+    expect(text).toContain(
+      "acs:log:cn-beijing:1234567890123456:project/serverless-cn-hangzhou-x/logstore/default-logs",
+    );
+    const deployDoc = readFileSync(path.join(ROOT, "docs/deploy.md"), "utf8");
+    expect(deployDoc).toContain("serverless-<region>-<uuid>");
+    expect(deployDoc).not.toMatch(/<account>-<region>-project/);
   });
 
   it("writes JSON files and the aliyun commands that use them", async () => {

@@ -20,7 +20,7 @@ const VALUES: PolicyValues = {
   QueueName: "requests",
   EventsTopic: "events",
   LogProject: "serverless-cn-shanghai-abc",
-  LogStore: "function-logstore",
+  LogStore: "default-logs",
   CrossAccountRoleName: "ImagePipelineRequestRole",
   ExternalId: "ext-123",
   ImageBuilderServiceName: "imagebuilder.ecs.aliyuncs.com",
