@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EcsCalls, EcsFaults, EcsFaultsUpdate, EcsPipelineView } from "./ecs/index";
 import type { ReceivedEvent } from "./events-queue";
+import type { PumpStats } from "./fc/trigger-pump";
 import type { MnsFaults } from "./mns/index";
 import type { TablestoreFaults } from "./tablestore/index";
 
@@ -31,13 +32,9 @@ export interface CurrentFaults {
   worker: WorkerFaults;
 }
 
-export interface TriggerState {
+/** The queue trigger's counters (local/fc/trigger-pump.ts `PumpStats`), paused, and the crashes. */
+export interface TriggerState extends PumpStats {
   paused: boolean;
-  batches: number;
-  deliveries: number;
-  acknowledged: number;
-  failed: number;
-  duplicates: number;
   /** Worker invocations killed by `crashAfterCallRate`. */
   crashes: number;
 }

@@ -5,6 +5,10 @@
  * a queue subscribed to the completion-events topic, and the `/_local/*` control plane on the same
  * port. `npm start` (scripts/start.ts) and the end-to-end tests call
  * {@link startStack}; nothing under shared/ or functions/ knows it exists.
+ *
+ * Every function runs as s.yaml configures it: s.yaml is resolved by the Serverless Devs CLI itself
+ * (local/fc/s-yaml.ts) and read into handler, memory, timeout, role, environment and triggers
+ * (local/fc/function-spec.ts). What differs locally is listed in local/fc/local-differences.ts.
  */
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -27,21 +31,32 @@ import {
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { eventsQueue } from "./events-queue";
 import { startCrashProxy } from "./fc/crash-proxy";
+import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
 import {
   createFunctionRuntime,
   type FunctionDefinition,
   type FunctionRuntime,
+  handlerFile,
   type InvocationResult,
 } from "./fc/invoker";
+import {
+  LOCAL_DEPLOY_ACCOUNT_ID,
+  LOCAL_EVENTS_QUEUE,
+  LOCAL_EVENTS_TOPIC,
+  type LocalSettingOverrides,
+  localEnvironment,
+  localResolutionInputs,
+} from "./fc/local-differences";
+import { PUSH_RETRY_STRATEGIES } from "./fc/push-retry";
+import { resolveSYaml } from "./fc/s-yaml";
 import { startTimerTrigger } from "./fc/timer-trigger";
-import { startTriggerPump, type TriggerPump } from "./fc/trigger-pump";
+import { type FunctionErrorHandling, startTriggerPump, type TriggerPump } from "./fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_CROSS_ACCOUNT_ROLE_NAME,
   LOCAL_SERVICE_ACCOUNT_ID,
-  LOCAL_TABLESTORE_INSTANCE,
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
@@ -50,29 +65,25 @@ import { type IndexLag, type RunningTablestore, start as startTablestore } from 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The deployed functions as s.yaml defines them: name, memory and timeout. */
-const FUNCTIONS = {
-  submit: { name: "image-pipeline-submit", memoryMb: 512, timeoutSeconds: 10 },
-  status: { name: "image-pipeline-status", memoryMb: 512, timeoutSeconds: 10 },
-  worker: { name: "image-pipeline-worker", memoryMb: 1024, timeoutSeconds: 120 },
-} as const;
+/** The functions that serve requests or the queue; their bundles must be built. */
+const FUNCTIONS = ["submit", "status", "worker"] as const;
+export type FunctionKey = (typeof FUNCTIONS)[number];
 
-export type FunctionKey = keyof typeof FUNCTIONS;
+/** Every function the stack runs: the three above and the timer-triggered reconciler. */
+export type AnyFunction = FunctionKey | "reconciler";
+const ALL_FUNCTIONS: readonly AnyFunction[] = [...FUNCTIONS, "reconciler"];
 
-/** The timer-triggered function (s.yaml: 512 MB, 60 s); no HTTP route or queue reaches it. */
-const RECONCILER = { name: "image-pipeline-reconciler", memoryMb: 512, timeoutSeconds: 60 } as const;
-const ALL_FUNCTIONS = { ...FUNCTIONS, reconciler: RECONCILER } as const;
-type AnyFunction = keyof typeof ALL_FUNCTIONS;
+export {
+  LOCAL_DEAD_LETTER_QUEUE_NAME,
+  LOCAL_EVENTS_QUEUE,
+  LOCAL_EVENTS_TOPIC,
+  LOCAL_QUEUE_NAME,
+  LOCAL_RECORDS_TABLE,
+  LOCAL_REGION,
+} from "./fc/local-differences";
 
-export const LOCAL_REGION = "cn-hangzhou";
-export const LOCAL_RECORDS_TABLE = "image_pipeline_records";
-export const LOCAL_QUEUE_NAME = "image-pipeline-requests";
-/** The worker's EVENTS_TOPIC. */
-export const LOCAL_EVENTS_TOPIC = "image-pipeline-events";
-/** Subscribed to {@link LOCAL_EVENTS_TOPIC}; what GET /_local/events reads. */
-export const LOCAL_EVENTS_QUEUE = "image-pipeline-events-local";
-
-export interface StackOptions {
+/** Each option that changes an s.yaml setting is listed in local/fc/local-differences.ts. */
+export interface StackOptions extends LocalSettingOverrides {
   /** The API port; 0 (the default here) picks a free one. `npm start` passes 9000. */
   port?: number;
   /** Keep emulator state and the JWT key under this directory (`<dir>/ecs`, `/tablestore`, `/mns`). */
@@ -81,25 +92,21 @@ export interface StackOptions {
   distDir?: string;
   /** Initial fault settings, the same shape as PUT /_local/faults (missing parts stay off). */
   faults?: FaultSettings;
-  /** Messages per worker invocation; default 10 (s.yaml's CountBasedWindow). */
-  batchSize?: number;
-  /** The trigger's time window in ms; default 200 (s.yaml says 2 s, which only slows local runs). */
-  batchWindowMs?: number;
-  /** Before a failed batch is delivered again; default 2 s. */
-  retryDelaySeconds?: number;
-  /** The worker's FC timeout; default 120 s as in s.yaml. Tests shorten it so leases expire sooner. */
-  workerTimeoutSeconds?: number;
-  /** WORKER_MAX_ATTEMPTS for the worker; default 5. */
+  /**
+   * Whether the queue trigger retries a batch whose invocation ended in an error (thrown, timed out,
+   * killed), as a failed push, or deletes it as delivered; EventBridge's docs do not say. Default
+   * `retry`.
+   */
+  functionErrors?: FunctionErrorHandling;
+  /** WORKER_MAX_ATTEMPTS given to `s` when resolving s.yaml; s.yaml's default (5) without it. */
   workerMaxAttempts?: number;
   /** The functions' stdout/stderr (their JSON logs): shown, or dropped (default). */
   functionOutput?: "inherit" | "silent";
-  /** LOG_LEVEL for the functions; default info. */
+  /** LOG_LEVEL given to `s` when resolving s.yaml; s.yaml's default (info) without it. */
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Dice for the trigger's duplicates and the worker crashes (tests pass a seeded source). */
   random?: () => number;
-  /** How often the timer runs the reconciler; default 60 000 (s.yaml: every minute). */
-  reconcileIntervalMs?: number;
-  /** RECONCILE_PENDING_AFTER_SECONDS for the reconciler; default 300. */
+  /** RECONCILE_PENDING_AFTER_SECONDS given to `s`; s.yaml's default (300) without it. */
   reconcilePendingAfterSeconds?: number;
   /** Tablestore global-index lag: ms, or [min, max] ms drawn per change; default 0 (synchronous). */
   indexLagMs?: IndexLag;
@@ -113,7 +120,7 @@ export interface StackInfo {
   accounts: { service: string; trusting: readonly string[]; crossAccountRoleName: string };
   region: string;
   tablestore: { instance: string; table: string };
-  mns: { queue: string; eventsTopic: string; eventsQueue: string };
+  mns: { queue: string; deadLetterQueue: string | null; eventsTopic: string; eventsQueue: string };
   functions: Record<FunctionKey | "reconciler", string>;
   dataDir: string | null;
 }
@@ -131,13 +138,15 @@ export interface RunningStack {
   info: StackInfo;
   /** How the stack runs each function (bundle, env, context values), for tools that load a bundle themselves (bench). */
   functions: Readonly<Record<FunctionKey, Readonly<FunctionDefinition>>>;
+  /** What s.yaml, resolved for this stack, says about every function (before local overrides). */
+  specs: Readonly<Record<AnyFunction, Readonly<FunctionSpec>>>;
   control: StackControl;
   stop(): Promise<void>;
 }
 
 export class StackError extends Error {
   constructor(
-    readonly code: "BundlesMissing",
+    readonly code: "BundlesMissing" | "SYamlUnsupported",
     message: string,
   ) {
     super(message);
@@ -149,11 +158,22 @@ function bundlePath(distDir: string, fn: AnyFunction): string {
   return path.join(distDir, fn, "index.js");
 }
 
+/** The four functions the stack runs, each of which s.yaml must define. */
+function readSpecs(all: Record<string, FunctionSpec>): Record<AnyFunction, FunctionSpec> {
+  const absent = ALL_FUNCTIONS.filter((fn) => !all[fn]);
+  if (absent.length > 0) throw new StackError("SYamlUnsupported", `s.yaml defines no ${absent.join(", ")}`);
+  return all as Record<AnyFunction, FunctionSpec>;
+}
+
+function requiredEnv(spec: FunctionSpec, name: string): string {
+  const value = spec.env[name];
+  if (!value) throw new StackError("SYamlUnsupported", `s.yaml gives ${spec.resource} no ${name}`);
+  return value;
+}
+
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const distDir = options.distDir ?? path.join(root, "dist");
-  const missing = (Object.keys(FUNCTIONS) as FunctionKey[]).filter(
-    (fn) => !existsSync(bundlePath(distDir, fn)),
-  );
+  const missing = FUNCTIONS.filter((fn) => !existsSync(bundlePath(distDir, fn)));
   if (missing.length > 0) {
     throw new StackError(
       "BundlesMissing",
@@ -169,57 +189,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const s of started.reverse()) await s.close().catch(() => undefined);
   };
   try {
-    const ecs = await startEcs({ port: 0, dataDir: sub("ecs") });
-    started.push(ecs);
-    const tablestore = await startTablestore({
-      port: 0,
-      dataDir: sub("tablestore"),
-      indexLagMs: options.indexLagMs ?? 0,
-    });
-    started.push(tablestore);
-    const mns = await startMns({ port: 0, dataDir: sub("mns") });
-    started.push(mns);
-    const jwt = await loadJwtIssuer(dataDir);
-
-    const mnsClient = createMnsClient({
-      endpoint: mns.url,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      accessKeyId: LOCAL_ACCESS_KEY_ID,
-      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-    });
-    const workerTimeoutSeconds = options.workerTimeoutSeconds ?? FUNCTIONS.worker.timeoutSeconds;
-    const events = eventsQueue({
-      client: mnsClient,
-      topic: LOCAL_EVENTS_TOPIC,
-      queue: LOCAL_EVENTS_QUEUE,
-      region: LOCAL_REGION,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-    });
-    const provision = async (): Promise<void> => {
-      await provisionResources({
-        tablestore: {
-          client: createTablestoreClient({
-            endpoint: tablestore.url,
-            instanceName: LOCAL_TABLESTORE_INSTANCE,
-            credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
-          }),
-          table: LOCAL_RECORDS_TABLE,
-        },
-        mns: {
-          client: mnsClient,
-          queue: LOCAL_QUEUE_NAME,
-          eventsTopic: LOCAL_EVENTS_TOPIC,
-          // The trigger settles every message when its invocation ends; a visibility timeout longer
-          // than an invocation keeps a message from coming back while it is still being worked on.
-          queueAttributes: { VisibilityTimeout: workerTimeoutSeconds + 10 },
-        },
-      });
-      // After the topic: a subscription names an existing topic.
-      await events.provision();
-    };
-    await provision();
-
-    // The API server listens before the functions start, because their env names its JWKS URL.
+    // The API server listens first, because the functions' JWT_JWKS_URL (an input to s.yaml's
+    // resolution) names its port; the resolution (about a second) then runs beside the emulators'
+    // start-up.
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -236,64 +208,114 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         }),
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const hostPort = (u: string) => new URL(u).host;
-
-    // What every function needs to reach the records and the request queue.
-    const storeAndQueueEnv: Record<string, string> = {
-      SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
-      TABLESTORE_ENDPOINT: tablestore.url,
-      TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
-      RECORDS_TABLE: LOCAL_RECORDS_TABLE,
-      MNS_ENDPOINT: mns.url,
-      QUEUE_NAME: LOCAL_QUEUE_NAME,
-      LOG_LEVEL: options.logLevel ?? "info",
-    };
-    const commonEnv: Record<string, string> = {
-      ...storeAndQueueEnv,
-      JWT_JWKS_URL: `${url}/_local/jwks.json`,
-      JWT_ISSUER: LOCAL_JWT_ISSUER,
-      JWT_AUDIENCE: LOCAL_JWT_AUDIENCE,
-    };
-    // As s.yaml: the worker publishes completion events, and submit for a cancellation.
-    const workerEnv: Record<string, string> = {
-      ...commonEnv,
-      EVENTS_TOPIC: LOCAL_EVENTS_TOPIC,
-      ECS_ENDPOINT: hostPort(ecs.url),
-      STS_ENDPOINT: hostPort(ecs.url),
-      CROSS_ACCOUNT_ROLE_NAME: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-      CROSS_ACCOUNT_EXTERNAL_ID: "",
-      WORKER_MAX_ATTEMPTS: String(options.workerMaxAttempts ?? 5),
-      // The trigger pump runs at most 4 worker invocations at once, as s.yaml's reservedConcurrency.
-      WORKER_ECS_QPS_PER_ACCOUNT: "20",
-      WORKER_MAX_CONCURRENT_INVOCATIONS: "4",
-    };
-
-    let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
-    let crashes = 0;
-    const definition = (
-      fn: AnyFunction,
-      env: Record<string, string>,
-      extra: Partial<FunctionDefinition> = {},
-    ): FunctionDefinition => ({
-      name: ALL_FUNCTIONS[fn].name,
-      bundle: bundlePath(distDir, fn),
-      env,
-      memoryMb: ALL_FUNCTIONS[fn].memoryMb,
-      timeoutSeconds: ALL_FUNCTIONS[fn].timeoutSeconds,
-      region: LOCAL_REGION,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      credentials: {
+    const resolving = resolveSYaml(
+      {
         accessKeyId: LOCAL_ACCESS_KEY_ID,
         accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-        securityToken: "",
+        accountId: LOCAL_DEPLOY_ACCOUNT_ID,
       },
-      output: options.functionOutput ?? "silent",
-      ...extra,
+      localResolutionInputs({
+        jwksUrl: `${url}/_local/jwks.json`,
+        jwtIssuer: LOCAL_JWT_ISSUER,
+        jwtAudience: LOCAL_JWT_AUDIENCE,
+        workerMaxAttempts: options.workerMaxAttempts,
+        reconcilePendingAfterSeconds: options.reconcilePendingAfterSeconds,
+        logLevel: options.logLevel,
+      }),
+    );
+    // Awaited below; this only keeps a failure from being reported as unhandled meanwhile.
+    resolving.catch(() => undefined);
+
+    const ecs = await startEcs({ port: 0, dataDir: sub("ecs") });
+    started.push(ecs);
+    const tablestore = await startTablestore({
+      port: 0,
+      dataDir: sub("tablestore"),
+      indexLagMs: options.indexLagMs ?? 0,
     });
+    started.push(tablestore);
+    const mns = await startMns({ port: 0, dataDir: sub("mns") });
+    started.push(mns);
+    const jwt = await loadJwtIssuer(dataDir);
+
+    const specs = readSpecs(functionSpecs(await resolving));
+    const queueTrigger = specs.worker.queue;
+    if (!queueTrigger)
+      throw new StackError("SYamlUnsupported", "s.yaml gives the worker no eventbridge trigger");
+    const region = specs.worker.region;
+    const table = requiredEnv(specs.worker, "RECORDS_TABLE");
+    const instance = requiredEnv(specs.worker, "TABLESTORE_INSTANCE");
+    const eventsTopic = specs.worker.env.EVENTS_TOPIC || LOCAL_EVENTS_TOPIC;
+
+    const mnsClient = createMnsClient({
+      endpoint: mns.url,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    });
+    const workerTimeoutSeconds = options.workerTimeoutSeconds ?? specs.worker.timeoutSeconds;
+    const events = eventsQueue({
+      client: mnsClient,
+      topic: eventsTopic,
+      queue: LOCAL_EVENTS_QUEUE,
+      region,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    });
+    const provision = async (): Promise<void> => {
+      await provisionResources({
+        tablestore: {
+          client: createTablestoreClient({
+            endpoint: tablestore.url,
+            instanceName: instance,
+            credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
+          }),
+          table,
+        },
+        mns: {
+          client: mnsClient,
+          queue: queueTrigger.queue,
+          // s.yaml's deadLetterQueue.Arn names it; the trigger sends skipped batches there.
+          ...(queueTrigger.deadLetterQueue ? { deadLetterQueue: queueTrigger.deadLetterQueue.queue } : {}),
+          eventsTopic,
+          // The trigger settles every message when its invocation ends; a visibility timeout longer
+          // than an invocation keeps a message from coming back while it is still being worked on.
+          queueAttributes: { VisibilityTimeout: workerTimeoutSeconds + 10 },
+        },
+      });
+      // After the topic: a subscription names an existing topic.
+      await events.provision();
+    };
+    await provision();
+
+    const endpoints = { tablestore: tablestore.url, mns: mns.url, ecsHost: new URL(ecs.url).host };
+    let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
+    let crashes = 0;
+    const definition = (fn: AnyFunction, extra: Partial<FunctionDefinition> = {}): FunctionDefinition => {
+      const spec = specs[fn];
+      return {
+        name: spec.name,
+        bundle: path.join(distDir, path.basename(spec.code), handlerFile(spec.handler)),
+        handler: spec.handler,
+        role: spec.role,
+        env: localEnvironment(spec, endpoints),
+        memoryMb: spec.memoryMb,
+        timeoutSeconds: spec.timeoutSeconds,
+        region: spec.region,
+        accountId: LOCAL_SERVICE_ACCOUNT_ID,
+        credentials: {
+          accessKeyId: LOCAL_ACCESS_KEY_ID,
+          accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+          securityToken: "",
+        },
+        ...(spec.reservedConcurrency ? { maxInstances: spec.reservedConcurrency } : {}),
+        output: options.functionOutput ?? "silent",
+        ...extra,
+      };
+    };
     const definitions: Record<FunctionKey, FunctionDefinition> = {
-      submit: definition("submit", { ...commonEnv, EVENTS_TOPIC: LOCAL_EVENTS_TOPIC }),
-      status: definition("status", commonEnv),
-      worker: definition("worker", workerEnv, {
+      submit: definition("submit"),
+      status: definition("status"),
+      worker: definition("worker", {
         timeoutSeconds: workerTimeoutSeconds,
         prepareInstance: async (kill) => {
           const proxy = await startCrashProxy({
@@ -315,18 +337,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       worker: createFunctionRuntime(definitions.worker),
     };
 
-    const reconcileIntervalMs = options.reconcileIntervalMs ?? 60_000;
-    const reconcilePendingAfterSeconds = options.reconcilePendingAfterSeconds ?? 300;
+    const timer = specs.reconciler.timer;
+    const reconcileIntervalMs = options.reconcileIntervalMs ?? (timer?.intervalSeconds ?? 60) * 1000;
+    const reconcilePendingAfterSeconds = Number(specs.reconciler.env.RECONCILE_PENDING_AFTER_SECONDS ?? 0);
     // Optional, unlike the three functions that serve requests: a dist/ made before the reconciler
-    // existed (or stand-in bundles in the runtime's own tests) still starts, without the timer.
-    const reconcilerRuntime = existsSync(bundlePath(distDir, "reconciler"))
-      ? createFunctionRuntime(
-          definition("reconciler", {
-            ...storeAndQueueEnv,
-            RECONCILE_PENDING_AFTER_SECONDS: String(reconcilePendingAfterSeconds),
-          }),
-        )
-      : undefined;
+    // existed (or stand-in bundles in the runtime's own tests) still starts, without the timer; so
+    // does an s.yaml whose timer is disabled.
+    const reconcilerDefinition = definition("reconciler");
+    const reconcilerRuntime =
+      timer?.enabled && existsSync(reconcilerDefinition.bundle)
+        ? createFunctionRuntime(reconcilerDefinition)
+        : undefined;
     const reconcilerState: ReconcilerState = {
       enabled: reconcilerRuntime !== undefined,
       intervalMs: reconcileIntervalMs,
@@ -346,10 +367,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     };
     const reconcileTimer =
       reconcilerRuntime &&
+      timer &&
       startTimerTrigger({
         function: reconcilerRuntime,
-        triggerName: "every-minute",
+        triggerName: timer.triggerName,
         intervalSeconds: reconcileIntervalMs / 1000,
+        payload: timer.payload,
         onResult: (result) => {
           const run = reconcilerRun(result);
           reconcilerState.runs += 1;
@@ -364,16 +387,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       });
     const pump: TriggerPump = startTriggerPump({
       mns: mnsClient,
-      queue: LOCAL_QUEUE_NAME,
+      queue: queueTrigger.queue,
       worker: runtimes.worker,
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      region: LOCAL_REGION,
-      batchSize: options.batchSize,
-      batchWindowMs: options.batchWindowMs,
-      retryDelaySeconds: options.retryDelaySeconds,
-      // A killed or timed-out invocation leaves its records leased; redelivering after the lease
-      // (at most the function timeout) has run out lets the next delivery claim them again.
-      crashRetryDelaySeconds: workerTimeoutSeconds + 1,
+      region: queueTrigger.region,
+      batchSize: options.batchSize ?? queueTrigger.batchSize,
+      batchWindowMs: options.batchWindowMs ?? queueTrigger.batchWindowSeconds * 1000,
+      retryStrategy: PUSH_RETRY_STRATEGIES[queueTrigger.retryStrategy],
+      retryDelayScale: options.retryDelayScale,
+      errorsTolerance: queueTrigger.errorsTolerance,
+      deadLetterQueue: queueTrigger.deadLetterQueue?.queue,
+      functionErrors: options.functionErrors,
+      invocationTimeoutSeconds: workerTimeoutSeconds,
+      maxConcurrentBatches: specs.worker.reservedConcurrency,
       duplicateRate: () => mns.control.getFaults().duplicateRate,
       random,
     });
@@ -388,14 +414,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         trusting: LOCAL_TRUSTING_ACCOUNT_IDS,
         crossAccountRoleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
       },
-      region: LOCAL_REGION,
-      tablestore: { instance: LOCAL_TABLESTORE_INSTANCE, table: LOCAL_RECORDS_TABLE },
-      mns: { queue: LOCAL_QUEUE_NAME, eventsTopic: LOCAL_EVENTS_TOPIC, eventsQueue: LOCAL_EVENTS_QUEUE },
+      region,
+      tablestore: { instance, table },
+      mns: {
+        queue: queueTrigger.queue,
+        deadLetterQueue: queueTrigger.deadLetterQueue?.queue ?? null,
+        eventsTopic,
+        eventsQueue: LOCAL_EVENTS_QUEUE,
+      },
       functions: {
-        submit: FUNCTIONS.submit.name,
-        status: FUNCTIONS.status.name,
-        worker: FUNCTIONS.worker.name,
-        reconciler: ALL_FUNCTIONS.reconciler.name,
+        submit: specs.submit.name,
+        status: specs.status.name,
+        worker: specs.worker.name,
+        reconciler: specs.reconciler.name,
       },
       dataDir: dataDir ?? null,
     };
@@ -460,6 +491,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     };
     if (options.faults) plane.replaceFaults(options.faults);
 
+    const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "").startsWith("/_local/")) {
         void handleControlRequest(req, res, plane);
@@ -469,15 +501,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         accountId: LOCAL_SERVICE_ACCOUNT_ID,
         route: (method, p) => {
           const match = matchRoute(method, p);
-          // A known path with another method, and an unknown path, still go to a function, so the
-          // 405 (with Allow) and 404 problem bodies are the service's own.
-          if (match.kind === "found") return runtimes[match.route.function];
-          if (match.kind === "method-not-allowed") {
+          // A known path with another method goes to the path's owner and an unknown path to
+          // status, as a custom domain's path routes would; the function's HTTP trigger then
+          // refuses a method it does not list, and otherwise the 405 and 404 bodies are the service's own.
+          let fn: FunctionKey = "status";
+          if (match.kind === "found") fn = match.route.function;
+          else if (match.kind === "method-not-allowed") {
             const owner = matchRoute(match.allow[0] ?? "GET", p);
-            return owner.kind === "found" ? runtimes[owner.route.function] : runtimes.status;
+            if (owner.kind === "found") fn = owner.route.function;
           }
-          return runtimes.status;
+          return runtimes[fn];
         },
+        // A function without an HTTP trigger (the worker) is reachable by no method.
+        triggerMethods: (runtime) => httpMethods.get(runtime) ?? [],
       });
     });
 
@@ -486,6 +522,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       url,
       info,
       functions: definitions,
+      specs,
       control: {
         ...plane,
         ecs: ecs.control,

@@ -3,6 +3,8 @@
  * §1.2), invokes the function the route table names, and maps the returned `{statusCode, headers,
  * body, isBase64Encoded}` back onto the HTTP response (§1.3). Deployed, each function has its own
  * trigger domain; locally one port serves all of them, so the route table picks the function.
+ * As FC does, a method outside the function's HTTP trigger `methods` (s.yaml) is refused before the
+ * function runs.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FunctionRuntime, type InvocationResult, newInvocationId } from "./invoker";
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   accountId: string;
   /** The function for a method and decoded path, or undefined for an unknown path. */
   route(method: string, path: string): FunctionRuntime | undefined;
+  /** The function's HTTP trigger `methods` (upper case); without it every method reaches it. */
+  triggerMethods?(fn: FunctionRuntime): readonly string[];
 }
 
 /** The request target's path, percent-decoded (left as sent when it is not valid encoding). */
@@ -114,6 +118,24 @@ function problem(status: number, title: string, code: string): HttpAnswer {
   };
 }
 
+/**
+ * FC's refusal of a method the trigger does not list. The documentation says only that such a
+ * request does not reach the function; status and body are not documented, so this is a 405 with
+ * FC's error shape and no Allow header.
+ */
+function methodRefused(method: string, fn: FunctionRuntime): HttpAnswer {
+  return {
+    status: 405,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(
+      JSON.stringify({
+        ErrorCode: "MethodNotAllowed",
+        ErrorMessage: `${method} is not among the methods of the HTTP trigger of ${fn.name}`,
+      }),
+    ),
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -172,9 +194,12 @@ export async function serveThroughFunction(
   let requestId = "";
   try {
     const body = await readBody(req);
-    const fn = options.route(req.method ?? "GET", decodedPath(req.url ?? "/"));
+    const method = (req.method ?? "GET").toUpperCase();
+    const fn = options.route(method, decodedPath(req.url ?? "/"));
     if (body === undefined) answer = problem(413, "The request body is too large", "RequestEntityTooLarge");
     else if (!fn) answer = problem(404, "No function serves this path", "NotFound");
+    else if (options.triggerMethods && !options.triggerMethods(fn).includes(method))
+      answer = methodRefused(method, fn);
     else {
       requestId = newInvocationId();
       const event = toHttpTriggerEvent(req, body, {

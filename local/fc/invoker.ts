@@ -14,11 +14,20 @@ export interface FcCredentials {
   securityToken: string;
 }
 
+/**
+ * How the local runtime runs one function: what s.yaml says about it (local/fc/function-spec.ts),
+ * with the local bundle path and the local endpoint overrides (local/fc/local-differences.ts).
+ */
 export interface FunctionDefinition {
   /** The deployed function name, e.g. `image-pipeline-worker`. */
   name: string;
-  /** Absolute path of the bundle; its `handler` export is `index.handler`. */
+  /** Absolute path of the file `handler` names, e.g. `<dist>/worker/index.js`. */
   bundle: string;
+  /** s.yaml's `handler`, `<file>.<export>`: `index.handler` calls the bundle's `handler` export. */
+  handler: string;
+  /** s.yaml's `role`, resolved: `acs:ram::<account>:role/<name>`, the role FC runs the function as. */
+  role: string;
+  /** s.yaml's environmentVariables, resolved, plus only the documented endpoint overrides. */
   env: Record<string, string>;
   memoryMb: number;
   timeoutSeconds: number;
@@ -61,7 +70,7 @@ export function invocationContext(
     credentials: { ...definition.credentials },
     function: {
       name: definition.name,
-      handler: "index.handler",
+      handler: definition.handler,
       memory: definition.memoryMb,
       timeout: definition.timeoutSeconds,
     },
@@ -94,8 +103,8 @@ const INSTANCE_HOST = `
 const { parentPort, workerData } = require("node:worker_threads");
 let handler;
 try {
-  handler = require(workerData.bundle).handler;
-  if (typeof handler !== "function") throw new TypeError(workerData.bundle + " exports no handler function");
+  handler = require(workerData.bundle)[workerData.exportName];
+  if (typeof handler !== "function") throw new TypeError(workerData.bundle + " exports no " + workerData.exportName + " function");
   parentPort.postMessage({ type: "ready" });
 } catch (err) {
   parentPort.postMessage({ type: "loadError", message: String(err && err.stack || err) });
@@ -152,7 +161,7 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
     const silent = definition.output !== "inherit";
     instance.thread = new Worker(INSTANCE_HOST, {
       eval: true,
-      workerData: { bundle: definition.bundle },
+      workerData: { bundle: definition.bundle, exportName: handlerExport(definition.handler) },
       env: { ...definition.env, ...instance.prepared?.env },
       stdout: silent,
       stderr: silent,
@@ -262,6 +271,16 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
       await Promise.all(all.map((i) => i.thread.terminate().catch(() => 0)));
     },
   };
+}
+
+/** `index.handler` -> `handler`: FC's `<file>.<export>` form. */
+export function handlerExport(handler: string): string {
+  return handler.slice(handler.lastIndexOf(".") + 1);
+}
+
+/** `index.handler` -> `index.js`: the file FC loads from the code directory. */
+export function handlerFile(handler: string): string {
+  return `${handler.slice(0, handler.lastIndexOf("."))}.js`;
 }
 
 /** FC's request id shape: `1-<8 hex>-<8 hex>-<12 hex>`. */

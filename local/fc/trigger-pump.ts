@@ -1,10 +1,22 @@
 /**
- * The local MNS queue trigger: what EventBridge's event stream does for the deployed worker
- * (reference/fc3.md §2.2-2.4, s.yaml's `requests-queue` trigger). It long-polls the queue through the
- * real `@alicloud/mns` SDK, cuts batches by count or time window, invokes the worker with the
- * CloudEvents array (bodies as received, i.e. base64, because s.yaml sets IsBase64Decode false),
- * deletes the batch's messages when the invocation returned, and otherwise makes them visible again
- * after `retryDelaySeconds` so they are redelivered, as a failed push is retried.
+ * The local MNS queue trigger: what the EventBridge event stream of s.yaml's `requests-queue` trigger
+ * does for the deployed worker (reference: docs/local.md, "Queue trigger"). It long-polls the queue
+ * through the real `@alicloud/mns` SDK, cuts batches by count (CountBasedWindow) or time
+ * (TimeBasedWindow), and invokes the worker with the CloudEvents array (bodies as received, i.e.
+ * base64, because s.yaml sets IsBase64Decode false).
+ *
+ * A push that fails is retried as the trigger's retry strategy says (push-retry.ts: BACKOFF_RETRY
+ * is 3 retries, 10-20 s apart); when the retries run out, errors tolerance ALL sends each event of
+ * the batch to the dead-letter queue (or discards it without one) and the stream goes on, while
+ * NONE blocks the stream until it is resumed. The batch's messages leave the source queue once the
+ * batch is settled (delivered, dead-lettered or discarded); while a retry waits they are kept
+ * invisible, so nothing else receives them.
+ *
+ * What counts as a failed push: EventBridge's documentation does not say whether an invocation
+ * that reached the function and ended in an error (thrown, timed out, instance killed) is one.
+ * `functionErrors` chooses: `retry` treats it as a failed push; `acknowledge` treats it as
+ * delivered (FC answered the invoke), so the messages are deleted and whatever the worker left
+ * undone waits for the reconciler.
  *
  * `duplicateRate` (read on every batch from the MNS emulator's faults) delivers a message a second
  * time: half of the time concurrently with the first delivery, in an invocation of its own, and
@@ -15,6 +27,10 @@ import type { SdkReceivedMessage } from "@alicloud/mns/lib/client.js";
 import type { MnsSdkClient } from "../../shared/adapters/mns";
 import { toMnsError } from "../../shared/adapters/mns";
 import type { FunctionRuntime, InvocationResult } from "./invoker";
+import type { PushRetryStrategy } from "./push-retry";
+
+/** What a push that reached the function and ended in an error counts as (see above). */
+export type FunctionErrorHandling = "retry" | "acknowledge";
 
 export interface TriggerPumpOptions {
   mns: MnsSdkClient;
@@ -22,35 +38,49 @@ export interface TriggerPumpOptions {
   worker: FunctionRuntime;
   accountId: string;
   region: string;
-  /** Messages per invocation at most (EventBridge CountBasedWindow); default 10, MNS allows 1..16 per receive. */
-  batchSize?: number;
-  /** How long a batch waits for more messages after the first (TimeBasedWindow); default 200 ms. */
-  batchWindowMs?: number;
+  /** Messages per invocation at most (CountBasedWindow). */
+  batchSize: number;
+  /** How long a batch waits for more messages after the first (TimeBasedWindow), in ms. */
+  batchWindowMs: number;
+  /** The push retry strategy (PushRetryStrategy). */
+  retryStrategy: PushRetryStrategy;
+  /** Multiplies the strategy's delays; 1 (the default) is as documented. Tests pass e.g. 0.05. */
+  retryDelayScale?: number;
+  /** errorsTolerance: what happens to a batch whose retries ran out. */
+  errorsTolerance: "ALL" | "NONE";
+  /** The dead-letter queue's name (deadLetterQueue.Arn); without it a skipped batch is discarded. */
+  deadLetterQueue?: string;
+  /** Default `retry`. */
+  functionErrors?: FunctionErrorHandling;
+  /** The worker's timeout: how long one invocation may keep a batch. */
+  invocationTimeoutSeconds: number;
   /** Long-poll wait per receive; also how quickly `stop()` and `pause()` take effect. Default 1 s. */
   waitSeconds?: number;
-  /** Delay before a failed batch's messages are delivered again; default 2 s. */
-  retryDelaySeconds?: number;
-  /**
-   * Delay before the messages of a killed or timed-out invocation come back; default
-   * `retryDelaySeconds`. Such an invocation leaves its records leased, so redelivering before the
-   * lease ran out would only be acknowledged as "another worker has it".
-   */
-  crashRetryDelaySeconds?: number;
-  /** Invocations in flight at most; default 4. */
+  /** Invocations in flight at most (the worker's reservedConcurrency); default 4. */
   maxConcurrentBatches?: number;
   duplicateRate: () => number;
   random?: () => number;
-  /** Receive/delete failures (e.g. MNS faults); the pump keeps going. */
+  /** Receive/delete/dead-letter failures (e.g. MNS faults); the pump keeps going. */
   onError?: (err: unknown) => void;
 }
 
 export interface PumpStats {
   batches: number;
   deliveries: number;
-  /** Invocations that returned; their messages were deleted. */
+  /** Pushes that counted as delivered; their messages were deleted. */
   acknowledged: number;
-  /** Invocations that threw, timed out or were killed; their messages are redelivered. */
+  /** Of those, invocations that ended in an error (`functionErrors: "acknowledge"`). */
+  acknowledgedErrors: number;
+  /** Pushes that failed (each attempt counts). */
   failed: number;
+  /** Retries made after a failed push. */
+  retries: number;
+  /** Events sent to the dead-letter queue after the retries ran out. */
+  deadLettered: number;
+  /** Events dropped after the retries ran out, for want of a dead-letter queue. */
+  discarded: number;
+  /** True once errors tolerance NONE stopped the stream; `resume()` starts it again. */
+  blocked: boolean;
   duplicates: number;
 }
 
@@ -60,37 +90,59 @@ export interface TriggerPump {
   resume(): void;
   readonly paused: boolean;
   stats(): PumpStats;
-  /** Stops receiving and waits for the invocations in flight to settle. */
+  /** Stops receiving and waiting retries, and waits for the invocations in flight to settle. */
   stop(): Promise<void>;
 }
 
 interface Delivery {
   message: SdkReceivedMessage;
-  requestId: string;
+  /** The CloudEvent, made once: a retried push sends the same events again. */
+  event: Record<string, unknown>;
 }
+
+/** MNS's BatchReceiveMessage takes at most 16 messages per call. */
+const MAX_RECEIVE = 16;
+/** Extra seconds a held batch stays invisible beyond the retry wait and one invocation. */
+const HOLD_MARGIN_SECONDS = 10;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
-  const batchSize = Math.min(16, Math.max(1, options.batchSize ?? 10));
-  const windowMs = options.batchWindowMs ?? 200;
+  const batchSize = Math.max(1, options.batchSize);
+  const windowMs = Math.max(0, options.batchWindowMs);
   const waitSeconds = options.waitSeconds ?? 1;
-  const retryDelaySeconds = Math.max(1, options.retryDelaySeconds ?? 2);
-  const crashRetryDelaySeconds = Math.max(retryDelaySeconds, options.crashRetryDelaySeconds ?? 0);
+  const retryDelayScale = options.retryDelayScale ?? 1;
+  const functionErrors = options.functionErrors ?? "retry";
   const maxConcurrent = options.maxConcurrentBatches ?? 4;
   const random = options.random ?? Math.random;
   const report = options.onError ?? (() => {});
-  const stats: PumpStats = { batches: 0, deliveries: 0, acknowledged: 0, failed: 0, duplicates: 0 };
+  const stats: PumpStats = {
+    batches: 0,
+    deliveries: 0,
+    acknowledged: 0,
+    acknowledgedErrors: 0,
+    failed: 0,
+    retries: 0,
+    deadLettered: 0,
+    discarded: 0,
+    blocked: false,
+    duplicates: 0,
+  };
   const inFlight = new Set<Promise<void>>();
   let running = true;
   let paused = false;
   let receiving: Promise<unknown> = Promise.resolve();
   let wake: (() => void) | undefined;
+  /** Settles when `stop()` is called, to cut retry waits short. */
+  let stopped: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
 
   const source = `MNS-${options.worker.name}-${options.queue}`;
   const subject = `acs:mns:${options.region}:${options.accountId}:queues/${options.queue}`;
 
-  function cloudEvent({ message, requestId }: Delivery): Record<string, unknown> {
+  function cloudEvent(message: SdkReceivedMessage, requestId: string): Record<string, unknown> {
     const enqueued = Number(message.EnqueueTime);
     return {
       id: randomUUID(),
@@ -113,9 +165,13 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
   /** One receive; an empty queue (404 MessageNotExist) is an empty list. */
   async function receive(count: number, wait: number): Promise<Delivery[]> {
     try {
-      const response = await options.mns.batchReceiveMessage(options.queue, count, wait);
+      const response = await options.mns.batchReceiveMessage(
+        options.queue,
+        Math.min(MAX_RECEIVE, count),
+        wait,
+      );
       const requestId = response.headers["x-mns-request-id"] ?? "";
-      return (response.body ?? []).map((message) => ({ message, requestId }));
+      return (response.body ?? []).map((message) => ({ message, event: cloudEvent(message, requestId) }));
     } catch (err) {
       const error = toMnsError(err);
       if (error.code !== "MessageNotExist") {
@@ -141,28 +197,105 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
 
   async function invoke(deliveries: Delivery[]): Promise<InvocationResult> {
     stats.deliveries += deliveries.length;
-    const event = Buffer.from(JSON.stringify(deliveries.map(cloudEvent)));
-    return options.worker.invoke(event);
+    return options.worker.invoke(Buffer.from(JSON.stringify(deliveries.map((d) => d.event))));
   }
 
-  async function settle(batch: Delivery[], result: InvocationResult): Promise<void> {
-    const handles = batch.map((d) => d.message.ReceiptHandle);
-    const delay = !result.ok && result.kind !== "error" ? crashRetryDelaySeconds : retryDelaySeconds;
+  /** A handle whose visibility ran out is stale; the message comes back and the replay is a no-op. */
+  function reportUnlessStale(err: unknown): void {
+    const error = toMnsError(err);
+    if (error.code !== "ReceiptHandleError" && error.code !== "MessageNotExist") report(error);
+  }
+
+  /** Takes the batch's messages off the source queue: the stream is done with them. */
+  async function remove(batch: Delivery[]): Promise<void> {
     try {
-      if (result.ok) {
-        await options.mns.batchDeleteMessage(options.queue, handles);
-      } else {
-        await Promise.all(
-          handles.map((h) =>
-            options.mns.changeMessageVisibility(options.queue, h, delay).catch(() => undefined),
-          ),
-        );
-      }
+      await options.mns.batchDeleteMessage(
+        options.queue,
+        batch.map((d) => d.message.ReceiptHandle),
+      );
     } catch (err) {
-      // A handle whose visibility ran out is stale; the message comes back and the replay is a no-op.
-      const error = toMnsError(err);
-      if (error.code !== "ReceiptHandleError" && error.code !== "MessageNotExist") report(error);
+      reportUnlessStale(err);
     }
+  }
+
+  /** Keeps the batch's messages invisible for `seconds` more, renewing their receipt handles. */
+  async function hold(batch: Delivery[], seconds: number): Promise<void> {
+    await Promise.all(
+      batch.map(async (delivery) => {
+        try {
+          const changed = await options.mns.changeMessageVisibility(
+            options.queue,
+            delivery.message.ReceiptHandle,
+            Math.min(43_200, Math.ceil(seconds)),
+          );
+          delivery.message = { ...delivery.message, ReceiptHandle: changed.body.ReceiptHandle };
+        } catch (err) {
+          reportUnlessStale(err);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Errors tolerance ALL: each event to the dead-letter queue (or dropped without one), then off the
+   * source queue. A send that fails leaves the messages in the source queue, to come back.
+   */
+  async function skip(batch: Delivery[]): Promise<void> {
+    if (options.deadLetterQueue) {
+      try {
+        for (const delivery of batch) {
+          await options.mns.sendMessage(options.deadLetterQueue, {
+            MessageBody: JSON.stringify(delivery.event),
+          });
+          stats.deadLettered++;
+        }
+      } catch (err) {
+        report(toMnsError(err));
+        return;
+      }
+    } else {
+      stats.discarded += batch.length;
+    }
+    await remove(batch);
+  }
+
+  /** Waits `ms`, or less if the pump stops meanwhile; true when the wait ran its course. */
+  async function waitUnlessStopped(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), ms);
+      }),
+      stopping.then(() => false),
+    ]);
+    clearTimeout(timer);
+    return waited;
+  }
+
+  /** Pushes a batch until it is delivered or its retries run out. */
+  async function push(batch: Delivery[]): Promise<void> {
+    for (let retry = 1; ; retry++) {
+      const result = await invoke(batch);
+      if (result.ok || functionErrors === "acknowledge") {
+        stats.acknowledged++;
+        if (!result.ok) stats.acknowledgedErrors++;
+        await remove(batch);
+        return;
+      }
+      stats.failed++;
+      if (retry > options.retryStrategy.retries) break;
+      const delaySeconds = options.retryStrategy.delaySeconds(retry, random) * retryDelayScale;
+      await hold(batch, delaySeconds + options.invocationTimeoutSeconds + HOLD_MARGIN_SECONDS);
+      // Stopping abandons the retry; the messages come back to the queue when their hold ends.
+      if (!(await waitUnlessStopped(delaySeconds * 1000))) return;
+      stats.retries++;
+    }
+    if (options.errorsTolerance === "ALL") {
+      await skip(batch);
+      return;
+    }
+    // NONE: the stream stops; the messages come back to the queue when their hold ends.
+    stats.blocked = true;
   }
 
   async function deliver(batch: Delivery[]): Promise<void> {
@@ -176,10 +309,7 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
       if (random() < 0.5) concurrent.push(invoke([delivery]));
       else again.push(delivery);
     }
-    const result = await invoke(batch);
-    if (result.ok) stats.acknowledged++;
-    else stats.failed++;
-    await settle(batch, result);
+    await push(batch);
     await Promise.all(concurrent);
     if (again.length > 0) await invoke(again);
   }
@@ -194,7 +324,7 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
 
   async function loop(): Promise<void> {
     while (running) {
-      if (paused || inFlight.size >= maxConcurrent) {
+      if (paused || stats.blocked || inFlight.size >= maxConcurrent) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
@@ -216,6 +346,7 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
     },
     resume: () => {
       paused = false;
+      stats.blocked = false;
       wake?.();
     },
     get paused() {
@@ -224,6 +355,7 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
     stats: () => ({ ...stats }),
     stop: async () => {
       running = false;
+      stopped();
       wake?.();
       await looping;
       await Promise.all(inFlight);

@@ -33,7 +33,16 @@ export interface E2eStack {
 export async function startE2eStack(options: StackOptions = {}): Promise<E2eStack> {
   const dist = await mkdtemp(path.join(tmpdir(), "e2e-dist-"));
   await buildFunctions(dist);
-  const stack = await startStack({ distDir: dist, batchWindowMs: 100, retryDelaySeconds: 1, ...options });
+  // Faster than s.yaml, for tests (local/fc/local-differences.ts): a short batch window, push
+  // retries 20 times sooner (0.5-1 s instead of 10-20 s), and a reconciler every 2 s instead of
+  // every minute, so a record whose lease ran out is picked up within seconds.
+  const stack = await startStack({
+    distDir: dist,
+    batchWindowMs: 100,
+    retryDelayScale: 0.05,
+    reconcileIntervalMs: 2000,
+    ...options,
+  });
   return {
     stack,
     close: async () => {

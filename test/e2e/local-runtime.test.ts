@@ -3,6 +3,10 @@
  * what the HTTP trigger event and the context look like, how a response is mapped back, what the
  * queue trigger delivers and when it deletes or redelivers, timeouts and crashes, and the
  * /_local control plane. The service's own behaviour is in pipelines.test.ts and chaos.test.ts.
+ *
+ * Every function runs as s.yaml configures it (resolved by `s`): its environment (plus only the
+ * endpoint overrides), handler, memory, timeout, role, HTTP methods and the queue trigger's
+ * EventBridge settings (batch window, BACKOFF_RETRY push retries, then the dead-letter queue).
  */
 
 import { execFile } from "node:child_process";
@@ -12,13 +16,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFunctionRuntime } from "../../local/fc/invoker";
+import { OVERRIDABLE_NAMES, variablesBeyondSYaml } from "../../local/fc/local-differences";
+import { PUSH_RETRY_STRATEGIES } from "../../local/fc/push-retry";
 import { startTimerTrigger } from "../../local/fc/timer-trigger";
+import { startTriggerPump } from "../../local/fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_SERVICE_ACCOUNT_ID,
 } from "../../local/identities";
 import { loadJwtIssuer } from "../../local/jwt";
+import { start as startMns } from "../../local/mns/index";
 import { type RunningStack, startStack } from "../../local/stack";
 import { createMnsClient, encodeQueueBody } from "../../shared/adapters/mns";
 
@@ -33,7 +41,7 @@ exports.handler = async (event, context) => {
   return {
     statusCode: 200,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ isBuffer: Buffer.isBuffer(event), event: http, context, env: { JWT_JWKS_URL: process.env.JWT_JWKS_URL, ECS_ENDPOINT: process.env.ECS_ENDPOINT ?? null } }),
+    body: JSON.stringify({ isBuffer: Buffer.isBuffer(event), event: http, context, env: { ...process.env } }),
   };
 };
 `;
@@ -47,7 +55,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 exports.handler = async (event, context) => {
   const events = JSON.parse(event.toString("utf8"));
-  fs.appendFileSync(path.join(__dirname, "..", "worker-events.jsonl"), JSON.stringify({ events, context, env: { ECS_ENDPOINT: process.env.ECS_ENDPOINT } }) + "\\n");
+  fs.appendFileSync(path.join(__dirname, "..", "worker-events.jsonl"), JSON.stringify({ at: Date.now(), events, context, env: { ...process.env } }) + "\\n");
   const ids = events.map((e) => JSON.parse(Buffer.from(e.data.messageBody, "base64").toString("utf8")).id);
   if (ids.some((id) => id.startsWith("hang"))) await new Promise(() => {});
   if (ids.some((id) => id.startsWith("fail"))) throw new Error("asked to fail");
@@ -60,8 +68,9 @@ interface WorkerCall {
     data: { messageBody: string; messageId: string; requestId: string } & Record<string, unknown>;
   }[] &
     Record<string, unknown>[];
+  at: number;
   context: Record<string, unknown>;
-  env: { ECS_ENDPOINT: string };
+  env: Record<string, string>;
 }
 
 let dist: string;
@@ -106,7 +115,7 @@ beforeAll(async () => {
   stack = await startStack({
     distDir: dist,
     batchWindowMs: 100,
-    retryDelaySeconds: 1,
+    retryDelayScale: 0.05,
     workerTimeoutSeconds: 2,
   });
 });
@@ -132,7 +141,7 @@ describe("HTTP gateway", () => {
         requestContext: Record<string, unknown>;
       };
       context: Record<string, unknown>;
-      env: { JWT_JWKS_URL: string };
+      env: Record<string, string>;
     };
     expect(seen.isBuffer).toBe(true);
     expect(seen.event).toMatchObject({
@@ -171,20 +180,57 @@ describe("HTTP gateway", () => {
   });
 
   it.each([
+    ["submit", "POST", "/v1/pipelines"],
+    ["status", "GET", "/v1/pipelines"],
+  ] as const)(
+    "gives %s exactly the environment s.yaml gives it, endpoints aside",
+    async (fn, method, target) => {
+      const res = await fetch(`${stack.url}${target}`, { method });
+      const { env } = (await res.json()) as { env: Record<string, string> };
+      const spec = stack.specs[fn];
+      // No variable s.yaml does not give, not even the runtime's own.
+      expect(variablesBeyondSYaml(spec, env)).toEqual([]);
+      expect(Object.keys(env).sort()).toEqual(Object.keys(spec.env).sort());
+      for (const [name, value] of Object.entries(spec.env)) {
+        if (OVERRIDABLE_NAMES.has(name)) continue;
+        expect(env[name], name).toBe(value);
+      }
+      // The only differences: the cloud endpoints s.yaml resolves to, pointed at the emulators.
+      expect(spec.env.TABLESTORE_ENDPOINT).toBe("https://local.cn-hangzhou.ots.aliyuncs.com");
+      expect(env.TABLESTORE_ENDPOINT).toBe(stack.info.emulators.tablestore);
+      expect(stack.functions[fn].role).toBe(spec.role);
+      expect(spec.role).toMatch(new RegExp(`^acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-api$`));
+    },
+  );
+
+  it.each([
     ["GET", "/v1/pipelines", "image-pipeline-status"],
     ["GET", "/v1/pipelines/01ABC", "image-pipeline-status"],
     ["DELETE", "/v1/pipelines/01ABC", "image-pipeline-submit"],
     ["POST", "/v1/batches", "image-pipeline-submit"],
     ["GET", "/v1/batches/01ABC", "image-pipeline-status"],
-    // A known path with a method no route has, and an unknown path, go to a function too, so the
-    // 405 and 404 answers are the service's own.
-    ["PUT", "/v1/pipelines", "image-pipeline-submit"],
+    // An unknown path goes to a function too, so the 404 answer is the service's own.
     ["GET", "/nowhere", "image-pipeline-status"],
   ])("routes %s %s to %s", async (method, target, fn) => {
     const res = await fetch(`${stack.url}${target}`, { method });
     const seen = (await res.json()) as { context: { function: { name: string } } };
     expect(seen.context.function.name).toBe(fn);
   });
+
+  it.each([
+    ["PUT", "/v1/pipelines"],
+    ["PATCH", "/v1/pipelines/01ABC"],
+    ["GET", "/v1/batches"],
+    ["DELETE", "/nowhere"],
+  ])(
+    "refuses %s %s before any function runs: the trigger's methods (s.yaml) do not list it",
+    async (method, target) => {
+      const res = await fetch(`${stack.url}${target}`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("x-fc-request-id")).toBeNull();
+      expect(await res.json()).toMatchObject({ ErrorCode: "MethodNotAllowed" });
+    },
+  );
 
   it("delivers a binary body base64-encoded and maps a base64 response back to bytes", async () => {
     const sent = await fetch(`${stack.url}/v1/pipelines`, {
@@ -231,6 +277,8 @@ describe("function invoker", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
     });
     try {
       expect(await runtime.invoke(Buffer.from("x"))).toMatchObject({
@@ -263,6 +311,8 @@ describe("function invoker", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
       maxInstances: 1,
     };
     const slow = createFunctionRuntime({ ...definition, bundle: path.join(dir, "slow.js") });
@@ -298,6 +348,8 @@ describe("timer trigger", () => {
       region: "cn-hangzhou",
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
       credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
     });
     const timer = startTimerTrigger({
       function: fn,
@@ -357,6 +409,24 @@ describe("queue trigger", () => {
     });
   });
 
+  it("passes the worker s.yaml's environment plus its ECS and STS endpoint overrides only", async () => {
+    const body = encodeQueueBody({ id: "env-1" });
+    await mns().sendMessage(stack.info.mns.queue, { MessageBody: body });
+    const call = await until("the delivery", async () =>
+      (await workerCalls()).find((c) => idsOf(c).includes("env-1")),
+    );
+    const spec = stack.specs.worker;
+    expect(variablesBeyondSYaml(spec, call.env)).toEqual([]);
+    expect(Object.keys(call.env).sort()).toEqual(
+      [...Object.keys(spec.env), "ECS_ENDPOINT", "STS_ENDPOINT"].sort(),
+    );
+    expect(call.env.STS_ENDPOINT).toBe(new URL(stack.info.emulators.ecs).host);
+    expect(call.env.WORKER_MAX_CONCURRENT_INVOCATIONS).toBe(String(spec.reservedConcurrency));
+    expect(stack.functions.worker.role).toBe(
+      `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-worker`,
+    );
+  });
+
   it("batches messages up to the batch size", async () => {
     await stack.control.pauseTrigger();
     for (const id of ["b-1", "b-2", "b-3"]) {
@@ -369,19 +439,184 @@ describe("queue trigger", () => {
     expect(idsOf(call).sort()).toEqual(["b-1", "b-2", "b-3"]);
   });
 
-  it("redelivers the messages of an invocation that threw, and of one that timed out", async () => {
-    await mns().sendMessage(stack.info.mns.queue, { MessageBody: encodeQueueBody({ id: "fail-1" }) });
-    await mns().sendMessage(stack.info.mns.queue, { MessageBody: encodeQueueBody({ id: "hang-1" }) });
-    await until(
-      "two deliveries of each",
-      async () => {
-        const calls = await workerCalls();
-        const count = (id: string) => calls.filter((c) => idsOf(c).includes(id)).length;
-        return count("fail-1") >= 2 && count("hang-1") >= 2 ? true : undefined;
-      },
-      15_000,
-    );
-    expect(stack.control.trigger().failed).toBeGreaterThanOrEqual(1);
+  /** What the dead-letter queue holds now, taken off it: one CloudEvent per dead-lettered message. */
+  async function drainDeadLetters(): Promise<{ data: { messageBody: string } }[]> {
+    const queue = stack.info.mns.deadLetterQueue ?? "";
+    const events: { data: { messageBody: string } }[] = [];
+    while (true) {
+      const received = await mns()
+        .batchReceiveMessage(queue, 16, 0)
+        .catch(() => undefined);
+      const messages = received?.body ?? [];
+      if (messages.length === 0) return events;
+      for (const m of messages) {
+        events.push(JSON.parse(m.MessageBody) as { data: { messageBody: string } });
+        await mns().deleteMessage(queue, m.ReceiptHandle);
+      }
+    }
+  }
+
+  it.each([
+    ["threw", "fail-1"],
+    ["timed out", "hang-1"],
+  ])(
+    "retries a batch whose invocation %s 3 times with BACKOFF_RETRY's backoff, then dead-letters it",
+    async (_how, id) => {
+      expect(stack.specs.worker.queue).toMatchObject({
+        retryStrategy: "BACKOFF_RETRY",
+        errorsTolerance: "ALL",
+      });
+      expect(stack.info.mns.deadLetterQueue).toBe(stack.specs.worker.queue?.deadLetterQueue?.queue);
+      const before = stack.control.trigger();
+      const body = encodeQueueBody({ id });
+      await mns().sendMessage(stack.info.mns.queue, { MessageBody: body });
+      const deadLetters = await until(
+        "the dead letter",
+        async () => {
+          const found = await drainDeadLetters();
+          return found.length > 0 ? found : undefined;
+        },
+        40_000,
+      );
+      expect(deadLetters.map((e) => e.data.messageBody)).toEqual([body]);
+      const deliveries = (await workerCalls()).filter((c) => idsOf(c).includes(id));
+      // The first push and 3 retries, each 10-20 s after the previous attempt ended (scaled by
+      // 0.05 here: 0.5-1 s), so at least that far apart from one start to the next.
+      expect(deliveries).toHaveLength(4);
+      for (let i = 1; i < deliveries.length; i++) {
+        expect((deliveries[i]?.at ?? 0) - (deliveries[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(500);
+      }
+      const after = stack.control.trigger();
+      expect(after.failed - before.failed).toBe(4);
+      expect(after.retries - before.retries).toBe(3);
+      expect(after.deadLettered - before.deadLettered).toBe(1);
+      await until("the source message to be gone", async () => {
+        const q = queueCounts();
+        return q && q.visible + q.inFlight === 0 ? true : undefined;
+      });
+    },
+    60_000,
+  );
+
+  describe("when an invocation that ended in an error counts as delivered (functionErrors: acknowledge)", () => {
+    let acking: RunningStack;
+
+    beforeAll(async () => {
+      // s.yaml's own batch window (2 s) here: no batchWindowMs.
+      acking = await startStack({ distDir: dist, functionErrors: "acknowledge", workerTimeoutSeconds: 2 });
+    });
+
+    afterAll(async () => {
+      await acking?.stop();
+    });
+
+    const ackingMns = () =>
+      createMnsClient({
+        endpoint: acking.info.emulators.mns,
+        accountId: LOCAL_SERVICE_ACCOUNT_ID,
+        accessKeyId: LOCAL_ACCESS_KEY_ID,
+        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+      });
+
+    it("deletes the batch after one delivery, retries nothing and dead-letters nothing", async () => {
+      await ackingMns().sendMessage(acking.info.mns.queue, {
+        MessageBody: encodeQueueBody({ id: "fail-ack-1" }),
+      });
+      await until("the delivery", async () =>
+        (await workerCalls()).find((c) => idsOf(c).includes("fail-ack-1")),
+      );
+      await until("the message to be deleted", async () => {
+        const q = acking.control.mns.queues().find((q) => q.name === acking.info.mns.queue);
+        return q && q.visible + q.inFlight === 0 ? true : undefined;
+      });
+      // Longer than a scaled-free retry could take to start: still one delivery.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await workerCalls()).filter((c) => idsOf(c).includes("fail-ack-1"))).toHaveLength(1);
+      expect(acking.control.trigger()).toMatchObject({
+        acknowledgedErrors: 1,
+        failed: 0,
+        retries: 0,
+        deadLettered: 0,
+      });
+      const dlq = acking.control.mns.queues().find((q) => q.name === acking.info.mns.deadLetterQueue);
+      expect(dlq).toMatchObject({ visible: 0, inFlight: 0 });
+    });
+
+    it("waits s.yaml's TimeBasedWindow (2 s) for more messages before invoking", async () => {
+      await ackingMns().sendMessage(acking.info.mns.queue, { MessageBody: encodeQueueBody({ id: "w-1" }) });
+      await new Promise((r) => setTimeout(r, 700));
+      await ackingMns().sendMessage(acking.info.mns.queue, { MessageBody: encodeQueueBody({ id: "w-2" }) });
+      const call = await until("the batch", async () =>
+        (await workerCalls()).find((c) => idsOf(c).includes("w-1")),
+      );
+      expect(idsOf(call).sort()).toEqual(["w-1", "w-2"]);
+    });
+  });
+});
+
+describe("queue trigger with errorsTolerance NONE (EventBridge's default)", () => {
+  it("stops the stream after the retries of a failing batch, dead-letters and discards nothing", async () => {
+    const emulator = await startMns({ port: 0 });
+    const dir = await mkdtemp(path.join(tmpdir(), "blocking-"));
+    await writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    await writeFile(path.join(dir, "index.js"), "exports.handler = async () => { throw new Error('no'); };");
+    const worker = createFunctionRuntime({
+      name: "blocked",
+      bundle: path.join(dir, "index.js"),
+      handler: "index.handler",
+      role: `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/test`,
+      env: {},
+      memoryMb: 128,
+      timeoutSeconds: 5,
+      region: "cn-hangzhou",
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      credentials: { accessKeyId: "a", accessKeySecret: "b", securityToken: "" },
+    });
+    const client = createMnsClient({
+      endpoint: emulator.url,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    });
+    await client.createQueue("blocking");
+    const pump = startTriggerPump({
+      mns: client,
+      queue: "blocking",
+      worker,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      region: "cn-hangzhou",
+      batchSize: 1,
+      batchWindowMs: 0,
+      retryStrategy: PUSH_RETRY_STRATEGIES.BACKOFF_RETRY,
+      retryDelayScale: 0.01,
+      errorsTolerance: "NONE",
+      invocationTimeoutSeconds: 5,
+      // One push at a time, so the second message waits behind the first.
+      maxConcurrentBatches: 1,
+      duplicateRate: () => 0,
+    });
+    try {
+      for (const id of ["first", "second"]) {
+        await client.sendMessage("blocking", { MessageBody: encodeQueueBody({ id }) });
+      }
+      await until("the stream to stop", async () => (pump.stats().blocked ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(pump.stats()).toMatchObject({
+        deliveries: 4,
+        failed: 4,
+        retries: 3,
+        deadLettered: 0,
+        discarded: 0,
+      });
+      // Both messages are still in the queue: the failed one held, the next one never taken.
+      const queue = emulator.control.queues().find((q) => q.name === "blocking");
+      expect(queue).toMatchObject({ visible: 1, inFlight: 1 });
+    } finally {
+      await pump.stop();
+      await worker.close();
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,11 +1,13 @@
 /**
- * Resolves s.yaml with the real Serverless Devs CLI (the pinned `@serverless-devs/s`), offline.
+ * Resolves s.yaml with the real Serverless Devs CLI (the pinned `@serverless-devs/s`), offline: the
+ * one implementation the local FC runtime (local/stack.ts), the build's warm-up, the bench and the
+ * deploy tests all use, so what runs locally is what `s deploy` would send to FC.
  *
  * `${vars.x}`, `${env('X', 'default')}` and `${config('AccountID')}` are resolved by `s` before a
- * component sees `props`, so the props worth validating are the resolved ones, and re-implementing
- * the resolver in a test would only test the re-implementation. Each resource's component is
- * swapped for a local probe component that records the props it receives; `s info` is used because,
- * unlike `deploy`, it runs no `pre-deploy` action and so needs no build.
+ * component sees `props`; re-implementing that resolution would only run the re-implementation.
+ * Each resource's component is swapped for a local probe component that records the props it
+ * receives; `s info` is used because, unlike `deploy`, it runs no `pre-deploy` action and so needs
+ * no build. One resolution takes about a second (a child process of `s`).
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const S_YAML_PATH = path.join(root, "s.yaml");
 const S_CLI = path.join(root, "node_modules/@serverless-devs/s/bin/s");
 
@@ -59,7 +61,10 @@ function run(args: string[], options: { cwd: string; env: Record<string, string>
  * that points every resource at it). Only `process.env.PATH` is inherited, so a developer's own
  * REGION or JWT_* variables cannot change the outcome. Nothing leaves the machine.
  */
-export async function createSYamlResolver(credentials: Credentials): Promise<SYamlResolver> {
+export async function createSYamlResolver(
+  credentials: Credentials,
+  sYamlPath: string = S_YAML_PATH,
+): Promise<SYamlResolver> {
   const dir = await mkdtemp(path.join(tmpdir(), "s-yaml-"));
   const componentDir = path.join(dir, "props-probe");
   await mkdir(componentDir);
@@ -73,7 +78,7 @@ export async function createSYamlResolver(credentials: Credentials): Promise<SYa
   await mkdir(path.join(dir, ".s"));
   await writeFile(path.join(dir, ".s", "set-config.yml"), "analysis: disable\n");
 
-  const doc = parseDocument(await readFile(S_YAML_PATH, "utf8"));
+  const doc = parseDocument(await readFile(sYamlPath, "utf8"));
   const resources = doc.get("resources");
   const names: string[] = [];
   if (resources && typeof resources === "object" && "items" in resources && Array.isArray(resources.items)) {
@@ -115,4 +120,43 @@ export async function createSYamlResolver(credentials: Credentials): Promise<SYa
     },
     close: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+export class SYamlError extends Error {
+  constructor(readonly output: string) {
+    super(`s could not resolve s.yaml:\n${output.trim().slice(-2000)}`);
+    this.name = "SYamlError";
+  }
+}
+
+/** Resolutions already made in this process, by s.yaml text, credentials and variables. */
+const resolved = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
+
+/**
+ * Every resource's props as `s deploy` would hand them to its component, for the shell variables
+ * `env` (and nothing else from this process's environment). Cached per process: several stacks in
+ * one test file resolve once.
+ */
+export async function resolveSYaml(
+  credentials: Credentials,
+  env: Record<string, string>,
+  sYamlPath: string = S_YAML_PATH,
+): Promise<Record<string, Record<string, unknown>>> {
+  const key = JSON.stringify([await readFile(sYamlPath, "utf8"), credentials, Object.entries(env).sort()]);
+  let pending = resolved.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const resolver = await createSYamlResolver(credentials, sYamlPath);
+      try {
+        const result = await resolver.resolve(env);
+        if (!result.ok) throw new SYamlError(result.output);
+        return result.props;
+      } finally {
+        await resolver.close();
+      }
+    })();
+    resolved.set(key, pending);
+    pending.catch(() => resolved.delete(key));
+  }
+  return pending;
 }
