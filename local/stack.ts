@@ -41,9 +41,11 @@ import {
   type InvocationResult,
 } from "./fc/invoker";
 import {
+  FC_REGION_INSTANCE_QUOTA,
   LOCAL_DEPLOY_ACCOUNT_ID,
   LOCAL_EVENTS_QUEUE,
   LOCAL_EVENTS_TOPIC,
+  LOCAL_TRIGGER_PUSHES,
   type LocalSettingOverrides,
   localEnvironment,
   localResolutionInputs,
@@ -270,6 +272,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
             credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
           }),
           table,
+          // The worker's shared call schedule, under the name s.yaml gives it.
+          ...(specs.worker.env.CALL_SLOTS_TABLE ? { callSlotsTable: specs.worker.env.CALL_SLOTS_TABLE } : {}),
         },
         mns: {
           client: mnsClient,
@@ -308,6 +312,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           securityToken: "",
         },
         ...(spec.reservedConcurrency ? { maxInstances: spec.reservedConcurrency } : {}),
+        ...(fn === "worker"
+          ? { maxInstances: options.workerInstances ?? spec.reservedConcurrency ?? FC_REGION_INSTANCE_QUOTA }
+          : {}),
         output: options.functionOutput ?? "silent",
         ...extra,
       };
@@ -399,7 +406,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       deadLetterQueue: queueTrigger.deadLetterQueue?.queue,
       functionErrors: options.functionErrors,
       invocationTimeoutSeconds: workerTimeoutSeconds,
-      maxConcurrentBatches: specs.worker.reservedConcurrency,
+      maxConcurrentBatches: options.triggerPushes ?? specs.worker.reservedConcurrency ?? LOCAL_TRIGGER_PUSHES,
       duplicateRate: () => mns.control.getFaults().duplicateRate,
       random,
     });
