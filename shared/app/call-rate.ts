@@ -12,7 +12,7 @@
  * headroom` evenly spaced slots, ticket n of a second is its n-th slot, and whoever takes a
  * ticket owns that slot, whatever the number of instances. A `Throttling.*` answer (someone else
  * uses the account) halves the share of each second's tickets the throttled instance may use (the
- * tickets above it are left unused), and every other answer wins back a twentieth (AIMD, as TCP
+ * tickets above it are left unused), and every other answer wins back a tenth (AIMD, as TCP
  * does): the account's rate falls in proportion to the instances that see throttling.
  *
  * {@link AccountCallPacer}: a schedule of the instance's own, `accountQps / instances` with the
@@ -142,6 +142,13 @@ export interface SharedPacingSettings {
   windowMs: number;
   /** The least share of a window's tickets throttling can push an instance to (0..1]. */
   floorShare: number;
+  /**
+   * Share won back by each answer that is not throttling. An instance makes only its part of the
+   * account's calls, so a step of a tenth brings a halved share back within five answers: a
+   * throttle from a moment of network jitter costs little, while steady throttling from someone
+   * else using the account keeps halving it.
+   */
+  recoveryStep: number;
   /** Accounts whose share and window hint an instance remembers; the oldest is forgotten beyond. */
   maxAccounts: number;
 }
@@ -151,6 +158,7 @@ export const DEFAULT_SHARED_PACING: SharedPacingSettings = {
   headroom: 0.95,
   windowMs: 1000,
   floorShare: 0.05,
+  recoveryStep: 0.1,
   maxAccounts: 10_000,
 };
 
@@ -225,7 +233,7 @@ export class SharedCallPacer implements CallPacer {
 
   answered(accountId: string): void {
     const state = this.state(accountId);
-    state.share = Math.min(1, state.share + 1 / 20);
+    state.share = Math.min(1, state.share + this.settings.recoveryStep);
   }
 
   /**

@@ -241,9 +241,9 @@ describe("SharedCallPacer", () => {
     expect(pacer.shareOf(A)).toBe(0.5);
     for (let i = 0; i < 5; i++) pacer.throttled(A);
     expect(pacer.shareOf(A)).toBe(0.1);
-    for (let i = 0; i < 8; i++) pacer.answered(A);
+    for (let i = 0; i < 4; i++) pacer.answered(A);
     expect(pacer.shareOf(A)).toBeCloseTo(0.5, 10);
-    for (let i = 0; i < 20; i++) pacer.answered(A);
+    for (let i = 0; i < 10; i++) pacer.answered(A);
     expect(pacer.shareOf(A)).toBe(1);
     expect(pacer.shareOf(B)).toBe(1);
   });
