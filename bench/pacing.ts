@@ -26,6 +26,10 @@ export interface PacingFigures {
   ratio: number;
   calls: number;
   throttled: number;
+  /** When pipelines were created, seconds after the first message was sent: first, 95th percentile, last. */
+  timeline: { first: number; p95: number; last: number };
+  /** The most pipelines of one account created inside any one second (the simulator's window). */
+  busiestSecond: number;
   byStatus: Record<string, number>;
   /** Failed records by error code. */
   failures: Record<string, number>;
@@ -33,6 +37,18 @@ export interface PacingFigures {
   /** Worker instances alive at the end (started on demand). */
   workerInstances: number;
   trigger: { batches: number; deliveries: number; failed: number };
+}
+
+/** The most of `times` (ms) inside any span of `spanMs`. */
+function busiestSpan(times: number[], spanMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  let from = 0;
+  for (let to = 0; to < sorted.length; to++) {
+    while ((sorted[to] as number) - (sorted[from] as number) >= spanMs) from++;
+    most = Math.max(most, to - from + 1);
+  }
+  return most;
 }
 
 export async function benchPacing(
@@ -59,6 +75,7 @@ export async function benchPacing(
     stack.control.replaceFaults({ ecs: { qpsPerAccount: qps } });
 
     let started = process.hrtime.bigint();
+    let startedAt = Date.now();
     const cpuBefore = process.cpuUsage();
     const records = await queueRecords(
       stack,
@@ -66,12 +83,16 @@ export async function benchPacing(
       "pacing",
       () => {
         started = process.hrtime.bigint();
+        startedAt = Date.now();
       },
       accounts,
     );
-    const final = await untilTerminal(stack, records, 600_000);
-    const seconds = elapsedMs(started) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
+    let seconds = 0;
+    let cpu = { user: 0, system: 0 };
+    const final = await untilTerminal(stack, records, 600_000, () => {
+      seconds = elapsedMs(started) / 1000;
+      cpu = process.cpuUsage(cpuBefore);
+    });
 
     const create = stack.control.calls().createImagePipeline;
     const byStatus: Record<string, number> = {};
@@ -81,6 +102,15 @@ export async function benchPacing(
       if (r.error) failures[r.error.code] = (failures[r.error.code] ?? 0) + 1;
     }
     const pumpAfter = stack.control.trigger();
+    const created = stack.control
+      .pipelines()
+      .map((p) => ({ account: p.accountId, at: Date.parse(p.createdAt) }))
+      .filter((p) => p.at >= startedAt);
+    const offsets = created.map((p) => (p.at - startedAt) / 1000).sort((a, b) => a - b);
+    const busiestSecond = Math.max(
+      0,
+      ...accounts.map((a) => busiestSpan(created.filter((p) => p.account === a).map((p) => p.at))),
+    );
     const idealSeconds = count / (qps * accounts.length);
     return {
       records: count,
@@ -93,6 +123,12 @@ export async function benchPacing(
       ratio: seconds / idealSeconds,
       calls: create.received - callsBefore.received,
       throttled: create.throttled - callsBefore.throttled,
+      timeline: {
+        first: offsets[0] ?? Number.NaN,
+        p95: offsets[Math.floor(offsets.length * 0.95)] ?? Number.NaN,
+        last: offsets[offsets.length - 1] ?? Number.NaN,
+      },
+      busiestSecond,
       byStatus,
       failures,
       pipelines: stack.control.pipelines().length - pipelinesBefore,
@@ -122,6 +158,9 @@ export function printPacing(f: PacingFigures): void {
   );
   console.log(
     `  CreateImagePipeline calls ${f.calls}, throttled ${f.throttled} = ${(share * 100).toFixed(1)}% (target < 5%: ${verdict(share < 0.05)})`,
+  );
+  console.log(
+    `  pipelines created from ${f.timeline.first.toFixed(1)} s, 95% by ${f.timeline.p95.toFixed(1)} s, the last at ${f.timeline.last.toFixed(1)} s; busiest second of one account ${f.busiestSecond} pipelines`,
   );
   console.log(
     `  records ${JSON.stringify(f.byStatus)}, failures ${JSON.stringify(f.failures)}, pipelines in the simulator ${f.pipelines}; worker instances alive ${f.workerInstances}; trigger: ${f.trigger.batches} batches, ${f.trigger.deliveries} deliveries, ${f.trigger.failed} failed invocations`,
