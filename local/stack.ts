@@ -143,6 +143,8 @@ export interface RunningStack {
   /** What s.yaml, resolved for this stack, says about every function (before local overrides). */
   specs: Readonly<Record<AnyFunction, Readonly<FunctionSpec>>>;
   control: StackControl;
+  /** Instances of a function alive now (FC starts them on demand), for benches. */
+  instances(fn: FunctionKey): number;
   stop(): Promise<void>;
 }
 
@@ -315,6 +317,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         ...(fn === "worker"
           ? { maxInstances: options.workerInstances ?? spec.reservedConcurrency ?? FC_REGION_INSTANCE_QUOTA }
           : {}),
+        ...(options.instanceIdleMs !== undefined ? { idleMs: options.instanceIdleMs } : {}),
         output: options.functionOutput ?? "silent",
         ...extra,
       };
@@ -528,6 +531,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     return {
       url,
       info,
+      instances: (fn) => runtimes[fn].instances(),
       functions: definitions,
       specs,
       control: {

@@ -138,6 +138,11 @@ export interface LocalSettingOverrides {
    * {@link LOCAL_TRIGGER_PUSHES}. A push that finds every allowed instance busy waits for one.
    */
   triggerPushes?: number;
+  /**
+   * How long an idle function instance lives before it is reclaimed, ms; default 180 000, the low
+   * end of FC's documented "usually 3 to 5 minutes".
+   */
+  instanceIdleMs?: number;
 }
 
 /** FC3's default instance quota per region and account; what bounds a function without reservedConcurrency. */
