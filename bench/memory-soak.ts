@@ -107,7 +107,8 @@ export async function benchMemorySoak(
   // Idle instances are reclaimed after 5 s instead of FC's 3-5 minutes, so "after" comes soon.
   const stack: RunningStack = await benchStack({ dataDir, instanceIdleMs: IDLE_MS });
   const snapshots: string[] = [];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  // No keep-alive: between chunks the gateway closes idle connections (5 s), and reusing one races that.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: concurrency });
   try {
     const token = await stack.control.issueToken({ sub: "soak", scope: "pipelines:write pipelines:read" });
     const url = new URL("/v1/pipelines", stack.url);

@@ -29,7 +29,7 @@ import {
   type WorkerFaults,
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
-import { eventsQueue } from "./events-queue";
+import { EVENTS_DRAIN_INTERVAL_MS, eventsQueue } from "./events-queue";
 import { startCrashProxy } from "./fc/crash-proxy";
 import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
@@ -527,6 +527,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       });
     });
 
+    // Unread, the events queue would hold every completion event; the log it drains into is bounded.
+    const eventsDrain = setInterval(
+      () => void events.drain().catch(() => undefined),
+      EVENTS_DRAIN_INTERVAL_MS,
+    );
+    eventsDrain.unref();
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -543,6 +549,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       stop: () => {
         stopping ??= (async () => {
+          clearInterval(eventsDrain);
           const pumpStopped = pump.stop();
           await reconcileTimer?.stop();
           await Promise.all([...Object.values(runtimes), reconcilerRuntime].map((r) => r?.close()));

@@ -27,6 +27,9 @@ export class SnapshotFile {
   private readonly path: string;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** A write waiting for the one in progress; it reads the state when it starts. */
+  private queued: Promise<void> | undefined;
+  private take: (() => TableSnapshot) | undefined;
 
   constructor(
     private readonly dir: string,
@@ -53,7 +56,7 @@ export class SnapshotFile {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.write(take()).catch(() => {
+      void this.write(take).catch(() => {
         // A failed background write is retried by the next change or by close(), which reports it.
       });
     }, this.delayMs);
@@ -63,20 +66,32 @@ export class SnapshotFile {
   async flush(take: () => TableSnapshot): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.write(take());
+    await this.write(take);
   }
 
-  private write(tables: TableSnapshot): Promise<void> {
-    const text = JSON.stringify({ version: FORMAT_VERSION, tables } satisfies SnapshotDocument);
+  /**
+   * At most one write runs and at most one waits, and the waiting one serializes the state only
+   * when it starts. Serializing at every change instead queued one copy of the whole state per
+   * change whenever the disk was slower than the changes: the stack's heap grew to 1 GB in a
+   * 2,000-request soak on a loaded machine (bench/RESULTS.md, "Memory").
+   */
+  private write(take: () => TableSnapshot): Promise<void> {
+    this.take = take;
+    if (this.queued) return this.queued;
     // Chained so two writes never interleave their rename.
-    this.writing = this.writing
+    const queued = this.writing
       .catch(() => {})
       .then(async () => {
+        this.queued = undefined;
+        const tables = (this.take ?? take)();
+        const text = JSON.stringify({ version: FORMAT_VERSION, tables } satisfies SnapshotDocument);
         await mkdir(this.dir, { recursive: true });
         const temporary = `${this.path}.${process.pid}.tmp`;
         await writeFile(temporary, text);
         await rename(temporary, this.path);
       });
-    return this.writing;
+    this.queued = queued;
+    this.writing = queued;
+    return queued;
   }
 }
