@@ -31,11 +31,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Stores `count` pending records the way submit's batch path does (every record durable first),
  * then sends their messages; `onSend` is called just before the first message goes out.
  */
-async function queueRecords(
+export async function queueRecords(
   stack: RunningStack,
   count: number,
   label: string,
   onSend: () => void = () => {},
+  /** Record i goes to account i mod the list's length; default the service account. */
+  accounts: readonly string[] = [stack.info.accounts.service],
 ): Promise<PipelineRecord[]> {
   const store = stackRecordStore(stack);
   const queue = new MnsRequestQueue({
@@ -48,7 +50,7 @@ async function queueRecords(
     }),
   });
   const records = Array.from({ length: count }, (_, i) =>
-    pendingRecord(stack.info.accounts.service, `${label}-${i}`),
+    pendingRecord(accounts[i % accounts.length] as string, `${label}-${i}`),
   );
   await store.createMany(records);
   onSend();
@@ -56,32 +58,44 @@ async function queueRecords(
   return records;
 }
 
-/** Polls the records until none is pending or running; returns the final records. */
-async function untilTerminal(
+/**
+ * Waits until no record in the table is pending or running, then returns `records` as stored.
+ * Each poll asks the status index for one open record (two small reads): reading every open record
+ * on every poll cost the stack's process, which also runs the emulators, more CPU than the drain
+ * itself once there were a thousand of them.
+ */
+export async function untilTerminal(
   stack: RunningStack,
   records: PipelineRecord[],
   timeoutMs: number,
+  /** Called when the poll first finds nothing open, before the records are read back. */
+  onDone: () => void = () => {},
 ): Promise<PipelineRecord[]> {
   const store = stackRecordStore(stack);
-  const open = new Set(records.map((r) => r.id));
-  const final = new Map<string, PipelineRecord>();
   const deadline = Date.now() + timeoutMs;
-  while (open.size > 0 && Date.now() < deadline) {
-    // Only the records still open are read again, 20 at a time.
-    const ids = [...open];
-    for (let i = 0; i < ids.length; i += 20) {
-      const got = await Promise.all(ids.slice(i, i + 20).map((id) => store.get(id)));
-      for (const record of got) {
-        if (record && record.status !== "pending" && record.status !== "running") {
-          open.delete(record.id);
-          final.set(record.id, record);
-        }
-      }
+  const open = async (): Promise<boolean> => {
+    for (const status of ["pending", "running"] as const) {
+      // A page may come back short while more follow (the index can be a moment behind the rows).
+      const page = await store.listByStatus(status, { limit: 1 });
+      if (page.items.length > 0 || page.nextCursor) return true;
     }
-    if (open.size > 0) await sleep(200);
+    return false;
+  };
+  while (await open()) {
+    if (Date.now() >= deadline) throw new Error(`records still open after ${timeoutMs} ms`);
+    await sleep(200);
   }
-  if (open.size > 0) throw new Error(`${open.size} records still open after ${timeoutMs} ms`);
-  return records.map((r) => final.get(r.id) as PipelineRecord);
+  onDone();
+  const final: PipelineRecord[] = [];
+  for (let i = 0; i < records.length; i += 20) {
+    const got = await Promise.all(records.slice(i, i + 20).map((r) => store.get(r.id)));
+    for (const record of got) if (record) final.push(record);
+  }
+  const stillOpen = final.filter((r) => r.status === "pending" || r.status === "running");
+  if (final.length !== records.length || stillOpen.length > 0) {
+    throw new Error(`${records.length - final.length} records missing, ${stillOpen.length} still open`);
+  }
+  return final;
 }
 
 export async function benchWorkerDrain(
@@ -102,8 +116,10 @@ export async function benchWorkerDrain(
     const records = await queueRecords(stack, count, "drain", () => {
       started = process.hrtime.bigint();
     });
-    const final = await untilTerminal(stack, records, 300_000);
-    const seconds = elapsedMs(started) / 1000;
+    let seconds = 0;
+    const final = await untilTerminal(stack, records, 300_000, () => {
+      seconds = elapsedMs(started) / 1000;
+    });
 
     const create = stack.control.calls().createImagePipeline;
     const byStatus: Record<string, number> = {};

@@ -14,8 +14,13 @@ import {
   toMnsError,
 } from "../shared/adapters/mns";
 
-/** Events kept at most; older ones are dropped first (a long `npm start` session stays bounded). */
-const LOG_LIMIT = 10_000;
+/**
+ * Events kept at most; older ones are dropped first (a long `npm start` session stays bounded:
+ * ~1 KiB each, so ~10 MiB). docs/local.md, "Memory".
+ */
+export const EVENTS_LOG_LIMIT = 10_000;
+/** How often the stack moves the queue into the log even when no one reads it (docs/local.md). */
+export const EVENTS_DRAIN_INTERVAL_MS = 5_000;
 /** BatchReceiveMessage takes at most 16 messages. */
 const RECEIVE_MAX = 16;
 
@@ -36,6 +41,12 @@ export interface EventsQueueOptions {
 export interface EventsQueue {
   /** Creates the queue and the subscription when missing; a no-op when both exist. */
   provision(): Promise<void>;
+  /**
+   * Moves what the queue holds into the (bounded) log. The stack calls it every
+   * {@link EVENTS_DRAIN_INTERVAL_MS}: unread, the queue would keep every event for MNS's retention
+   * period (4 days by default), growing with every request.
+   */
+  drain(): Promise<void>;
   /** Moves what the queue holds into the log, then answers the whole log, oldest first. */
   read(): Promise<ReceivedEvent[]>;
   /** Forgets the log (the queue is emptied first, so nothing read before comes back). */
@@ -70,7 +81,7 @@ export function eventsQueue(options: EventsQueueOptions): EventsQueue {
           });
         }
       }
-      if (log.length > LOG_LIMIT) log = log.slice(log.length - LOG_LIMIT);
+      if (log.length > EVENTS_LOG_LIMIT) log = log.slice(log.length - EVENTS_LOG_LIMIT);
       await mnsCall(() =>
         client.batchDeleteMessage(
           queue,
@@ -88,6 +99,7 @@ export function eventsQueue(options: EventsQueueOptions): EventsQueue {
   };
 
   return {
+    drain,
     provision: async () => {
       try {
         await mnsCall(() => client.createQueue(queue));

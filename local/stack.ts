@@ -31,7 +31,7 @@ import {
   type WorkerFaults,
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
-import { eventsQueue } from "./events-queue";
+import { EVENTS_DRAIN_INTERVAL_MS, eventsQueue } from "./events-queue";
 import { startCrashProxy, startPublishCrashProxy } from "./fc/crash-proxy";
 import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
@@ -43,10 +43,12 @@ import {
   type InvocationResult,
 } from "./fc/invoker";
 import {
+  FC_REGION_INSTANCE_QUOTA,
   LOCAL_DEPLOY_ACCOUNT_ID,
   LOCAL_EVENTS_QUEUE,
   LOCAL_EVENTS_TOPIC,
   LOCAL_REGION,
+  LOCAL_TRIGGER_PUSHES,
   type LocalSettingOverrides,
   localEnvironment,
   localResolutionInputs,
@@ -112,11 +114,6 @@ export interface StackOptions extends LocalSettingOverrides {
   functionErrors?: FunctionErrorHandling;
   /** WORKER_MAX_ATTEMPTS given to `s` when resolving s.yaml; s.yaml's default (5) without it. */
   workerMaxAttempts?: number;
-  /**
-   * Worker invocations at once, in place of s.yaml's reservedConcurrency (4): the trigger's
-   * concurrency, the worker's instances and its WORKER_MAX_CONCURRENT_INVOCATIONS.
-   */
-  workerInstances?: number;
   /** The functions' stdout/stderr (their JSON logs): shown, or dropped (default). */
   functionOutput?: "inherit" | "silent";
   /** LOG_LEVEL given to `s` when resolving s.yaml; s.yaml's default (info) without it. */
@@ -176,6 +173,8 @@ export interface RunningStack {
   /** What s.yaml, resolved for this stack, says about every function (before local overrides). */
   specs: Readonly<Record<AnyFunction, Readonly<FunctionSpec>>>;
   control: StackControl;
+  /** Instances of a function alive now (FC starts them on demand), for benches. */
+  instances(fn: FunctionKey): number;
   stop(): Promise<void>;
 }
 
@@ -300,6 +299,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         AccountId: LOCAL_SERVICE_ACCOUNT_ID,
         TablestoreInstance: instance,
         RecordsTable: table,
+        CallSlotsTable: requiredEnv(specs.worker, "CALL_SLOTS_TABLE"),
         QueueName: queueTrigger.queue,
         EventsTopic: eventsTopic,
         CrossAccountRoleName: specs.worker.env.CROSS_ACCOUNT_ROLE_NAME || LOCAL_CROSS_ACCOUNT_ROLE_NAME,
@@ -331,6 +331,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
             credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
           }),
           table,
+          // The worker's shared call schedule, under the name s.yaml gives it.
+          ...(specs.worker.env.CALL_SLOTS_TABLE ? { callSlotsTable: specs.worker.env.CALL_SLOTS_TABLE } : {}),
         },
         mns: {
           client: mnsClient,
@@ -367,6 +369,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         // The temporary keys of s.yaml's role for this function, as FC hands them over.
         credentials: functionCredentials(ram, spec.role, spec.name, options.ram?.credentialLifetimeSeconds),
         ...(spec.reservedConcurrency ? { maxInstances: spec.reservedConcurrency } : {}),
+        ...(fn === "worker"
+          ? { maxInstances: options.workerInstances ?? spec.reservedConcurrency ?? FC_REGION_INSTANCE_QUOTA }
+          : {}),
+        ...(options.instanceIdleMs !== undefined ? { idleMs: options.instanceIdleMs } : {}),
         output: options.functionOutput ?? "silent",
         ...extra,
       };
@@ -376,15 +382,6 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       status: definition("status"),
       worker: definition("worker", {
         timeoutSeconds: workerTimeoutSeconds,
-        ...(options.workerInstances === undefined
-          ? {}
-          : {
-              maxInstances: options.workerInstances,
-              env: {
-                ...localEnvironment(specs.worker, endpoints),
-                WORKER_MAX_CONCURRENT_INVOCATIONS: String(options.workerInstances),
-              },
-            }),
         prepareInstance: async (kill) => {
           const proxy = await startCrashProxy({
             target: ecs.url,
@@ -483,7 +480,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       deadLetterQueue: queueTrigger.deadLetterQueue?.queue,
       functionErrors: options.functionErrors,
       invocationTimeoutSeconds: workerTimeoutSeconds,
-      maxConcurrentBatches: options.workerInstances ?? specs.worker.reservedConcurrency,
+      maxConcurrentBatches: options.triggerPushes ?? specs.worker.reservedConcurrency ?? LOCAL_TRIGGER_PUSHES,
       duplicateRate: () => mns.control.getFaults().duplicateRate,
       random,
     });
@@ -608,10 +605,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       });
     });
 
+    // Unread, the events queue would hold every completion event; the log it drains into is bounded.
+    const eventsDrain = setInterval(
+      () => void events.drain().catch(() => undefined),
+      EVENTS_DRAIN_INTERVAL_MS,
+    );
+    eventsDrain.unref();
     let stopping: Promise<void> | undefined;
     return {
       url,
       info,
+      instances: (fn) => runtimes[fn].instances(),
       functions: definitions,
       specs,
       control: {
@@ -624,6 +628,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       stop: () => {
         stopping ??= (async () => {
+          clearInterval(eventsDrain);
           const pumpStopped = pump.stop();
           await reconcileTimer?.stop();
           await Promise.all([...Object.values(runtimes), reconcilerRuntime].map((r) => r?.close()));

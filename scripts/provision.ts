@@ -56,6 +56,7 @@ export function targetsFromEnvironment(env: Env): ProvisionTargets {
         credentials,
       }),
       table: config.tablestore.table,
+      callSlotsTable: config.worker.callSlotsTable,
     },
     mns: {
       client: createMnsClient({

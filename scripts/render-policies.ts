@@ -3,7 +3,7 @@
  * deployment and writes, per role, `<role>.policy.json` and `<role>.trust.json`, ready for
  * `aliyun ram CreatePolicy` / `CreateRole` or the RAM console; it prints those commands.
  *
- * Reads the variables s.yaml reads, with its defaults (REGION, TABLESTORE_INSTANCE, RECORDS_TABLE,
+ * Reads the variables s.yaml reads, with its defaults (REGION, TABLESTORE_INSTANCE, RECORDS_TABLE, CALL_SLOTS_TABLE,
  * QUEUE_NAME, EVENTS_TOPIC, API_ROLE_NAME, WORKER_ROLE_NAME, RECONCILER_ROLE_NAME,
  * CROSS_ACCOUNT_ROLE_NAME, CROSS_ACCOUNT_EXTERNAL_ID), plus:
  *
@@ -49,6 +49,7 @@ export function renderForEnvironment(env: Env): RenderedFile[] {
     AccountId: required(env, "ACCOUNT_ID", "the service account (s.yaml's config('AccountID'))"),
     TablestoreInstance: setting(env, "TABLESTORE_INSTANCE", "imgpipe"),
     RecordsTable: setting(env, "RECORDS_TABLE", "image_pipeline_records"),
+    CallSlotsTable: setting(env, "CALL_SLOTS_TABLE", "image_pipeline_call_slots"),
     QueueName: setting(env, "QUEUE_NAME", "image-pipeline-requests"),
     EventsTopic: setting(env, "EVENTS_TOPIC"),
     LogProject: required(

@@ -115,9 +115,18 @@ export const SETTINGS: readonly Setting[] = [
     env: "WORKER_INSTANCES",
     flag: "--worker-instances",
     kind: integer(1, 100),
-    what: "worker invocations at once, in place of s.yaml's reservedConcurrency (4)",
+    what: "most worker instances at once (FC scales out; default 100, FC's instance quota per region)",
     apply: (s, v) => {
       s.stack.workerInstances = Number(v);
+    },
+  },
+  {
+    env: "TRIGGER_PUSHES",
+    flag: "--trigger-pushes",
+    kind: integer(1, 100),
+    what: "worker invocations the queue trigger pushes at once (default 4; EventBridge documents none for MNS)",
+    apply: (s, v) => {
+      s.stack.triggerPushes = Number(v);
     },
   },
   {

@@ -54,10 +54,13 @@ const ConfigSchema = v.object({
   JWT_AUDIENCE: optionalText,
   WORKER_MAX_ATTEMPTS: positiveInteger("WORKER_MAX_ATTEMPTS", 5),
   // ECS documents no CreateImagePipeline rate; 20 calls per second per account is the local
-  // simulator's limit and a safe ceiling. The worker paces each account at its share of it.
+  // simulator's limit and a safe ceiling. Every worker instance together stays under it: the
+  // schedule is shared through CALL_SLOTS_TABLE (shared/app/call-rate), however many run.
   WORKER_ECS_QPS_PER_ACCOUNT: positiveInteger("WORKER_ECS_QPS_PER_ACCOUNT", 20),
-  // How many worker invocations run at once (s.yaml's reservedConcurrency for the worker).
-  WORKER_MAX_CONCURRENT_INVOCATIONS: positiveInteger("WORKER_MAX_CONCURRENT_INVOCATIONS", 4),
+  CALL_SLOTS_TABLE: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "image_pipeline_call_slots"),
+  ),
   RECONCILE_PENDING_AFTER_SECONDS: positiveInteger("RECONCILE_PENDING_AFTER_SECONDS", 300),
   RECONCILE_EVENT_OWED_AFTER_SECONDS: positiveInteger("RECONCILE_EVENT_OWED_AFTER_SECONDS", 60),
   LOG_LEVEL: v.pipe(
@@ -79,8 +82,8 @@ export interface Config {
     maxAttempts: number;
     /** The account's CreateImagePipeline limit the worker instances share. */
     ecsQpsPerAccount: number;
-    /** Worker invocations at once: each instance takes this share of the account's rate. */
-    maxConcurrentInvocations: number;
+    /** The Tablestore table (same instance as the records) holding the shared call schedule. */
+    callSlotsTable: string;
   };
   /** How long a record may stay `pending` before the reconciler queues it again. */
   reconciler: {
@@ -114,7 +117,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     worker: {
       maxAttempts: e.WORKER_MAX_ATTEMPTS,
       ecsQpsPerAccount: e.WORKER_ECS_QPS_PER_ACCOUNT,
-      maxConcurrentInvocations: e.WORKER_MAX_CONCURRENT_INVOCATIONS,
+      callSlotsTable: e.CALL_SLOTS_TABLE,
     },
     reconciler: {
       pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS,

@@ -40,6 +40,11 @@ export interface FunctionDefinition {
   credentials: FcCredentials | (() => FcCredentials);
   /** Most instances at once; further invocations wait for a free one. */
   maxInstances?: number;
+  /**
+   * An instance idle this long is reclaimed (its thread ends), as FC reclaims on-demand instances
+   * after "usually 3 to 5 minutes" without requests; default {@link DEFAULT_INSTANCE_IDLE_MS}.
+   */
+  idleMs?: number;
   /** Where the instances' stdout/stderr go: forwarded to this process, or dropped. */
   output?: "inherit" | "silent";
   /**
@@ -132,10 +137,15 @@ interface HostMessage {
   message?: string;
 }
 
+/** The low end of FC's documented idle time before an on-demand instance is reclaimed (3-5 min). */
+export const DEFAULT_INSTANCE_IDLE_MS = 180_000;
+
 interface Instance {
   thread: Worker;
   busy: boolean;
   dead: boolean;
+  /** Reclaims the instance when it stays idle; cleared when it is used again. */
+  idleTimer?: NodeJS.Timeout;
   prepared?: PreparedInstance;
   /** Settles the invocation in progress, if any. */
   settle?: (result: InvocationResult) => void;
@@ -196,6 +206,7 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
   function end(instance: Instance, kind: InvocationFailureKind, message: string): void {
     if (instance.dead) return;
     instance.dead = true;
+    clearTimeout(instance.idleTimer);
     live.delete(instance);
     const settle = instance.settle;
     instance.settle = undefined;
@@ -210,9 +221,25 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
     }
   }
 
+  /** Ends an instance that stayed idle: not a failure, nothing is waiting on it. */
+  function reclaim(instance: Instance): void {
+    if (instance.busy || instance.dead) return;
+    instance.dead = true;
+    live.delete(instance);
+    void instance.thread.terminate();
+    void instance.prepared?.dispose();
+  }
+
+  function idle(instance: Instance): void {
+    instance.busy = false;
+    instance.idleTimer = setTimeout(() => reclaim(instance), definition.idleMs ?? DEFAULT_INSTANCE_IDLE_MS);
+    instance.idleTimer.unref();
+  }
+
   async function acquire(): Promise<Instance> {
     for (const instance of live) {
       if (!instance.busy && !instance.dead) {
+        clearTimeout(instance.idleTimer);
         instance.busy = true;
         return instance;
       }
@@ -225,7 +252,7 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
     if (instance.dead) return;
     const next = waiting.shift();
     if (next) next.resolve(instance);
-    else instance.busy = false;
+    else idle(instance);
   }
 
   async function invoke(event: Buffer, options?: { requestId?: string }): Promise<InvocationResult> {

@@ -129,4 +129,26 @@ export interface LocalSettingOverrides {
   retryDelayScale?: number;
   /** The timer's period in ms (s.yaml: `@every 1m`). */
   reconcileIntervalMs?: number;
+  /**
+   * The most worker instances at once (s.yaml: the worker's reservedConcurrency, or, as s.yaml
+   * sets none, FC's default per-region instance quota, {@link FC_REGION_INSTANCE_QUOTA}).
+   * Instances start only when a push finds none idle.
+   */
+  workerInstances?: number;
+  /**
+   * Pushes (worker invocations) the queue trigger makes at once. EventBridge documents no push
+   * concurrency for an MNS source (DeliveryOption.concurrency is for Kafka only): default
+   * {@link LOCAL_TRIGGER_PUSHES}. A push that finds every allowed instance busy waits for one.
+   */
+  triggerPushes?: number;
+  /**
+   * How long an idle function instance lives before it is reclaimed, ms; default 180 000, the low
+   * end of FC's documented "usually 3 to 5 minutes".
+   */
+  instanceIdleMs?: number;
 }
+
+/** FC3's default instance quota per region and account; what bounds a function without reservedConcurrency. */
+export const FC_REGION_INSTANCE_QUOTA = 100;
+/** Concurrent pushes of the local queue trigger unless `triggerPushes` says otherwise. */
+export const LOCAL_TRIGGER_PUSHES = 4;

@@ -34,6 +34,7 @@ export const LOCAL_POLICY_VALUES: PolicyValues = {
   AccountId: LOCAL_SERVICE_ACCOUNT_ID,
   TablestoreInstance: LOCAL_TABLESTORE_INSTANCE,
   RecordsTable: "image_pipeline_records",
+  CallSlotsTable: "image_pipeline_call_slots",
   QueueName: "image-pipeline-requests",
   EventsTopic: "image-pipeline-events",
   LogProject: "serverless-cn-hangzhou-local",

@@ -18,6 +18,7 @@ export const PLACEHOLDERS = {
   TargetAccountId: { optional: false, about: "the account that holds the cross-account role" },
   TablestoreInstance: { optional: false, about: "TABLESTORE_INSTANCE" },
   RecordsTable: { optional: false, about: "RECORDS_TABLE; its index tables are <table>_by_*" },
+  CallSlotsTable: { optional: false, about: "CALL_SLOTS_TABLE, the worker's shared pacing counters" },
   QueueName: { optional: false, about: "QUEUE_NAME" },
   EventsTopic: { optional: true, about: "EVENTS_TOPIC; unset grants no topic" },
   LogProject: { optional: false, about: "the functions' SLS project" },

@@ -12,11 +12,17 @@
 import type TableStore from "tablestore";
 import type { MnsSdkClient } from "./mns/client";
 import { mnsCall, toMnsError } from "./mns/errors";
+import { callSlotsTableDefinition } from "./tablestore/call-slot-ledger";
 import { toTablestoreError } from "./tablestore/errors";
 import { recordsTableDefinition } from "./tablestore/table-schema";
 
 export interface ProvisionTargets {
-  tablestore: { client: TableStore.Client; table: string };
+  tablestore: {
+    client: TableStore.Client;
+    table: string;
+    /** The worker's shared call schedule (./tablestore/call-slot-ledger); created when named. */
+    callSlotsTable?: string;
+  };
   mns: {
     client: MnsSdkClient;
     queue: string;
@@ -191,6 +197,18 @@ export async function provisionResources(targets: ProvisionTargets): Promise<Pro
     for (const index of definition.indexMetas ?? []) result.created.push({ kind: "index", name: index.name });
   } else {
     await upgradeIndexes(ots, definition, result);
+  }
+  const slots = targets.tablestore.callSlotsTable;
+  if (slots) {
+    await ensure(
+      { kind: "table", name: slots },
+      async () => (await ots.listTable({})).tableNames.includes(slots),
+      async () => {
+        await ots.createTable(callSlotsTableDefinition(slots));
+      },
+      (err) => toTablestoreError(err).code === "OTSObjectAlreadyExist",
+      result,
+    );
   }
 
   const mns = targets.mns;

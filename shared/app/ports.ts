@@ -159,6 +159,20 @@ export interface PipelineClient {
   ): Promise<{ ok: true } | { ok: false; failure: EcsFailure }>;
 }
 
+/**
+ * Numbered tickets for CreateImagePipeline call slots, one counter per target account and time
+ * window, shared by every worker instance (shared/app/call-rate: ticket n of a window is the
+ * window's n-th evenly spaced slot). Atomic: two instances never get the same ticket.
+ */
+export interface CallSlotLedger {
+  /**
+   * Adds `count` to the tickets taken in the account's window and returns the total after it:
+   * the caller owns tickets `total - count + 1 .. total`. A retried call may take more than asked,
+   * never fewer, so a failure can only waste slots, never hand one out twice.
+   */
+  take(accountId: string, window: number, count: number): Promise<number>;
+}
+
 /** Completion events (docs/processing.md, "Completion events"). */
 export interface CompletionEvent {
   id: string;

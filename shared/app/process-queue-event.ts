@@ -13,8 +13,12 @@ import { instanceCallPacer } from "./call-rate";
 import { InvocationBudget } from "./invocation-budget";
 import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
 
-/** Messages in flight at once within one invocation. */
-export const MESSAGE_CONCURRENCY = 5;
+/**
+ * Messages in flight at once within one invocation: a whole batch of s.yaml's CountBasedWindow
+ * (10). Their ECS calls cannot burst past the account's rate: each waits for its slot in the
+ * schedule every instance shares (./call-rate).
+ */
+export const MESSAGE_CONCURRENCY = 10;
 
 export interface QueueEventSummary {
   messages: number;

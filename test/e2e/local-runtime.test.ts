@@ -426,7 +426,8 @@ describe("queue trigger", () => {
       [...Object.keys(spec.env), "ECS_ENDPOINT", "STS_ENDPOINT"].sort(),
     );
     expect(call.env.STS_ENDPOINT).toBe(new URL(stack.info.emulators.ecs).host);
-    expect(call.env.WORKER_MAX_CONCURRENT_INVOCATIONS).toBe(String(spec.reservedConcurrency));
+    // No concurrency assumption: the worker's instances share the call schedule in this table.
+    expect(call.env.CALL_SLOTS_TABLE).toBe("image_pipeline_call_slots");
     expect(stack.functions.worker.role).toBe(
       `acs:ram::${LOCAL_SERVICE_ACCOUNT_ID}:role/image-pipeline-worker`,
     );

@@ -285,6 +285,7 @@ describe("scripts/provision", () => {
       "created index image_pipeline_records_by_batch",
       "created index image_pipeline_records_by_status",
       "created index image_pipeline_records_by_event_owed",
+      "created table image_pipeline_call_slots",
       "created queue image-pipeline-requests",
       "created queue image-pipeline-requests-dlq",
       "created topic completions",

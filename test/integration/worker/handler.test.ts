@@ -13,6 +13,7 @@ import {
 import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
 import { encodeQueueBody } from "../../../shared/adapters/mns/queue-body";
 import { systemClock } from "../../../shared/adapters/system-clock";
+import { callSlotsTableDefinition } from "../../../shared/adapters/tablestore/call-slot-ledger";
 import { createTablestoreClient } from "../../../shared/adapters/tablestore/client";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
@@ -21,6 +22,7 @@ import type { PipelineRecord } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
 
 const TABLE = "worker_handler_records";
+const CALL_SLOTS = "worker_handler_call_slots";
 let ecs: RunningEcsEmulator;
 let ots: RunningTablestore;
 let store: TablestoreRecordStore;
@@ -92,6 +94,8 @@ beforeAll(async () => {
     credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
   };
   await createTablestoreClient(connection).createTable(recordsTableDefinition(TABLE));
+  // The worker paces its ECS calls through the shared schedule in this table.
+  await createTablestoreClient(connection).createTable(callSlotsTableDefinition(CALL_SLOTS));
   store = new TablestoreRecordStore({ table: TABLE, connection });
   savedEnv = { ...process.env };
   Object.assign(process.env, {
@@ -99,6 +103,7 @@ beforeAll(async () => {
     TABLESTORE_ENDPOINT: ots.url,
     TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
     RECORDS_TABLE: TABLE,
+    CALL_SLOTS_TABLE: CALL_SLOTS,
     ECS_ENDPOINT: `127.0.0.1:${ecs.port}`,
     STS_ENDPOINT: `127.0.0.1:${ecs.port}`,
     WORKER_MAX_ATTEMPTS: "20",

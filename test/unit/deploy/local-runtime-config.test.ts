@@ -96,7 +96,8 @@ describe("the function settings the local runtime takes from s.yaml", () => {
         queue: LOCAL_DEAD_LETTER_QUEUE_NAME,
       },
     });
-    expect(spec("worker").reservedConcurrency).toBe(4);
+    // No reservedConcurrency: the stack bounds the worker by FC's region quota (or workerInstances).
+    expect(spec("worker").reservedConcurrency).toBeUndefined();
   });
 
   it("the reconciler's timer: every minute, enabled", () => {

@@ -37,7 +37,7 @@ const CONFIG_ENV_NAMES = [
   "JWT_AUDIENCE",
   "WORKER_MAX_ATTEMPTS",
   "WORKER_ECS_QPS_PER_ACCOUNT",
-  "WORKER_MAX_CONCURRENT_INVOCATIONS",
+  "CALL_SLOTS_TABLE",
   "RECONCILE_PENDING_AFTER_SECONDS",
   "RECONCILE_EVENT_OWED_AFTER_SECONDS",
   "LOG_LEVEL",
@@ -80,7 +80,7 @@ const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
     "CROSS_ACCOUNT_EXTERNAL_ID",
     "WORKER_MAX_ATTEMPTS",
     "WORKER_ECS_QPS_PER_ACCOUNT",
-    "WORKER_MAX_CONCURRENT_INVOCATIONS",
+    "CALL_SLOTS_TABLE",
     "LOG_LEVEL",
   ],
   reconciler: [
@@ -220,14 +220,14 @@ describe("s.yaml resolved by Serverless Devs", () => {
     }
   });
 
-  it("tells the worker the concurrency FC enforces, so its per-instance ECS pacing adds up to the account's rate", () => {
+  it("caps no worker concurrency (extra MNS pushes would be throttled into the dead-letter queue) and names the shared call schedule instead", () => {
     const worker = props("worker");
-    const reserved = record(worker.concurrencyConfig).reservedConcurrency;
-    expect(typeof reserved).toBe("number");
+    expect(worker.concurrencyConfig).toBeUndefined();
     expect(envOf(worker)).toMatchObject({
-      WORKER_MAX_CONCURRENT_INVOCATIONS: String(reserved),
+      CALL_SLOTS_TABLE: "image_pipeline_call_slots",
       WORKER_ECS_QPS_PER_ACCOUNT: "20",
     });
+    expect(envOf(worker)).not.toHaveProperty("WORKER_MAX_CONCURRENT_INVOCATIONS");
   });
 
   it("defaults the worker's optional settings to 'off' and the role name to the local stack's", () => {

@@ -32,7 +32,7 @@ describe("npm run render-policies", () => {
 
   it("scopes the function logs to the logstore fc3 creates with logConfig: auto", () => {
     // devsapp/fc3 names the project serverless-<region>-<uuid of the account> and the logstore
-    // default-logs (docs/deploy.md, "Logs"); a grant on any other logstore stops every log write.
+    // default-logs (docs/deploy.md, "3. What the s.yaml choices rest on", Logs); a grant on any other logstore stops every log write.
     const text = JSON.stringify(renderForEnvironment(ENV));
     expect(text).toContain(
       "acs:log:cn-beijing:1234567890123456:project/serverless-cn-hangzhou-x/logstore/default-logs",

@@ -17,6 +17,7 @@ const VALUES: PolicyValues = {
   TargetAccountId: "6543210987654321",
   TablestoreInstance: "imgpipe",
   RecordsTable: "records",
+  CallSlotsTable: "call_slots",
   QueueName: "requests",
   EventsTopic: "events",
   LogProject: "serverless-cn-shanghai-abc",
@@ -57,6 +58,14 @@ describe("the policy files in deploy/ram", () => {
       expect(evaluate([policy], { action, resource: TABLE })).toBe("Allow");
     expect(evaluate([policy], { action: "ots:DeleteRow", resource: TABLE })).toBe("ImplicitDeny");
     expect(evaluate([policy], { action: "mns:SendMessage", resource: QUEUE_MESSAGES })).toBe("ImplicitDeny");
+  });
+
+  it("the worker takes pacing slots with UpdateRow on the call-slots table, and nothing else there", () => {
+    const { policy } = renderRole("worker", VALUES);
+    const slots = "acs:ots:cn-shanghai:1234567890123456:instance/imgpipe/table/call_slots";
+    expect(evaluate([policy], { action: "ots:UpdateRow", resource: slots })).toBe("Allow");
+    expect(evaluate([policy], { action: "ots:GetRow", resource: slots })).toBe("ImplicitDeny");
+    expect(evaluate([policy], { action: "ots:UpdateRow", resource: TABLE })).toBe("ImplicitDeny");
   });
 
   it("the API role lists through the index tables, which the records table's grant does not cover", () => {
