@@ -1,9 +1,8 @@
 /** UpdateTable, CreateIndex, DropIndex and DescribeTable's index_metas, through the official SDK. */
 import TableStore from "tablestore";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningTablestore, start } from "../../../local/tablestore/index";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RunningTablestore } from "../../../local/tablestore/index";
 import {
-  adapterClient,
   attributesOf,
   BY_BATCH_INDEX,
   createRequestsTable,
@@ -11,6 +10,7 @@ import {
   keyOf,
   putRequest,
   REQUESTS_TABLE,
+  useEmulator,
 } from "./helpers";
 
 const BY_STATUS_INDEX = "requests_by_status";
@@ -21,12 +21,9 @@ const ISP_INCR = "INCR";
 let emulator: RunningTablestore;
 let client: TableStore.Client;
 
-beforeAll(async () => {
-  emulator = await start({ port: 0 });
-  client = adapterClient(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started, startedClient) => {
+  emulator = started;
+  client = startedClient;
 });
 beforeEach(async () => {
   emulator.control.reset();

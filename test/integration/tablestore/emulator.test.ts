@@ -1,5 +1,5 @@
 import TableStore from "tablestore";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TABLESTORE_INSTANCE } from "../../../local/identities";
 import { createLocalRam } from "../../../local/ram/local-model";
 import { type RunningTablestore, start } from "../../../local/tablestore/index";
@@ -15,6 +15,7 @@ import {
   keyOf,
   putRequest,
   REQUESTS_TABLE,
+  useEmulator,
 } from "./helpers";
 
 const { Condition, SingleColumnCondition, CompositeCondition, ComparatorType, LogicalOperator, Long } =
@@ -24,12 +25,9 @@ const { EXPECT_EXIST, EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpect
 let emulator: RunningTablestore;
 let client: TableStore.Client;
 
-beforeAll(async () => {
-  emulator = await start({ port: 0 });
-  client = adapterClient(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started, startedClient) => {
+  emulator = started;
+  client = startedClient;
 });
 beforeEach(async () => {
   emulator.control.reset();

@@ -1,11 +1,12 @@
 /** Shared fixtures for the Tablestore emulator tests: a client through our adapter and a table with an index. */
 import TableStore from "tablestore";
+import { afterAll, beforeAll } from "vitest";
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_TABLESTORE_INSTANCE,
 } from "../../../local/identities";
-import type { RunningTablestore } from "../../../local/tablestore/index";
+import { type RunningTablestore, start } from "../../../local/tablestore/index";
 import {
   createTablestoreClient,
   type TablestoreError,
@@ -103,4 +104,19 @@ export function keyOf(row: TableStore.Row): unknown[] {
   return (row.primaryKey ?? []).map((c) =>
     typeof c.value === "object" && !Buffer.isBuffer(c.value) ? c.value.toNumber() : c.value,
   );
+}
+
+/**
+ * One emulator for the whole file, on a free port, with a client through our adapter: started
+ * before the file's tests and closed after them. `onStart` hands both to the file's variables.
+ */
+export function useEmulator(onStart: (emulator: RunningTablestore, client: TableStore.Client) => void): void {
+  let running: RunningTablestore | undefined;
+  beforeAll(async () => {
+    running = await start({ port: 0 });
+    onStart(running, adapterClient(running));
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
 }

@@ -12,17 +12,15 @@ import {
   keyOf,
   putRequest,
   REQUESTS_TABLE,
+  useEmulator,
 } from "./helpers";
 
 let emulator: RunningTablestore;
 let client: TableStore.Client;
 
-beforeAll(async () => {
-  emulator = await start({ port: 0 });
-  client = adapterClient(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started, startedClient) => {
+  emulator = started;
+  client = startedClient;
 });
 beforeEach(async () => {
   emulator.control.reset();

@@ -3,16 +3,16 @@
  * (local/tablestore/README.md "Limits" gives the source of each).
  */
 import TableStore from "tablestore";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningTablestore, start } from "../../../local/tablestore/index";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RunningTablestore } from "../../../local/tablestore/index";
 import {
-  adapterClient,
   createRequestsTable,
   failure,
   ignore,
   keyOf,
   putRequest,
   REQUESTS_TABLE,
+  useEmulator,
 } from "./helpers";
 
 const MB = 1024 * 1024;
@@ -20,12 +20,9 @@ const MB = 1024 * 1024;
 let emulator: RunningTablestore;
 let client: TableStore.Client;
 
-beforeAll(async () => {
-  emulator = await start({ port: 0 });
-  client = adapterClient(emulator);
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started, startedClient) => {
+  emulator = started;
+  client = startedClient;
 });
 beforeEach(async () => {
   emulator.control.reset();
