@@ -7,15 +7,13 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MAX_COUNTED_VIOLATIONS } from "../../../shared/domain/request/violation";
 import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
-import { createHttpFunction } from "../../../shared/http/http-function";
+import type { createHttpFunction } from "../../../shared/http/http-function";
 import { MAX_LISTED_ERRORS } from "../../../shared/http/problems";
 import { BATCH_MAX_MEMBERS } from "../../../shared/http/routes";
-import { statusOperations } from "../../../shared/http/status-operations";
-import { submitOperations } from "../../../shared/http/submit-operations";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
 import { type TokenKit, tokenKit } from "./token-kit";
 
-const SERVICE_ACCOUNT = "1000000000000001";
 const PROBLEM_MAX_BYTES = 64 * 1024;
 
 const context: FcContext = {
@@ -88,21 +86,7 @@ describe("hostile input", () => {
     queue = new InMemoryQueue();
     const clock = new FakeClock();
     const logger = new CapturingLogger();
-    submit = createHttpFunction({
-      functionName: "submit",
-      verifier: () => kit.verifier,
-      logger,
-      operations: submitOperations(() => ({
-        accept: { store, queue, clock, logger, serviceAccountId: SERVICE_ACCOUNT },
-        cancel: { store, clock, logger },
-      })),
-    });
-    status = createHttpFunction({
-      functionName: "status",
-      verifier: () => kit.verifier,
-      logger,
-      operations: statusOperations(() => ({ store })),
-    });
+    ({ submit, status } = inMemoryFunctions(kit, { store, queue, clock, logger }));
   });
 
   const postText = (path: string, text: string) =>

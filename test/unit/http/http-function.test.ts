@@ -7,14 +7,12 @@ import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
-import { createHttpFunction } from "../../../shared/http/http-function";
+import type { createHttpFunction } from "../../../shared/http/http-function";
 import { problemTypeUri } from "../../../shared/http/problems";
-import { statusOperations } from "../../../shared/http/status-operations";
-import { submitOperations } from "../../../shared/http/submit-operations";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
 import { type TokenKit, tokenKit } from "./token-kit";
 
-const SERVICE_ACCOUNT = "1000000000000001";
 const EVENTS = path.resolve(__dirname, "../../../events");
 const sampleEvent = (file: string): FcHttpEvent => JSON.parse(readFileSync(path.join(EVENTS, file), "utf8"));
 
@@ -97,21 +95,7 @@ describe("HTTP functions", () => {
     queue = new InMemoryQueue();
     clock = new FakeClock();
     logger = new CapturingLogger();
-    submit = createHttpFunction({
-      functionName: "submit",
-      verifier: () => kit.verifier,
-      logger,
-      operations: submitOperations(() => ({
-        accept: { store, queue, clock, logger, serviceAccountId: SERVICE_ACCOUNT },
-        cancel: { store, clock, logger },
-      })),
-    });
-    status = createHttpFunction({
-      functionName: "status",
-      verifier: () => kit.verifier,
-      logger,
-      operations: statusOperations(() => ({ store })),
-    });
+    ({ submit, status } = inMemoryFunctions(kit, { store, queue, clock, logger }));
   });
 
   const post = (body: unknown, token = writer, headers: Record<string, string> = {}) =>

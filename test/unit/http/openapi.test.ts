@@ -3,13 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_PATH, renderOpenApi } from "../../../scripts/openapi";
 import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
-import { createHttpFunction } from "../../../shared/http/http-function";
 import { pipelineRequestKeys } from "../../../shared/http/openapi";
 import { ROUTES } from "../../../shared/http/routes";
-import { statusOperations } from "../../../shared/http/status-operations";
-import { submitOperations } from "../../../shared/http/submit-operations";
 import { OpenApiResponseChecker } from "../../support/openapi-responses";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
 import { tokenKit } from "./token-kit";
 
 const rendered = renderOpenApi();
@@ -46,7 +44,6 @@ describe("the OpenAPI document", () => {
   });
 });
 
-const SERVICE_ACCOUNT = "1000000000000001";
 const context: FcContext = {
   requestId: "req-1",
   credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
@@ -79,23 +76,7 @@ describe("the functions' answers, against the document", () => {
     const kit = await tokenKit();
     const writer = await kit.sign({ sub: "alice", scope: "pipelines:write pipelines:read" });
     readerOnly = await kit.sign({ sub: "alice", scope: "pipelines:read" });
-    const functions = {
-      submit: createHttpFunction({
-        functionName: "submit",
-        verifier: () => kit.verifier,
-        logger,
-        operations: submitOperations(() => ({
-          accept: { store, queue, clock, logger, serviceAccountId: SERVICE_ACCOUNT },
-          cancel: { store, clock, logger },
-        })),
-      }),
-      status: createHttpFunction({
-        functionName: "status",
-        verifier: () => kit.verifier,
-        logger,
-        operations: statusOperations(() => ({ store })),
-      }),
-    };
+    const functions = inMemoryFunctions(kit, { store, queue, clock, logger });
     call = async (method, target, body, token = writer) => {
       const [path, query = ""] = target.split("?");
       const event = {
