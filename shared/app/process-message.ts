@@ -28,7 +28,15 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { CallPacer } from "./call-rate";
 import { payOwedEvent } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
-import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
+import type {
+  Clock,
+  CreatePipelineOutcome,
+  EcsFailure,
+  EventPublisher,
+  Logger,
+  PipelineClient,
+  RecordStore,
+} from "./ports";
 
 export interface WorkerTiming {
   backoff: BackoffPolicy;
@@ -208,7 +216,7 @@ class MessageRun {
     claimedRecord: PipelineRecord,
     unknownBefore: boolean,
   ): Promise<MessageOutcome> {
-    const { pipelines, clock, random, maxAttempts } = this.deps;
+    const { clock, random, maxAttempts } = this.deps;
     let current = claimedRecord;
     let unknown = unknownBefore;
     let lastError: RecordError | undefined;
@@ -218,18 +226,7 @@ class MessageRun {
         const notCalled = noteCallOutcome({ ...current, attempts: current.attempts - 1 }, unknown);
         return this.releaseForRedelivery(notCalled, current, lastError);
       }
-      const timeoutMs = this.callTimeoutMs();
-      const started = clock.now();
-      const outcome = await pipelines.createImagePipeline(
-        { accountId: current.accountId, regionId: current.regionId },
-        ecsParameters(current),
-        current.clientToken,
-        { timeoutMs },
-      );
-      if (outcome.ok || !outcome.failure.code.startsWith("Throttling"))
-        this.deps.pacer?.answered(current.accountId);
-      else this.deps.pacer?.throttled(current.accountId);
-      const timing = this.timingSince(started);
+      const { outcome, timing } = await this.callOnce(current);
       if (outcome.ok) {
         const withCall = withAttempt(current, succeededAttempt(outcome.requestId, timing));
         return this.settle(succeed(withCall, clock.now(), outcome), current);
@@ -293,6 +290,23 @@ class MessageRun {
       if (counted === "conflict") return this.afterLostWrite(current);
       current = next;
     }
+  }
+
+  /** One CreateImagePipeline call, told to the pacer and timed by the worker's clock. */
+  private async callOnce(
+    record: PipelineRecord,
+  ): Promise<{ outcome: CreatePipelineOutcome; timing: { at: string; durationMs: number } }> {
+    const started = this.deps.clock.now();
+    const outcome = await this.deps.pipelines.createImagePipeline(
+      { accountId: record.accountId, regionId: record.regionId },
+      ecsParameters(record),
+      record.clientToken,
+      { timeoutMs: this.callTimeoutMs() },
+    );
+    if (outcome.ok || !outcome.failure.code.startsWith("Throttling"))
+      this.deps.pacer?.answered(record.accountId);
+    else this.deps.pacer?.throttled(record.accountId);
+    return { outcome, timing: this.timingSince(started) };
   }
 
   private async releaseForRedelivery(
