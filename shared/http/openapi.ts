@@ -89,9 +89,9 @@ function successResponse(operation: Operation): [string, Json] {
       return [
         "200",
         {
-          description: "The record; Retry-After while pending or running",
+          description: "The record with its attempt history; Retry-After while pending or running",
           headers: { "Retry-After": retryAfter },
-          content: { "application/json": { schema: ref("Record") } },
+          content: { "application/json": { schema: ref("RecordDetail") } },
         },
       ];
     case "listPipelines":

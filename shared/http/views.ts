@@ -8,6 +8,7 @@
  * function. Objects are `v.object`, open to members a later version adds.
  */
 import * as v from "valibot";
+import { ATTEMPT_HISTORY_LIMITS, ATTEMPT_OUTCOMES } from "../domain/attempt-history";
 import { RECORD_STATUSES } from "../domain/record";
 import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
@@ -77,6 +78,45 @@ export const RecordSchema = v.object({
   completedAt: v.optional(TimestampSchema),
   request: PipelineRequestSchema,
   links: LinksSchema,
+});
+
+/** One attempt of a record's history (shared/domain/attempt-history; docs/processing.md). */
+export const AttemptSchema = v.object({
+  number: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(1),
+    v.description("1, 2, ... over the record's life; older attempts beyond the kept ones are dropped"),
+  ),
+  at: v.pipe(TimestampSchema, v.description("When the call started")),
+  durationMs: v.optional(
+    v.pipe(count, v.description("Absent when nobody saw the call end (its worker stopped during it)")),
+  ),
+  outcome: v.picklist(ATTEMPT_OUTCOMES),
+  code: v.optional(v.pipe(v.string(), v.description("The ECS code, or STS's when reachedEcs is false"))),
+  message: v.optional(v.string()),
+  requestId: v.optional(
+    v.pipe(v.string(), v.description("The answer's RequestId: ECS's, or STS's when reachedEcs is false")),
+  ),
+  httpStatus: v.optional(v.pipe(v.number(), v.integer())),
+  reachedEcs: v.optional(
+    v.pipe(
+      v.literal(false),
+      v.description("Present when the attempt ended before CreateImagePipeline was sent (STS refused)"),
+    ),
+  ),
+});
+
+/** GET /v1/pipelines/{id}: the record with its attempt history (lists leave the history out). */
+export const RecordDetailSchema = v.object({
+  ...RecordSchema.entries,
+  attemptHistory: v.pipe(
+    v.array(AttemptSchema),
+    v.maxLength(ATTEMPT_HISTORY_LIMITS.kept),
+    v.description(
+      `The latest ${ATTEMPT_HISTORY_LIMITS.kept} attempts, oldest first; empty before the first one`,
+    ),
+  ),
 });
 
 /** GET /v1/pipelines: one page, newest first. */
@@ -152,6 +192,8 @@ export const VIEW_SCHEMAS = {
   BatchRequest: BatchRequestSchema,
   Accepted: AcceptedSchema,
   Record: RecordSchema,
+  RecordDetail: RecordDetailSchema,
+  Attempt: AttemptSchema,
   RecordPage: RecordPageSchema,
   BatchAccepted: BatchAcceptedSchema,
   Batch: BatchSchema,
@@ -165,6 +207,8 @@ export type ViolationView = v.InferOutput<typeof ViolationSchema>;
 export type QueryFaultView = v.InferOutput<typeof QueryFaultSchema>;
 export type AcceptedView = v.InferOutput<typeof AcceptedSchema>;
 export type RecordView = v.InferOutput<typeof RecordSchema>;
+export type AttemptView = v.InferOutput<typeof AttemptSchema>;
+export type RecordDetailView = v.InferOutput<typeof RecordDetailSchema>;
 export type RecordPageView = v.InferOutput<typeof RecordPageSchema>;
 export type BatchAcceptedView = v.InferOutput<typeof BatchAcceptedSchema>;
 export type BatchView = v.InferOutput<typeof BatchSchema>;
