@@ -38,6 +38,8 @@ export interface MnsServerDeps {
   durable?: () => Promise<void>;
   now: () => number;
   random: () => number;
+  /** The certificate HTTP pushes are signed with, served without authentication at `path` (signing.ts). */
+  signingCertificate?: { path: string; pem: string };
 }
 
 /** A success answer: a status, optionally an XML document (root + fields) and extra headers. */

@@ -142,6 +142,16 @@ export function createMnsServer(deps: MnsServerDeps): MnsHttpServer {
   const longPolls = createLongPolls(deps);
 
   const server = createServer((req, res) => {
+    const certificate = deps.signingCertificate;
+    if (certificate && req.method === "GET" && req.url === certificate.path) {
+      // Public, as MNS's own certificate bucket: a receiver fetches it to verify a push.
+      res.writeHead(200, {
+        "Content-Type": "application/x-pem-file",
+        "Content-Length": certificate.pem.length,
+      });
+      res.end(certificate.pem);
+      return;
+    }
     const answer = answerOnce(deps, req, res);
     const chunks: Buffer[] = [];
     let size = 0;

@@ -5,7 +5,12 @@
 import type { OperationContext, OperationHandler } from "../context";
 import { MnsServiceError } from "../errors";
 import { created, parseBody, textAttributes } from "../request";
-import { NOTIFY_CONTENT_FORMATS, type NotifyContentFormat, type SubscriptionRecord } from "../store";
+import {
+  checkNotifyStrategy,
+  NOTIFY_CONTENT_FORMATS,
+  type NotifyContentFormat,
+  type SubscriptionRecord,
+} from "../store";
 
 function notifyContentFormat(given: Record<string, string>, existing?: SubscriptionRecord) {
   const format = (given.NotifyContentFormat || existing?.notifyContentFormat || "XML").toUpperCase();
@@ -37,8 +42,11 @@ export const setSubscriptionAttributes: OperationHandler = (ctx) => {
   const topic = ctx.store.topic(ctx.accountId, ctx.name);
   const given = subscriptionDocument(ctx);
   const existing = ctx.store.subscription(topic, ctx.subscriptionName);
-  existing.notifyContentFormat = notifyContentFormat(given, existing);
-  existing.notifyStrategy = given.NotifyStrategy || existing.notifyStrategy;
+  const format = notifyContentFormat(given, existing);
+  const strategy = given.NotifyStrategy || existing.notifyStrategy;
+  checkNotifyStrategy(strategy);
+  existing.notifyContentFormat = format;
+  existing.notifyStrategy = strategy;
   existing.lastModifyTime = ctx.deps.now();
   return { status: 204 };
 };
