@@ -8,7 +8,6 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { type NotifyContentFormat, type Publication, renderNotification } from "./notifications";
 import type { PushSigner } from "./signing";
 import type { SubscriptionRecord } from "./store";
@@ -136,9 +135,8 @@ export function createHttpPusher(deps: {
   /** One POST; resolves true on a 2xx answer within the timeout, false otherwise. */
   function postOnce(push: Push): Promise<boolean> {
     const headers = signedPushHeaders(push, deps.signer, deps.certificateUrl(), new Date());
-    const send = push.url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
-      const req = send(push.url, { method: "POST", path: pushPath(push.url), headers });
+      const req = httpRequest(push.url, { method: "POST", path: pushPath(push.url), headers });
       const post = { destroy: () => req.destroy() };
       posts.add(post);
       const settle = (ok: boolean): void => {

@@ -176,9 +176,12 @@ export function parseQueueEndpoint(
 
 export type HttpPusher = (subscription: SubscriptionRecord, publication: Publication) => void;
 
-/** An endpoint MNS posts notifications to (HttpEndpoint): an absolute http:// or https:// URL. */
+/**
+ * An endpoint MNS posts notifications to (HttpEndpoint): an absolute URL "prefixed with http://"
+ * (Subscribe page); https is not documented for it, so it is refused (the stricter reading).
+ */
 export function isHttpEndpoint(endpoint: string): boolean {
-  if (!/^https?:\/\//i.test(endpoint)) return false;
+  if (!/^http:\/\//.test(endpoint)) return false;
   try {
     return new URL(endpoint).hostname !== "";
   } catch {
@@ -470,7 +473,7 @@ export class MnsStore {
     if (!target && !isHttpEndpoint(settings.endpoint)) {
       throw new MnsServiceError(
         "EndpointInvalid",
-        `The endpoint "${settings.endpoint}" is neither a queue (acs:mns:<region>:<accountId>:queues/<name>) nor an http:// or https:// URL; this emulator pushes to those two only.`,
+        `The endpoint "${settings.endpoint}" is neither a queue (acs:mns:<region>:<accountId>:queues/<name>) nor an http:// URL; this emulator pushes to those two only.`,
       );
     }
     // Limits page: a subscribed queue's message size must be at least the topic's. The code is not
