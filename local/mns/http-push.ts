@@ -96,6 +96,8 @@ export function pushPath(url: URL): string {
 export interface HttpPusher {
   push(subscription: SubscriptionRecord, publication: Publication): void;
   stats(): HttpPushStats[];
+  /** Forgets the counts (control.reset); deliveries under way go on. */
+  resetStats(): void;
   /** Stops every pending delivery (timers and open posts). */
   close(): void;
 }
@@ -198,6 +200,7 @@ export function createHttpPusher(deps: {
       setImmediate(() => void deliver(push, entry, delays));
     },
     stats: () => [...stats.values()].map((s) => ({ ...s })),
+    resetStats: () => stats.clear(),
     close: () => {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

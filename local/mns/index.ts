@@ -31,7 +31,7 @@ export interface MnsControl {
   getFaults(): MnsFaults;
   /** Merges validated settings; throws {@link InvalidFaultsError} and changes nothing otherwise. */
   setFaults(partial: Partial<MnsFaults>): MnsFaults;
-  /** Empties every queue, topic and subscription and zeroes the call counters; faults stay. */
+  /** Empties every queue, topic and subscription and zeroes the call and push counters; faults stay. */
   reset(): void;
   /** Requests received per operation (authenticated or not), since start or the last reset. */
   calls(): Record<MnsOperation, number>;
@@ -188,6 +188,7 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     },
     reset: () => {
       store.reset();
+      pusher.resetStats();
       calls = zeroCalls();
     },
     calls: () => ({ ...calls }),

@@ -103,7 +103,8 @@ let emulator: MnsEmulator;
 let mns: ReturnType<typeof clientFor>;
 
 beforeAll(async () => {
-  emulator = await startMns({ httpPush: { retryDelayScale: 0.001, timeoutMs: 300 } });
+  // MNS waits 5 s for an answer; 2 s keeps the no-answer case short and is still generous on a loaded machine.
+  emulator = await startMns({ httpPush: { retryDelayScale: 0.001, timeoutMs: 2000 } });
   mns = clientFor(emulator);
 });
 afterAll(() => emulator.close());
