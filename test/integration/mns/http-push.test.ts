@@ -5,8 +5,11 @@
  * given up after the strategy's last retry. Retry delays are scaled down (10-20 s become 10-20 ms).
  */
 import { verify, X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
 import { retryDelaysSeconds } from "../../../local/mns/http-push";
@@ -263,6 +266,30 @@ describe("HTTP endpoint subscriptions", () => {
         httpStatus: 400,
       },
     );
+  });
+
+  it("keeps an HTTP subscription across a restart with --data, and pushes for it after", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mns-http-push-"));
+    const receiver = await startReceiver([204]);
+    try {
+      const topic = uniqueName("events");
+      const before = await startMns({ dataDir: dir });
+      await clientFor(before).createTopic(topic);
+      await subscribe(clientFor(before), topic, "approvals", { endpoint: receiver.url });
+      await before.close();
+      const after = await startMns({ dataDir: dir });
+      try {
+        expect((await clientFor(after).publishMessage(topic, { MessageBody: "e30=" })).code).toBe(201);
+        await until(() => receiver.requests.length === 1, "the push after the restart");
+        // Signed with the restarted emulator's new key, named by a new certificate URL.
+        expect(await verifyPush(receiver.requests[0]!, after.url)).toBe(true);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("has the documented schedules: BACKOFF_RETRY 3 x 10-20 s, EXPONENTIAL_DECAY_RETRY 176 retries over a day", () => {
