@@ -161,7 +161,10 @@ export function createHttpPusher(deps: {
 
   async function deliver(push: Push, entry: HttpPushStats, delays: number[]): Promise<void> {
     for (let attempt = 0; !closed; attempt++) {
-      if (await postOnce(push)) {
+      const ok = await postOnce(push);
+      // A post cut short by close() is neither a failure nor a reason to wait for a retry.
+      if (closed) break;
+      if (ok) {
         entry.delivered++;
         break;
       }
