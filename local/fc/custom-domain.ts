@@ -1,8 +1,9 @@
 /**
- * How an FC3 custom domain picks the function for a request (s.domain.yaml, docs/deploy.md "One API
- * host"), from its `routeConfig.routes`. Documented by FC: a path matches exactly, or, ending in
- * `*`, every path that begins with what precedes the `*`; an exact match wins over a wildcard, and
- * among wildcards the longest prefix wins. A route's `methods` limit it to those methods.
+ * How an FC3 custom domain picks the function for a request, from its `routeConfig.routes`
+ * (s.domain.yaml; docs/deploy.md, "One API host"). Documented by FC: a path matches exactly, or,
+ * ending in `*`, every path that begins with what precedes the `*`; an exact match wins over a
+ * wildcard, and among wildcards the longest prefix wins. A route's `methods` limit it to those
+ * methods.
  *
  * FC's documentation is silent on two routes with the same path and different methods (the API
  * needs them: GET and POST /v1/pipelines are served by two functions). This reads them as the
