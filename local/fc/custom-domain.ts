@@ -11,6 +11,8 @@
  * path, the one that lists the method. None listing it means no route: undefined, which the
  * caller answers as FC would answer a request no route takes.
  */
+import path from "node:path";
+import { type Credentials, resolveSYaml, S_YAML_PATH } from "./s-yaml";
 
 export interface DomainRoute {
   path: string;
@@ -47,4 +49,45 @@ export function matchDomainRoute(
 export function domainPathOf(templatePath: string): string {
   const param = templatePath.indexOf("/{");
   return param < 0 ? templatePath : `${templatePath.slice(0, param)}/*`;
+}
+
+/** s.domain.yaml: s.yaml plus the custom domain (docs/deploy.md, "One API host"). */
+export const S_DOMAIN_YAML_PATH = path.join(path.dirname(S_YAML_PATH), "s.domain.yaml");
+
+/**
+ * Values for the variables s.domain.yaml and the s.yaml it extends cannot do without. The local
+ * gateway reads only the routes, which depend on none of them.
+ */
+const PLACEHOLDER_ENV = {
+  JWT_JWKS_URL: "https://localhost/jwks.json",
+  JWT_ISSUER: "https://localhost/",
+  JWT_AUDIENCE: "local",
+  CUSTOM_DOMAIN: "api.localhost",
+  CUSTOM_DOMAIN_CERT_ID: "local",
+};
+
+const isDomainRoute = (value: unknown): value is DomainRoute =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as DomainRoute).path === "string" &&
+  typeof (value as DomainRoute).functionName === "string";
+
+/** The custom domain's routes as `s` resolves s.domain.yaml. */
+export async function resolveDomainRoutes(credentials: Credentials): Promise<DomainRoute[]> {
+  const props = await resolveSYaml(credentials, PLACEHOLDER_ENV, S_DOMAIN_YAML_PATH);
+  const routes = (props["api-domain"]?.routeConfig as { routes?: unknown } | undefined)?.routes;
+  if (!Array.isArray(routes) || !routes.every(isDomainRoute))
+    throw new Error("s.domain.yaml: api-domain has no routeConfig.routes of {path, functionName}");
+  return routes;
+}
+
+/** The function (by s.yaml functionName) that the domain gives a request, or undefined. */
+export function routeByDomain<F>(
+  routes: readonly DomainRoute[],
+  functions: ReadonlyMap<string, F>,
+  method: string,
+  path: string,
+): F | undefined {
+  const route = matchDomainRoute(routes, method, path);
+  return route ? functions.get(route.functionName) : undefined;
 }
