@@ -6,6 +6,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
+import { createHttpFunction } from "../../../shared/http/http-function";
+import { submitOperations } from "../../../shared/http/submit-operations";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
 import { type HttpFunction, inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
 import { type TokenKit, tokenKit } from "./token-kit";
@@ -190,5 +192,31 @@ describe("validation without storing", () => {
     expect((await call("/v1/pipelines:validate", validBody, key)).statusCode).toBe(200);
     expect(store.records.size).toBe(1);
     expect(queue.sent).toHaveLength(1);
+  });
+
+  it("answers with the store and the queue unreachable: it uses neither", async () => {
+    const unreachable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("validation touched a port it must not use");
+        },
+      },
+    ) as never;
+    const isolated = createHttpFunction({
+      functionName: "submit",
+      verifier: () => kit.verifier,
+      operations: submitOperations(() => ({
+        accept: unreachable,
+        cancel: unreachable,
+        validate: { serviceAccountId: SERVICE_ACCOUNT },
+      })),
+    });
+    const one = await isolated(fcEvent("POST", "/v1/pipelines:validate", writer, validBody, {}), context);
+    const batch = await isolated(
+      fcEvent("POST", "/v1/batches:validate", writer, { items: [validBody] }, {}),
+      context,
+    );
+    expect([one.statusCode, batch.statusCode]).toEqual([200, 200]);
   });
 });
