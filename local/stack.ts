@@ -33,6 +33,7 @@ import {
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { EVENTS_DRAIN_INTERVAL_MS, eventsQueue } from "./events-queue";
 import { startCrashProxy, startPublishCrashProxy } from "./fc/crash-proxy";
+import { resolveDomainRoutes, routeByDomain } from "./fc/custom-domain";
 import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
 import {
@@ -131,6 +132,11 @@ export interface StackOptions extends LocalSettingOverrides {
   indexLagMs?: IndexLag;
   /** The functions' temporary keys and RAM enforcement (docs/local.md, "Credentials and RAM"). */
   ram?: StackRamOptions;
+  /**
+   * Route the API port by s.domain.yaml's custom domain routes, as FC would behind the domain
+   * (docs/deploy.md, "One API host"), instead of by the route table; default false.
+   */
+  customDomain?: boolean;
 }
 
 export interface StackRamOptions {
@@ -283,6 +289,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     started.push(mns);
     const jwt = await loadJwtIssuer(dataDir);
 
+    const domainRoutes = options.customDomain
+      ? await resolveDomainRoutes({
+          accessKeyId: LOCAL_ACCESS_KEY_ID,
+          accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+          accountId: LOCAL_DEPLOY_ACCOUNT_ID,
+        })
+      : undefined;
     const specs = readSpecs(functionSpecs(await resolving));
     const queueTrigger = specs.worker.queue;
     if (!queueTrigger)
@@ -580,6 +593,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
 
     const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
+    const byName = new Map(FUNCTIONS.map((fn) => [specs[fn].name, runtimes[fn]]));
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "").startsWith("/_local/")) {
         void handleControlRequest(req, res, plane);
@@ -588,6 +602,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       void serveThroughFunction(req, res, {
         accountId: LOCAL_SERVICE_ACCOUNT_ID,
         route: (method, p) => {
+          if (domainRoutes) return routeByDomain(domainRoutes, byName, method, p);
           const match = matchRoute(method, p);
           // A known path with another method goes to the path's owner and an unknown path to
           // status, as a custom domain's path routes would; the function's HTTP trigger then

@@ -154,6 +154,41 @@ export const BatchSchema = v.object({
   links: LinksSchema,
 });
 
+/** One request as POST /v1/pipelines:validate or an item of POST /v1/batches:validate shows it. */
+const PlannedRequestSchema = v.object({
+  accountId: v.string(),
+  regionId: v.string(),
+  request: v.pipe(
+    PipelineRequestSchema,
+    v.description(
+      "The request as it would be stored and sent to ECS: without AccountId, deprecated parameters moved to their replacements",
+    ),
+  ),
+  clientToken: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        "The ClientToken ECS would get, when the request has one (scoped to the caller); without one, the record id given on submission",
+      ),
+    ),
+  ),
+});
+
+/** POST /v1/pipelines:validate, 200: nothing was stored or queued. */
+export const ValidatedSchema = v.object({
+  valid: v.literal(true),
+  ...PlannedRequestSchema.entries,
+  warnings: v.optional(v.array(ViolationSchema)),
+});
+
+/** POST /v1/batches:validate, 200: each item as it would be sent, in item order; nothing stored. */
+export const BatchValidatedSchema = v.object({
+  valid: v.literal(true),
+  total: count,
+  items: v.pipe(v.array(PlannedRequestSchema), v.description("One per item, in item order")),
+  warnings: v.optional(v.array(ViolationSchema)),
+});
+
 const PROBLEM_CODES = Object.values(PROBLEMS).map((p) => p.code);
 
 /** Every error answer (RFC 9457 `application/problem+json`). */
@@ -197,6 +232,8 @@ export const VIEW_SCHEMAS = {
   RecordPage: RecordPageSchema,
   BatchAccepted: BatchAcceptedSchema,
   Batch: BatchSchema,
+  Validated: ValidatedSchema,
+  BatchValidated: BatchValidatedSchema,
   Violation: ViolationSchema,
   QueryFault: QueryFaultSchema,
   Problem: ProblemSchema,
@@ -212,5 +249,7 @@ export type RecordDetailView = v.InferOutput<typeof RecordDetailSchema>;
 export type RecordPageView = v.InferOutput<typeof RecordPageSchema>;
 export type BatchAcceptedView = v.InferOutput<typeof BatchAcceptedSchema>;
 export type BatchView = v.InferOutput<typeof BatchSchema>;
+export type ValidatedView = v.InferOutput<typeof ValidatedSchema>;
+export type BatchValidatedView = v.InferOutput<typeof BatchValidatedSchema>;
 /** A problem; extensions (e.g. `recordStatus`) beside the members every problem has. */
 export type ProblemView = v.InferOutput<typeof ProblemSchema> & { [extension: string]: unknown };
