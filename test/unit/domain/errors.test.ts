@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ERROR_FIELD_LIMITS, errorFields, isServiceError, ServiceError } from "../../../shared/domain/errors";
+
+class SampleError extends ServiceError {
+  override readonly name = "SampleError";
+}
+
+describe("ServiceError", () => {
+  it("carries code, transient, httpStatus and cause as typed fields", () => {
+    const cause = new Error("socket hang up");
+    const error = new SampleError("OTSServerBusy", "busy", { transient: true, httpStatus: 503, cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(isServiceError(error)).toBe(true);
+    expect(error).toMatchObject({ name: "SampleError", code: "OTSServerBusy", message: "busy" });
+    expect(error.transient).toBe(true);
+    expect(error.httpStatus).toBe(503);
+    expect(error.cause).toBe(cause);
+  });
+
+  it("leaves httpStatus and cause absent when there are none", () => {
+    const error = new ServiceError("InvalidCursor", "bad cursor", { transient: false });
+    expect(error.name).toBe("ServiceError");
+    expect(error.httpStatus).toBeUndefined();
+    expect("cause" in error).toBe(false);
+    expect(isServiceError(new Error("plain"))).toBe(false);
+    expect(isServiceError({ code: "InvalidCursor" })).toBe(false);
+  });
+});
+
+describe("errorFields", () => {
+  it("logs a ServiceError with its typed fields", () => {
+    const error = new SampleError("QueueNotExist", "no queue", { transient: false, httpStatus: 404 });
+    expect(errorFields(error)).toEqual({
+      name: "SampleError",
+      code: "QueueNotExist",
+      message: "no queue",
+      transient: false,
+      httpStatus: 404,
+    });
+  });
+
+  it("logs a foreign Error with the text code it carries, and anything else as its text", () => {
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    expect(errorFields(reset)).toEqual({ name: "Error", code: "ECONNRESET", message: "read ECONNRESET" });
+    expect(errorFields(Object.assign(new TypeError("x"), { code: 7 }))).toEqual({
+      name: "TypeError",
+      message: "x",
+    });
+    expect(errorFields("boom")).toEqual({ message: "boom" });
+    expect(errorFields(undefined)).toEqual({ message: "undefined" });
+  });
+
+  it("follows the cause chain", () => {
+    const root = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    const error = new SampleError("NetworkError", "MNS did not answer", {
+      transient: true,
+      httpStatus: 0,
+      cause: root,
+    });
+    expect(errorFields(error)).toEqual({
+      name: "SampleError",
+      code: "NetworkError",
+      message: "MNS did not answer",
+      transient: true,
+      httpStatus: 0,
+      cause: { name: "Error", code: "ECONNREFUSED", message: "connect ECONNREFUSED" },
+    });
+  });
+
+  it("is bounded: long messages are clipped, cause loops and long chains cut", () => {
+    const long = new Error("x".repeat(ERROR_FIELD_LIMITS.messageChars * 5));
+    const clipped = errorFields(long).message;
+    expect(clipped.length).toBeLessThan(ERROR_FIELD_LIMITS.messageChars + 40);
+    expect(clipped).toContain(`(${ERROR_FIELD_LIMITS.messageChars * 5} chars)`);
+
+    const loop = new Error("a");
+    const other = new Error("b", { cause: loop });
+    Object.defineProperty(loop, "cause", { value: other });
+    let depth = 0;
+    for (let link = errorFields(loop).cause; link; link = link.cause) depth++;
+    expect(depth).toBe(ERROR_FIELD_LIMITS.causeDepth);
+    expect(JSON.stringify(errorFields(loop)).length).toBeLessThan(500);
+  });
+});
