@@ -36,6 +36,19 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * A call to a service this one depends on (MNS, Tablestore, ECS, STS) failed: `httpStatus`, when
+ * present, is the status of that service's answer, not one we give. The HTTP edge answers 503 to
+ * such a failure that is an outage (docs/architecture.md, "Errors").
+ */
+export class DependencyError extends ServiceError {
+  override readonly name: string = "DependencyError";
+}
+
+/** No answer (0), a throttle (429) or a server failure (5xx): the service, not the request, failed. */
+export const isOutageStatus = (status: number | undefined): boolean =>
+  status !== undefined && (status === 0 || status === 429 || status >= 500);
+
 export const isServiceError = (error: unknown): error is ServiceError => error instanceof ServiceError;
 
 /** What a log line holds about an error: bounded, so a huge message or a cause loop cannot flood it. */

@@ -9,6 +9,7 @@ import * as $Ecs from "@alicloud/ecs20140526";
 import * as $OpenApi from "@alicloud/openapi-core";
 import * as $dara from "@darabonba/typescript";
 import type { CreatePipelineOutcome, PipelineClient, PipelineTarget } from "../../app/ports";
+import { ServiceError } from "../../domain/errors";
 import type { PipelineRequest } from "../../domain/request/normalize";
 import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 import {
@@ -95,9 +96,13 @@ const isModelClass = (type: unknown): type is ModelClass =>
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
-export class UnmappedParameterError extends Error {
+/** A request field the SDK's CreateImagePipeline model has no place for. */
+export class UnmappedParameterError extends ServiceError {
   override readonly name = "UnmappedParameterError";
-  readonly code = "InvalidParameter.UnknownKey";
+  declare readonly code: "InvalidParameter.UnknownKey";
+  constructor(message: string) {
+    super("InvalidParameter.UnknownKey", message, { transient: false });
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import * as $OpenApi from "@alicloud/openapi-core";
 import * as $dara from "@darabonba/typescript";
 import type { EcsFailure } from "../../app/ports";
 import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
+import { DependencyError } from "../../domain/errors";
 import type { AccessKeyCredentials } from "../credentials/keys";
 
 /**
@@ -52,14 +53,16 @@ export function resolveEndpoint(configured: string | undefined): ResolvedEndpoin
  * A call whose answer was not the JSON the SDK reads (a gateway's HTML error page, an empty or
  * cut body), with the HTTP status it came with; undefined only if no status was seen.
  */
-export class UnreadableAnswerError extends Error {
+export class UnreadableAnswerError extends DependencyError {
   override readonly name = "UnreadableAnswerError";
-  constructor(
-    readonly statusCode: number | undefined,
-    cause: unknown,
-  ) {
+  constructor(statusCode: number | undefined, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`HTTP ${statusCode ?? "(no status)"} answer is not JSON: ${reason}`, { cause });
+    const status = statusCode !== undefined ? { httpStatus: statusCode } : {};
+    super(UNPARSABLE_RESPONSE_CODE, `HTTP ${statusCode ?? "(no status)"} answer is not JSON: ${reason}`, {
+      transient: classifyEcsFailure({ code: UNPARSABLE_RESPONSE_CODE, ...status }) === "transient",
+      ...status,
+      cause,
+    });
   }
 }
 
@@ -155,8 +158,8 @@ export function failure(
 /** Whatever an OpenAPI SDK call threw, as an EcsFailure (docs/cloud-facts.md, "ECS SDK errors"). */
 export function toEcsFailure(err: unknown): EcsFailure {
   if (err instanceof UnreadableAnswerError) {
-    return failure(UNPARSABLE_RESPONSE_CODE, err.message, {
-      ...(err.statusCode !== undefined ? { httpStatus: err.statusCode } : {}),
+    return failure(err.code, err.message, {
+      ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
     });
   }
   const e = isObject(err) ? err : {};

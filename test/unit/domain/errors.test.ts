@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_FIELD_LIMITS, errorFields, isServiceError, ServiceError } from "../../../shared/domain/errors";
+import {
+  DependencyError,
+  ERROR_FIELD_LIMITS,
+  errorFields,
+  isOutageStatus,
+  isServiceError,
+  ServiceError,
+} from "../../../shared/domain/errors";
 
 class SampleError extends ServiceError {
   override readonly name = "SampleError";
@@ -24,6 +31,26 @@ describe("ServiceError", () => {
     expect("cause" in error).toBe(false);
     expect(isServiceError(new Error("plain"))).toBe(false);
     expect(isServiceError({ code: "InvalidCursor" })).toBe(false);
+  });
+});
+
+describe("DependencyError", () => {
+  it("is a ServiceError whose httpStatus is the dependency's answer", () => {
+    const error = new DependencyError("OTSServerBusy", "busy", { transient: true, httpStatus: 503 });
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error.name).toBe("DependencyError");
+  });
+
+  it.each([
+    [undefined, false],
+    [0, true],
+    [400, false],
+    [404, false],
+    [429, true],
+    [500, true],
+    [503, true],
+  ])("counts status %s as an outage: %s", (status, outage) => {
+    expect(isOutageStatus(status)).toBe(outage);
   });
 });
 
