@@ -10,7 +10,9 @@
  * it (attempts beyond WORKER_MAX_ATTEMPTS if need be); and a terminal record that still owes its
  * completion event (the outbox) has it published by whichever delivery finds it.
  */
+
 import { outcomeUnknownAfter } from "../domain/call-outcome";
+import { errorFields } from "../domain/errors";
 import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record";
 import { claim, fail, isTerminal, type Move, noteCallOutcome, release, succeed } from "../domain/record";
 import type { PipelineRequest } from "../domain/request/normalize";
@@ -260,7 +262,7 @@ class MessageRun {
         });
       } catch (err) {
         // Give the record back rather than hold a lease nobody will use until it expires.
-        this.log("warn", "could not count the next attempt", { error: describe(err) });
+        this.log("warn", "could not count the next attempt", { error: errorFields(err) });
         return this.releaseForRedelivery(answered, current, lastError);
       }
       if (counted === "conflict") return this.afterLostWrite(current);
@@ -305,7 +307,7 @@ class MessageRun {
         });
         return this.ack("settled", move.record.status);
       } catch (err) {
-        this.log("warn", "record write failed", { attempt, error: describe(err) });
+        this.log("warn", "record write failed", { attempt, error: errorFields(err) });
         if (attempt >= WRITE_TRIES) return this.redeliver("store-unavailable");
         await this.deps.clock.sleep(backoffDelay(attempt - 1, this.deps.random, WRITE_RETRY_BACKOFF));
       }
@@ -332,7 +334,7 @@ class MessageRun {
       const paid = await payOwedEvent(this.deps, record);
       if (paid === "not-published") this.log("warn", "completion event owed; left to the reconciler", {});
     } catch (err) {
-      this.log("warn", "completion event published but not marked sent", { error: describe(err) });
+      this.log("warn", "completion event published but not marked sent", { error: errorFields(err) });
     }
   }
 
@@ -365,12 +367,4 @@ class MessageRun {
   private log(level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>): void {
     this.deps.logger[level](message, { recordId: this.recordId, ...fields });
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }

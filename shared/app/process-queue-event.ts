@@ -10,7 +10,7 @@
  * are then no-ops (their records are terminal, or held by the lease of the worker handling them).
  */
 
-import { ServiceError } from "../domain/errors";
+import { errorFields, ServiceError } from "../domain/errors";
 import { instanceCallPacer } from "./call-rate";
 import { InvocationBudget } from "./invocation-budget";
 import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
@@ -106,10 +106,7 @@ export async function processQueueMessages(
       deps.logger.error("message failed; left for redelivery", {
         requestId: context.requestId,
         recordId: id,
-        error:
-          err instanceof Error
-            ? { name: err.name, message: err.message, code: (err as { code?: unknown }).code }
-            : String(err),
+        error: errorFields(err),
       });
       return { action: "redeliver", recordId: id, reason: "store-unavailable" };
     }
