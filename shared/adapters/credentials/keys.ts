@@ -1,6 +1,6 @@
 /**
  * The shapes of keys and of the per-account key provider, on their own so the provider
- * (./assumed-role-provider), STS (../sts) and the RPC plumbing (../openapi) can name them without
+ * (./assumed-role-provider), STS (../sts) and the RPC plumbing (../alibaba-rpc) can name them without
  * importing the barrel (./index) that re-exports the provider: that was an import cycle.
  */
 import type { EcsFailure } from "../../app/ports";

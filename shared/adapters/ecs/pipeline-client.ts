@@ -11,7 +11,6 @@ import * as $dara from "@darabonba/typescript";
 import type { CreatePipelineOutcome, PipelineClient, PipelineTarget } from "../../app/ports";
 import { ServiceError } from "../../domain/errors";
 import type { PipelineRequest } from "../../domain/request/normalize";
-import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 import {
   failure,
   type ResolvedEndpoint,
@@ -21,7 +20,8 @@ import {
   singleAttemptRuntime,
   text,
   toEcsFailure,
-} from "../openapi/index";
+} from "../alibaba-rpc/index";
+import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 
 type EcsClientClass = typeof $Ecs.default;
 const clientClass = (): EcsClientClass => sdkClientClass<EcsClientClass>($Ecs);
@@ -37,7 +37,7 @@ export interface PipelineClientOptions {
   credentials: AccountCredentialsProvider;
 }
 
-/** ECS_ENDPOINT as ../openapi reads endpoints; unset: undefined, the SDK resolves the region. */
+/** ECS_ENDPOINT as ../alibaba-rpc reads endpoints; unset: undefined, the SDK resolves the region. */
 export function resolveEcsEndpoint(configured: string | undefined): ResolvedEndpoint | undefined {
   return resolveEndpoint(configured);
 }

@@ -11,7 +11,6 @@
  */
 import * as $Sts from "@alicloud/sts20150401";
 import type { EcsFailure } from "../../app/ports";
-import type { AccessKeyCredentials } from "../credentials/keys";
 import {
   failure,
   type ResolvedEndpoint,
@@ -21,7 +20,8 @@ import {
   singleAttemptRuntime,
   text,
   toEcsFailure,
-} from "../openapi/index";
+} from "../alibaba-rpc/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 
 /** What one AssumeRole asks for. */
 export interface AssumeRoleInput {
@@ -64,7 +64,7 @@ const clientClass = (): StsClientClass => sdkClientClass<StsClientClass>($Sts);
 const GLOBAL_STS: ResolvedEndpoint = { endpoint: "sts.aliyuncs.com", protocol: "https" };
 
 /**
- * STS_ENDPOINT as ../openapi reads endpoints. Unset: undefined, and the SDK picks the region's
+ * STS_ENDPOINT as ../alibaba-rpc reads endpoints. Unset: undefined, and the SDK picks the region's
  * endpoint from its own map (it sends `ap-south-1` and `ap-southeast-2`, among others, to
  * `sts.aliyuncs.com`); with no region either, the global endpoint.
  */

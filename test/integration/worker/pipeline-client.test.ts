@@ -14,6 +14,7 @@ import {
   LOCAL_SERVICE_ACCOUNT_ID,
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "../../../local/identities";
+import { singleAttemptConfig, singleAttemptRuntime } from "../../../shared/adapters/alibaba-rpc/index";
 import {
   type AccessKeyCredentials,
   type AccountCredentialsProvider,
@@ -25,7 +26,6 @@ import {
   toCreateImagePipelineRequest,
   toEcsFailure,
 } from "../../../shared/adapters/ecs/index";
-import { singleAttemptConfig, singleAttemptRuntime } from "../../../shared/adapters/openapi/index";
 import type { PipelineClient } from "../../../shared/app/ports";
 import type { PipelineRequest } from "../../../shared/domain/request/normalize";
 import { EcsClient, runTemplate } from "../ecs/clients";

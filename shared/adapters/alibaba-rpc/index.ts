@@ -1,6 +1,7 @@
 /**
- * What the ECS and STS adapters share about Alibaba Cloud's OpenAPI SDKs (`@alicloud/openapi-core`
- * clients): taking the client class out of a CommonJS module, reading an endpoint setting, a
+ * Alibaba Cloud's RPC call plumbing that the ECS and STS adapters share. Alibaba names these SDKs
+ * "OpenAPI" (`@alicloud/openapi-core` clients sign each RPC/ROA request); this folder has nothing to
+ * do with the OpenAPI document of our HTTP API (shared/http/openapi.ts), hence its name. It covers: taking the client class out of a CommonJS module, reading an endpoint setting, a
  * configuration that makes one attempt per call (the caller owns retries and their time budget),
  * per-call options with explicit timeouts, and turning whatever a call throws, an answer that is
  * not JSON included, into an {@link EcsFailure}.
