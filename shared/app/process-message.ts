@@ -20,7 +20,7 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { CallPacer } from "./call-rate";
 import { payOwedEvent } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
-import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
+import type { Clock, CloudApiFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
 
 export interface WorkerTiming {
   backoff: BackoffPolicy;
@@ -79,7 +79,7 @@ export function ecsParameters(record: PipelineRecord): PipelineRequest {
   return parameters;
 }
 
-function recordError(failure: EcsFailure, retryable: boolean): RecordError {
+function recordError(failure: CloudApiFailure, retryable: boolean): RecordError {
   return {
     code: failure.code,
     message: failure.message,
@@ -160,7 +160,7 @@ class MessageRun {
   }
 
   /** A permanent refusal of the account's keys (no role to assume), or undefined. */
-  private async accessRefusal(record: PipelineRecord): Promise<EcsFailure | undefined> {
+  private async accessRefusal(record: PipelineRecord): Promise<CloudApiFailure | undefined> {
     const check = this.deps.pipelines.checkAccess;
     if (!check) return undefined;
     const access = await check.call(

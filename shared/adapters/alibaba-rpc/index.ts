@@ -4,12 +4,12 @@
  * do with the OpenAPI document of our HTTP API (shared/http/openapi.ts), hence its name. It covers: taking the client class out of a CommonJS module, reading an endpoint setting, a
  * configuration that makes one attempt per call (the caller owns retries and their time budget),
  * per-call options with explicit timeouts, and turning whatever a call throws, an answer that is
- * not JSON included, into an {@link EcsFailure}.
+ * not JSON included, into a {@link CloudApiFailure}.
  */
 import * as $OpenApi from "@alicloud/openapi-core";
 // The SDKs' own runtime package: RuntimeOptions and RetryOptions are only defined there.
 import * as $dara from "@darabonba/typescript";
-import type { EcsFailure } from "../../app/ports";
+import type { CloudApiFailure } from "../../app/ports";
 import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
 import { DependencyError } from "../../domain/errors";
 import type { AccessKeyCredentials } from "../credentials/keys";
@@ -139,12 +139,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" && value !== "undefined" ? value : undefined;
 
-/** An EcsFailure with `transient` from shared/domain/ecs-error-codes. */
+/** A CloudApiFailure with `transient` from shared/domain/ecs-error-codes. */
 export function failure(
   code: string,
   message: string,
   extra: { requestId?: string; httpStatus?: number } = {},
-): EcsFailure {
+): CloudApiFailure {
   const httpStatus = extra.httpStatus;
   return {
     code,
@@ -156,8 +156,8 @@ export function failure(
   };
 }
 
-/** Whatever an OpenAPI SDK call threw, as an EcsFailure (docs/cloud-facts.md, "ECS SDK errors"). */
-export function toEcsFailure(err: unknown): EcsFailure {
+/** Whatever an OpenAPI SDK call threw, as a CloudApiFailure (docs/cloud-facts.md, "ECS SDK errors"). */
+export function toCloudApiFailure(err: unknown): CloudApiFailure {
   if (err instanceof UnreadableAnswerError) {
     return failure(err.code, err.message, {
       ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),

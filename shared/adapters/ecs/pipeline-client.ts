@@ -2,7 +2,7 @@
  * CreateImagePipeline over `@alicloud/ecs20140526` 7.x: one HTTP attempt per call (the worker owns
  * retries and their time budget), explicit timeouts, the parameters in a signed form body, and
  * every failure - an ECS error answer, a dropped connection, a timeout, an answer that cannot be
- * read - turned into an {@link EcsFailure} classified by shared/domain/ecs-error-codes.
+ * read - turned into a {@link CloudApiFailure} classified by shared/domain/ecs-error-codes.
  */
 import { createHash } from "node:crypto";
 import * as $Ecs from "@alicloud/ecs20140526";
@@ -19,7 +19,7 @@ import {
   singleAttemptConfig,
   singleAttemptRuntime,
   text,
-  toEcsFailure,
+  toCloudApiFailure,
 } from "../alibaba-rpc/index";
 import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 
@@ -236,7 +236,7 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         }
         return { ok: true, imagePipelineId, requestId: requestId ?? "" };
       } catch (err) {
-        return { ok: false, failure: toEcsFailure(err) };
+        return { ok: false, failure: toCloudApiFailure(err) };
       }
     },
   };
