@@ -65,9 +65,18 @@ export type AckReason =
   /** A conditional write after the ECS call lost: another worker owns the record now. */
   | "superseded";
 
+/**
+ * Why a message is kept for redelivery, one cause per name:
+ * - `out-of-time`: the invocation's budget ran out; the record was released for the next delivery;
+ * - `store-unavailable`: the record store kept failing the write that settles the record;
+ * - `move-refused`: the record state machine refused the worker's own move, a defect, not a race;
+ * - `processing-failed`: processing the message threw (a store read, or anything unforeseen).
+ */
+export type RedeliveryReason = "out-of-time" | "store-unavailable" | "move-refused" | "processing-failed";
+
 export type MessageOutcome =
   | { action: "ack"; recordId: string; reason: AckReason; status?: RecordStatus }
-  | { action: "redeliver"; recordId: string; reason: "out-of-time" | "store-unavailable" };
+  | { action: "redeliver"; recordId: string; reason: RedeliveryReason };
 
 /** Tries of one conditional write whose store call threw (not lost: threw). */
 const WRITE_TRIES = 3;
@@ -288,7 +297,7 @@ class MessageRun {
     if (!move.ok) {
       // The state machine refused a move out of `running`: a bug, not a race. Keep the message.
       this.log("error", "state machine refused the worker's move", { refusal: move.refusal });
-      return this.redeliver("store-unavailable");
+      return this.redeliver("move-refused");
     }
     const condition = {
       from: move.from,
@@ -359,7 +368,7 @@ class MessageRun {
     return { action: "ack", recordId: this.recordId, reason, ...(status ? { status } : {}) };
   }
 
-  private redeliver(reason: "out-of-time" | "store-unavailable"): MessageOutcome {
+  private redeliver(reason: RedeliveryReason): MessageOutcome {
     this.log("warn", "message left for redelivery", { reason });
     return { action: "redeliver", recordId: this.recordId, reason };
   }

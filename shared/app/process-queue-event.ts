@@ -108,7 +108,7 @@ export async function processQueueMessages(
         recordId: id,
         error: errorFields(err),
       });
-      return { action: "redeliver", recordId: id, reason: "store-unavailable" };
+      return { action: "redeliver", recordId: id, reason: "processing-failed" };
     }
   });
 
