@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   DependencyError,
@@ -107,5 +109,20 @@ describe("errorFields", () => {
     for (let link = errorFields(loop).cause; link; link = link.cause) depth++;
     expect(depth).toBe(ERROR_FIELD_LIMITS.causeDepth);
     expect(JSON.stringify(errorFields(loop)).length).toBeLessThan(500);
+  });
+});
+
+describe("the one error model", () => {
+  const shared = path.resolve(import.meta.dirname, "../../../shared");
+  const sources = (readdirSync(shared, { recursive: true }) as string[]).filter((file) =>
+    file.endsWith(".ts"),
+  );
+
+  it("is the base of every error class in shared/ (no other class extends Error directly)", () => {
+    expect(sources.length).toBeGreaterThan(50);
+    const direct = sources.filter((file) =>
+      /class \w+ extends Error\b/.test(readFileSync(path.join(shared, file), "utf8")),
+    );
+    expect(direct).toEqual(["domain/errors.ts"]);
   });
 });
