@@ -5,8 +5,8 @@
  * emulator's index lag, the fake's model of it) to check what the port promises while they lag.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ListOptions, Page, RecordStore } from "../../../shared/app/ports";
-import { claim, type PipelineRecord } from "../../../shared/domain/record";
+import type { ListOptions, Page, RecordStore } from "../../shared/app/ports";
+import { claim, type PipelineRecord } from "../../shared/domain/record";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

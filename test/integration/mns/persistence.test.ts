@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
 import { queueEndpoint, subscribe } from "../../../shared/adapters/mns/index";
-import { type EmulatorProcess, runEmulator } from "../emulator-process";
+import { type EmulatorProcess, runEmulator } from "../../support/emulator-process";
 import { clientFor, failure, startMns } from "./harness";
 
 const dirs: string[] = [];
