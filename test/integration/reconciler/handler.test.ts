@@ -25,6 +25,7 @@ import type { ReconcileReport } from "../../../shared/app/reconcile";
 import { createReconcilerFunction } from "../../../shared/composition/reconciler";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
+import { receiveUntilEmpty } from "../../support/mns-drain";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const TABLE = "reconciler_records";
@@ -86,16 +87,10 @@ async function stored(
   return id;
 }
 
+/** The record ids queued now, until MNS answers MessageNotExist (any other failure fails the test). */
 async function queuedIds(): Promise<string[]> {
-  const ids: string[] = [];
-  for (;;) {
-    try {
-      const { body } = await queue.batchReceiveMessage(QUEUE, 16, 0);
-      for (const message of body) ids.push((decodeQueueBody(message.MessageBody) as { id: string }).id);
-    } catch {
-      return ids.sort();
-    }
-  }
+  const messages = await receiveUntilEmpty(queue, QUEUE);
+  return messages.map((message) => (decodeQueueBody(message.MessageBody) as { id: string }).id).sort();
 }
 
 const WRITES = ["PutRow", "UpdateRow", "DeleteRow", "BatchWriteRow"] as const;
