@@ -166,6 +166,8 @@ describe("cancellation", () => {
           queue !== undefined &&
           queue.visible + queue.inFlight + queue.delayed === 0 &&
           acknowledged > acknowledgedBefore,
+        // Bounded, generously for a loaded machine, and under this test's timeout (60 s), so a miss
+        // fails on the assertions below with what was seen last.
         30_000,
       );
       expect(drained.queue).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 });
@@ -175,7 +177,7 @@ describe("cancellation", () => {
     } finally {
       e2e.stack.control.resumeTrigger();
     }
-  });
+  }, 60_000);
 
   it("answers 409 with the current state when the record is no longer pending", async () => {
     const { body } = await alice.submit(validRequest("e2e-too-late"));
