@@ -14,6 +14,9 @@ const CLOUD_SDKS = "^node_modules/(@alicloud|@darabonba|tablestore)/";
 const NODE_IO =
   "^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline|os)$";
 
+/** Node built-ins that start processes or open sockets: a unit test uses neither. */
+const UNIT_TEST_IO = "^(node:)?(child_process|cluster|net|http|https|http2|tls|dgram)$";
+
 module.exports = {
   forbidden: [
     {
@@ -108,6 +111,29 @@ module.exports = {
       severity: "error",
       from: { path: "^(shared|functions)/" },
       to: { path: "^(local|scripts|bench|test)/" },
+    },
+    {
+      name: "unit-tests-stay-in-memory",
+      comment:
+        'A unit test runs in memory: no child process, no socket, no esbuild, no emulator or stack. Such a test belongs in test/integration or test/e2e (docs/architecture.md, "Tests"); test/support/unit-tier-guard.ts also refuses them at run time.',
+      severity: "error",
+      from: { path: "^test/unit/" },
+      to: {
+        path: [
+          UNIT_TEST_IO,
+          "^node_modules/esbuild/",
+          "^local/(stack|emulator)\\.ts$",
+          "^local/[^/]+/(index|server)\\.ts$",
+        ],
+      },
+    },
+    {
+      name: "tiers-share-through-support",
+      comment:
+        "What two test tiers share (fakes, helpers, SDK clients) lives in test/support; a tier never imports another tier's files.",
+      severity: "error",
+      from: { path: "^test/(unit|integration|e2e)/" },
+      to: { path: "^test/", pathNot: ["^test/$1/", "^test/(support|fixtures)/"] },
     },
     {
       name: "no-cycles",

@@ -1,8 +1,13 @@
 import { defineConfig } from "vitest/config";
 
+/** Every test file of one tier; the tiers are the folders of test/ (docs/architecture.md, "Tests"). */
+const tier = (name: "unit" | "integration" | "e2e", setupFiles: string[] = []) => ({
+  extends: true as const,
+  test: { name, include: [`test/${name}/**/*.test.ts`], setupFiles },
+});
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     environment: "node",
     // Integration tests start emulators on free ports; each file owns its own servers.
     testTimeout: 20_000,
@@ -14,5 +19,7 @@ export default defineConfig({
       provider: "v8",
       include: ["functions/**/*.ts", "shared/**/*.ts", "local/**/*.ts"],
     },
+    // Unit tests run in memory: the guard makes a child process or a socket throw there.
+    projects: [tier("unit", ["test/support/unit-tier-guard.ts"]), tier("integration"), tier("e2e")],
   },
 });

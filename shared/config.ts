@@ -11,9 +11,13 @@ const optionalText = v.pipe(
   v.optional(v.string(), ""),
   v.transform((s) => (s.trim() === "" ? undefined : s.trim())),
 );
+// Unset, empty and blank all read as missing, so each is named the same way.
 const requiredText = (name: string) =>
-  v.pipe(v.string(`${name} is required`), v.trim(), v.nonEmpty(`${name} is required`));
-const url = (name: string) => v.pipe(requiredText(name), v.url(`${name} must be a URL`));
+  v.pipe(v.optional(v.string(), ""), v.trim(), v.nonEmpty(`${name} is required`));
+/** A required variable of a given form: a missing one is named as missing, not also as malformed. */
+const requiredOfForm = (name: string, form: v.PipeItem<string, string, v.BaseIssue<unknown>>) =>
+  v.config(v.pipe(requiredText(name), form), { abortPipeEarly: true });
+const url = (name: string) => requiredOfForm(name, v.url(`${name} must be a URL`));
 const positiveInteger = (name: string, fallback: number) =>
   v.pipe(
     v.optional(v.string(), ""),
@@ -24,8 +28,8 @@ const positiveInteger = (name: string, fallback: number) =>
   );
 
 const ConfigSchema = v.object({
-  SERVICE_ACCOUNT_ID: v.pipe(
-    requiredText("SERVICE_ACCOUNT_ID"),
+  SERVICE_ACCOUNT_ID: requiredOfForm(
+    "SERVICE_ACCOUNT_ID",
     v.regex(/^\d+$/, "SERVICE_ACCOUNT_ID must be digits"),
   ),
   TABLESTORE_ENDPOINT: url("TABLESTORE_ENDPOINT"),
@@ -103,8 +107,14 @@ export class ConfigError extends ServiceError {
   }
 }
 
-/** Reads and checks the environment; throws ConfigError naming every problem. */
-export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The variables a function reads its configuration from: process.env in FC, any object in a test. */
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * Reads and checks the environment; throws ConfigError naming every problem. Each function's
+ * composition calls it once per instance (shared/composition/config-on-first-use).
+ */
+export function readConfig(env: Environment = process.env): Config {
   const parsed = v.safeParse(ConfigSchema, env);
   if (!parsed.success) throw new ConfigError(parsed.issues.map((issue) => issue.message));
   const e = parsed.output;
@@ -127,12 +137,4 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
   };
-}
-
-let cached: Config | undefined;
-
-/** The configuration of this process, read on first use (cold start) and kept. */
-export function config(): Config {
-  cached ??= readConfig();
-  return cached;
 }

@@ -1,16 +1,8 @@
 /**
  * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (docs/http-api.md). Reads only.
- * A middy chain (shared/http/http-function) plus the status operations, wired on first use
- * (shared/composition/http, shared/composition/status).
+ * A middy chain (shared/http/http-function) plus the status operations, built once per instance
+ * and wired on first use from the environment (shared/composition/status).
  */
-import { httpTokenVerifier } from "../../shared/composition/http";
-import { statusLogger, statusServices } from "../../shared/composition/status";
-import { createHttpFunction } from "../../shared/http/http-function";
-import { statusOperations } from "../../shared/http/status-operations";
+import { createStatusFunction } from "../../shared/composition/status";
 
-export const handler = createHttpFunction({
-  functionName: "status",
-  verifier: httpTokenVerifier,
-  logger: statusLogger,
-  operations: statusOperations(statusServices),
-});
+export const handler = createStatusFunction();

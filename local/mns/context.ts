@@ -6,9 +6,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { MnsAuthorizer, ResolveAccessKey } from "./auth";
 import type { MnsServiceError } from "./errors";
-import type { LongPolls } from "./long-poll";
 import type { MnsOperation } from "./operation-names";
-import type { MnsStore } from "./store";
+import type { MnsStore, QueueRecord, ReceivedMessage } from "./store";
 import type { XmlFields } from "./xml";
 
 export interface MnsFaults {
@@ -79,3 +78,26 @@ export interface OperationContext {
 
 /** Answers now, or returns undefined when the request was parked (a long poll) and answers later. */
 export type OperationHandler = (ctx: OperationContext) => Reply | undefined;
+
+/** Long polling (long-poll.ts), as handlers see it; declared here so that file and this one do not import each other. */
+export interface ReceiveRequest {
+  accountId: string;
+  queueName: string;
+  count: number;
+  waitSeconds: number;
+  /** The answer for the messages received (one `<Message>` or a `<Messages>` list). */
+  shape: (messages: ReceivedMessage[]) => Reply;
+  res: ServerResponse;
+  answer: Answer;
+}
+
+export interface LongPolls {
+  /** Receives now, or parks the request; returns the reply when it answered at once. */
+  receiveOrWait(request: ReceiveRequest): Reply | undefined;
+  /** Lets the parked receives of this queue look again (after the current request). */
+  wakeQueue(queue: QueueRecord): void;
+  /** Lets the parked receives of `accountId/queueName` look again now (a deleted queue). */
+  wake(accountId: string, queueName: string): void;
+  /** Answers every parked receive as empty, so the server can close promptly. */
+  releaseAll(): void;
+}

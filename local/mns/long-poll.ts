@@ -1,13 +1,7 @@
-/**
- * Long polling (ReceiveMessage with `waitseconds`): a receive that finds nothing is parked until a
- * send (or a delay or visibility timeout running out) makes a message visible, or until its wait is
- * over. Timers here only wake parked requests; the store's state never depends on them.
- */
-import type { ServerResponse } from "node:http";
-import type { Answer, MnsServerDeps, Reply } from "./context";
+import type { LongPolls, MnsServerDeps, ReceiveRequest, Reply } from "./context";
 import { MnsServiceError } from "./errors";
 import { noMessage } from "./request";
-import type { QueueRecord, ReceivedMessage } from "./store";
+import type { ReceivedMessage } from "./store";
 
 interface Waiter {
   queueKey: string;
@@ -16,28 +10,6 @@ interface Waiter {
   /** Answers as an empty receive now. */
   release: () => void;
   timer: NodeJS.Timeout | undefined;
-}
-
-export interface ReceiveRequest {
-  accountId: string;
-  queueName: string;
-  count: number;
-  waitSeconds: number;
-  /** The answer for the messages received (one `<Message>` or a `<Messages>` list). */
-  shape: (messages: ReceivedMessage[]) => Reply;
-  res: ServerResponse;
-  answer: Answer;
-}
-
-export interface LongPolls {
-  /** Receives now, or parks the request; returns the reply when it answered at once. */
-  receiveOrWait(request: ReceiveRequest): Reply | undefined;
-  /** Lets the parked receives of this queue look again (after the current request). */
-  wakeQueue(queue: QueueRecord): void;
-  /** Lets the parked receives of `accountId/queueName` look again now (a deleted queue). */
-  wake(accountId: string, queueName: string): void;
-  /** Answers every parked receive as empty, so the server can close promptly. */
-  releaseAll(): void;
 }
 
 export function createLongPolls(deps: MnsServerDeps): LongPolls {

@@ -7,9 +7,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { authenticate, ramRequestOf } from "./auth";
-import type { Answer, MnsServerDeps, OperationContext, Reply } from "./context";
+import type { Answer, LongPolls, MnsServerDeps, OperationContext, Reply } from "./context";
 import { MnsServiceError } from "./errors";
-import { createLongPolls, type LongPolls } from "./long-poll";
+import { createLongPolls } from "./long-poll";
 import { mayChangeState } from "./operation-names";
 import { parseQuery, requestId } from "./request";
 import { matchRoute } from "./routes";

@@ -16,7 +16,7 @@
  * Written for: @middy/core 6.4.5 (`index.js` imports `node:stream/web`), httpx 2.3.3 (`lib/index.js`
  * requires `zlib`). When a bundle holds one of these packages but the package no longer imports its
  * built-in, the build fails with a message naming this file (the entry has nothing left to do);
- * test/unit/build/builtins-loaded-on-use.test.ts bundles the installed packages.
+ * test/integration/build/builtins-loaded-on-use.test.ts bundles the installed packages.
  *
  * How to drop it: remove it from the plugin list in scripts/build.ts (or one entry of
  * `BUILTINS_LOADED_ON_USE`); those built-ins load at every cold start again, nothing else changes.

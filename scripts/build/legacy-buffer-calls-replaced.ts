@@ -18,7 +18,7 @@
  * && Buffer;`), protobufjs 6.11.6 (`src/reader.js`: `? new this.buf.constructor(0)`). Calls are
  * matched as tokens (any spacing) in code only. A file whose rewrite is written for one exact
  * construction (int64-buffer, protobufjs) fails the build when that construction is gone;
- * test/unit/build/legacy-buffer-calls-replaced.test.ts fails on the installed packages.
+ * test/integration/build/legacy-buffer-calls-replaced.test.ts fails on the installed packages.
  *
  * How to drop it: when those packages stop calling `new Buffer` (or the warning no longer matters),
  * remove it from the plugin list in scripts/build.ts; the DEP0005 warning comes back, nothing breaks.

@@ -1,6 +1,6 @@
 /**
  * The ports the use cases in shared/app are written against. Adapters in shared/adapters implement
- * them over the official SDKs; unit tests use in-memory fakes (test/unit/app/fakes.ts). Nothing here
+ * them over the official SDKs; unit tests use in-memory fakes (test/support/fakes.ts). Nothing here
  * imports an SDK.
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";

@@ -8,10 +8,11 @@ import {
   credentialsFromContext,
   keysFingerprint,
 } from "../adapters/credentials/index";
-import { type Config, config } from "../config";
+import type { Config } from "../config";
 import type { FcContext } from "../fc/context";
 
 export function perKeys<T>(
+  config: () => Config,
   build: (cfg: Config, keys: AccessKeyCredentials, context: FcContext) => T,
 ): (context: FcContext) => T {
   let cached: { key: string; value: T } | undefined;

@@ -1,16 +1,24 @@
 /**
- * What the status function reads with: the record store of ./http, and its logger. Reads only, so
- * its bundle carries the Tablestore SDK alone.
+ * The status function: the HTTP chain (shared/http/http-function) with the status operations over
+ * the record store of ./http. Reads only, so its bundle carries the Tablestore SDK alone.
  */
 import { withLogFields } from "../adapters/logger";
-import type { Logger } from "../app/ports";
-import type { FcContext } from "../fc/context";
-import type { StatusServices } from "../http/status-operations";
-import { httpLogger, httpPorts } from "./http";
+import type { Environment } from "../config";
+import { createHttpFunction } from "../http/http-function";
+import { statusOperations } from "../http/status-operations";
+import { httpWiring } from "./http";
 
-/** The status function's logger: every line names the function. */
-export const statusLogger: Logger = withLogFields(httpLogger, { function: "status" });
-
-export function statusServices(context: FcContext): StatusServices {
-  return { store: httpPorts(context).store };
+/**
+ * One status function instance, configured from `env` at its first invocation. functions/status
+ * builds it once per instance; a test builds its own with the environment it wants.
+ */
+export function createStatusFunction(env: Environment = process.env) {
+  const wiring = httpWiring(env);
+  return createHttpFunction({
+    functionName: "status",
+    verifier: wiring.verifier,
+    // Every line names the function.
+    logger: withLogFields(wiring.logger, { function: "status" }),
+    operations: statusOperations((context) => ({ store: wiring.ports(context).store })),
+  });
 }

@@ -1,7 +1,7 @@
 /**
- * Wiring for the worker: configuration, the record store, the pipeline client with keys per
- * target account, and the optional completion-event publisher, built on first use (cold start)
- * and kept for the life of the instance. The one module of the worker that names concrete adapters.
+ * The worker function: configuration, the record store, the pipeline client with keys per target
+ * account, and the optional completion-event publisher, built on first use (cold start) and kept
+ * for the life of the instance. The one module of the worker that names concrete adapters.
  *
  * SDK clients are built from the FC context's credentials (the function role's temporary keys,
  * which FC rotates) and rebuilt only when those change; the ECS client cache lives in the
@@ -10,54 +10,56 @@
  * "Cross-account"). CreateImagePipeline calls are paced by a schedule per account shared by every
  * worker instance through the call-slots table (shared/app/call-rate).
  */
-
-import { assumedRoleCredentials } from "../adapters/credentials/index";
+import middy from "@middy/core";
+import { type AccessKeyCredentials, assumedRoleCredentials } from "../adapters/credentials/index";
 import { createPipelineClient } from "../adapters/ecs/pipeline-client";
-import { createJsonLogger } from "../adapters/logger";
 import { createStsRoleAssumer } from "../adapters/sts/role-assumer";
 import { systemClock } from "../adapters/system-clock";
 import { TablestoreCallSlotLedger } from "../adapters/tablestore/call-slot-ledger";
 import { createTablestoreClient } from "../adapters/tablestore/client";
 import { SharedCallPacer } from "../app/call-rate";
-import type { CallSlotLedger } from "../app/ports";
+import type { CallSlotLedger, Logger, PipelineClient } from "../app/ports";
 import type { ProcessMessageDeps } from "../app/process-message";
-import { config } from "../config";
+import type { Config, Environment } from "../config";
 import { errorFields } from "../domain/errors";
+import type { FcContext } from "../fc/context";
+import { configOnFirstUse, configuredLogger } from "./config-on-first-use";
 import { eventPublisherFor } from "./mns";
 import { perKeys } from "./per-keys";
+import { processQueueEvent, type QueueEventSummary } from "./queue-event";
 import { recordStoreFor } from "./record-store";
-
-/** Logs at the configured level once the configuration is readable, at `info` before. */
-export const workerLogger = createJsonLogger({
-  level: () => config().logLevel,
-  base: { function: "worker" },
-});
-
-/** The ledger over the current keys; replaced when FC rotates them, read by the pacer at each take. */
-let currentLedger: CallSlotLedger | undefined;
-const ledgerOfCurrentKeys: CallSlotLedger = {
-  take: (accountId, window, count) => {
-    if (!currentLedger) throw new Error("the call-slot ledger is used before the worker is wired");
-    return currentLedger.take(accountId, window, count);
-  },
-};
 
 /**
  * One pacer for the life of the instance, so each account's throttling share and window hint
- * survive key rotation; the schedule itself lives in the ledger, shared by every instance.
+ * survive key rotation; the schedule itself lives in the ledger, shared by every instance. The
+ * ledger is replaced when FC rotates the keys (`use`) and read by the pacer at each take.
  */
-let pacer: SharedCallPacer | undefined;
-function sharedPacer(accountQps: number): SharedCallPacer {
-  pacer ??= new SharedCallPacer(ledgerOfCurrentKeys, systemClock, { accountQps }, (err) =>
-    workerLogger.warn("call-slot ledger failed; the call waits for redelivery", {
-      error: errorFields(err),
-    }),
-  );
-  return pacer;
+function instancePacer(logger: Logger) {
+  let current: CallSlotLedger | undefined;
+  const ledgerOfCurrentKeys: CallSlotLedger = {
+    take: (accountId, window, count) => {
+      if (!current) throw new Error("the call-slot ledger is used before the worker is wired");
+      return current.take(accountId, window, count);
+    },
+  };
+  let pacer: SharedCallPacer | undefined;
+  return {
+    use: (ledger: CallSlotLedger) => {
+      current = ledger;
+    },
+    pacer: (accountQps: number): SharedCallPacer => {
+      pacer ??= new SharedCallPacer(ledgerOfCurrentKeys, systemClock, { accountQps }, (err) =>
+        logger.warn("call-slot ledger failed; the call waits for redelivery", {
+          error: errorFields(err),
+        }),
+      );
+      return pacer;
+    },
+  };
 }
 
-export const workerDeps = perKeys((cfg, keys, context): ProcessMessageDeps => {
-  currentLedger = new TablestoreCallSlotLedger({
+function callSlotLedgerFor(cfg: Config, keys: AccessKeyCredentials): CallSlotLedger {
+  return new TablestoreCallSlotLedger({
     table: cfg.worker.callSlotsTable,
     client: createTablestoreClient({
       endpoint: cfg.tablestore.endpoint,
@@ -65,25 +67,53 @@ export const workerDeps = perKeys((cfg, keys, context): ProcessMessageDeps => {
       credentials: keys,
     }),
   });
-  const publisher = eventPublisherFor(cfg, context, keys, workerLogger);
-  return {
-    store: recordStoreFor(cfg, keys),
-    pipelines: createPipelineClient({
-      endpoint: cfg.ecsEndpoint,
-      credentials: assumedRoleCredentials({
-        serviceAccountId: cfg.serviceAccountId,
-        own: keys,
-        roleName: cfg.crossAccount.roleName,
-        ...(cfg.crossAccount.externalId ? { externalId: cfg.crossAccount.externalId } : {}),
-        assumeRole: createStsRoleAssumer({ endpoint: cfg.stsEndpoint, regionId: context.region }),
-      }),
+}
+
+function pipelineClientFor(cfg: Config, keys: AccessKeyCredentials, context: FcContext): PipelineClient {
+  return createPipelineClient({
+    endpoint: cfg.ecsEndpoint,
+    credentials: assumedRoleCredentials({
+      serviceAccountId: cfg.serviceAccountId,
+      own: keys,
+      roleName: cfg.crossAccount.roleName,
+      ...(cfg.crossAccount.externalId ? { externalId: cfg.crossAccount.externalId } : {}),
+      assumeRole: createStsRoleAssumer({ endpoint: cfg.stsEndpoint, regionId: context.region }),
     }),
-    clock: systemClock,
-    random: Math.random,
-    logger: workerLogger,
-    ...(publisher ? { publisher } : {}),
-    maxAttempts: cfg.worker.maxAttempts,
-    // Every instance takes its calls' slots from one schedule per account, shared through Tablestore.
-    pacer: sharedPacer(cfg.worker.ecsQpsPerAccount),
-  };
-});
+  });
+}
+
+/** One worker instance's use-case dependencies, from its environment (process.env in FC). */
+export function workerWiring(env: Environment): (context: FcContext) => ProcessMessageDeps {
+  const config = configOnFirstUse(env);
+  const logger = configuredLogger(config, { function: "worker" });
+  const pacing = instancePacer(logger);
+  return perKeys(config, (cfg, keys, context): ProcessMessageDeps => {
+    pacing.use(callSlotLedgerFor(cfg, keys));
+    const publisher = eventPublisherFor(cfg, context, keys, logger);
+    return {
+      store: recordStoreFor(cfg, keys),
+      pipelines: pipelineClientFor(cfg, keys, context),
+      clock: systemClock,
+      random: Math.random,
+      logger,
+      ...(publisher ? { publisher } : {}),
+      maxAttempts: cfg.worker.maxAttempts,
+      // Every instance takes its calls' slots from one schedule per account, shared through Tablestore.
+      pacer: pacing.pacer(cfg.worker.ecsQpsPerAccount),
+    };
+  });
+}
+
+/**
+ * One worker function instance, configured from `env` at its first invocation: each queued record
+ * id is claimed, sent to CreateImagePipeline and settled on its own (shared/app/process-queue-event).
+ * functions/worker builds it once per instance; a test builds its own with the environment it wants.
+ */
+export function createWorkerFunction(env: Environment = process.env) {
+  const deps = workerWiring(env);
+  return middy<unknown, QueueEventSummary, Error, FcContext>().handler((event, context) => {
+    // The budget runs from the moment the invocation was entered, before any wiring.
+    const startedAt = new Date();
+    return processQueueEvent(event, context, deps(context), startedAt);
+  });
+}

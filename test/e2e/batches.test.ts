@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../../local/identities";
-import { $Ecs, ecsClient } from "../integration/ecs/clients";
+import { $Ecs, ecsClient } from "../support/ecs-clients";
 import { type BatchView, Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEMPLATE_CONTENT_MAX_BYTES } from "../../shared/domain/request/constraints";
-import { runTemplate } from "../integration/ecs/clients";
+import { runTemplate } from "../support/ecs-clients";
 import { Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
 
 let e2e: E2eStack;

@@ -29,6 +29,7 @@ import { loadJwtIssuer } from "../../local/jwt";
 import { start as startMns } from "../../local/mns/index";
 import { type RunningStack, startStack } from "../../local/stack";
 import { createMnsClient, encodeQueueBody } from "../../shared/adapters/mns";
+import { receiveUntilEmpty } from "../support/mns-drain";
 
 /** Answers with what it received, so the test can look at the event, the context and the env. */
 const ECHO_BUNDLE = `
@@ -83,7 +84,11 @@ async function writeBundle(name: string, code: string): Promise<void> {
 }
 
 async function workerCalls(): Promise<WorkerCall[]> {
-  const text = await readFile(path.join(dist, "worker-events.jsonl"), "utf8").catch(() => "");
+  // No file yet is no call yet; any other failure to read it fails the test.
+  const text = await readFile(path.join(dist, "worker-events.jsonl"), "utf8").catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw err;
+  });
   return text
     .split("\n")
     .filter(Boolean)
@@ -448,18 +453,10 @@ describe("queue trigger", () => {
   /** What the dead-letter queue holds now, taken off it: one CloudEvent per dead-lettered message. */
   async function drainDeadLetters(): Promise<{ data: { messageBody: string } }[]> {
     const queue = stack.info.mns.deadLetterQueue ?? "";
-    const events: { data: { messageBody: string } }[] = [];
-    while (true) {
-      const received = await mns()
-        .batchReceiveMessage(queue, 16, 0)
-        .catch(() => undefined);
-      const messages = received?.body ?? [];
-      if (messages.length === 0) return events;
-      for (const m of messages) {
-        events.push(JSON.parse(m.MessageBody) as { data: { messageBody: string } });
-        await mns().deleteMessage(queue, m.ReceiptHandle);
-      }
-    }
+    // Until MNS answers MessageNotExist; any other failure fails the test.
+    const messages = await receiveUntilEmpty(mns(), queue);
+    for (const m of messages) await mns().deleteMessage(queue, m.ReceiptHandle);
+    return messages.map((m) => JSON.parse(m.MessageBody) as { data: { messageBody: string } });
   }
 
   it.each([

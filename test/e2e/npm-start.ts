@@ -82,8 +82,9 @@ export async function npmStart(options: {
     if (child.exitCode !== null || Date.now() > deadline) {
       try {
         process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
+      } catch (err) {
+        // ESRCH: the group is already gone; anything else is a failure of its own.
+        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
       }
       throw new Error(`npm start did not become ready:\n${output}`);
     }

@@ -95,6 +95,31 @@ describe("layer rules", () => {
   );
 
   it(
+    "report a planted unit test that reaches outside memory, and a tier importing another's files",
+    async () => {
+      plant({
+        "test/unit/spawns.test.ts":
+          'import { execFile } from "node:child_process";\nimport { build } from "esbuild";\nexport const x = [execFile, build];\n',
+        "test/unit/serves.test.ts": 'import type { Server } from "node:http";\nexport type S = Server;\n',
+        "test/unit/fakes.ts": "export const fake = 1;\n",
+        "test/integration/uses-unit-fake.test.ts":
+          'import { fake } from "../unit/fakes";\nimport { kit } from "../support/kit";\nexport const y = [fake, kit];\n',
+        "test/support/kit.ts": "export const kit = 2;\n",
+      });
+      const found = violationsOf(await plantedCruise(["test"]));
+      expect(found).toEqual(
+        [
+          "unit-tests-stay-in-memory: test/unit/spawns.test.ts -> child_process",
+          "unit-tests-stay-in-memory: test/unit/spawns.test.ts -> node_modules/esbuild/lib/main.js",
+          "unit-tests-stay-in-memory: test/unit/serves.test.ts -> http",
+          "tiers-share-through-support: test/integration/uses-unit-fake.test.ts -> test/unit/fakes.ts",
+        ].sort(),
+      );
+    },
+    CRUISE_TIMEOUT_MS,
+  );
+
+  it(
     "find nothing to report in the repository's own shipped code",
     async () => {
       const tsConfig = extractTSConfig(join(ROOT, "tsconfig.json"));

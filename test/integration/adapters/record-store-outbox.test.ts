@@ -9,8 +9,8 @@ import type { RunningTablestore } from "../../../local/tablestore/index";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
 import { eventSent } from "../../../shared/domain/record";
+import { allPages, makeRecord } from "../../support/record-store-contract";
 import { startTablestoreEmulator, tablestoreClient } from "./harness";
-import { allPages, makeRecord } from "./record-store-contract";
 
 const TABLE = "records";
 let emulator: RunningTablestore;

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { recordColumns } from "../../../shared/adapters/tablestore/record-codec";
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import type { PipelineRecord } from "../../../shared/domain/record";
-import { makeRecord } from "./record-store-contract";
+import { makeRecord } from "../../support/record-store-contract";
 
 type RowOutcome = "ok" | string;
 

@@ -13,8 +13,8 @@ import {
   indexTableName,
   recordsTableDefinition,
 } from "../../../shared/adapters/tablestore/table-schema";
+import { largeRequest, makeRecord, recordStoreContract } from "../../support/record-store-contract";
 import { startTablestoreEmulator, tablestoreClient } from "./harness";
-import { largeRequest, makeRecord, recordStoreContract } from "./record-store-contract";
 
 const TABLE = "records";
 let emulator: RunningTablestore;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { start as startMns } from "../../../local/mns/index";
 import { decodeQueueBody, MnsError, type MnsSdkClient } from "../../../shared/adapters/mns/index";
 import { MnsRequestQueue } from "../../../shared/adapters/mns/request-queue";
+import { receiveUntilEmpty } from "../../support/mns-drain";
 import { mnsClient, type RunningMns } from "./harness";
 
 const QUEUE = "requests";
@@ -25,16 +26,9 @@ beforeEach(async () => {
   await client.createQueue(QUEUE);
 });
 
+/** Every queued body, until MNS answers MessageNotExist (any other failure fails the test). */
 async function receiveAll(): Promise<unknown[]> {
-  const bodies: unknown[] = [];
-  for (;;) {
-    try {
-      const { body } = await client.batchReceiveMessage(QUEUE, 16, 0);
-      bodies.push(...body.map((m) => decodeQueueBody(m.MessageBody)));
-    } catch {
-      return bodies;
-    }
-  }
+  return (await receiveUntilEmpty(client, QUEUE)).map((m) => decodeQueueBody(m.MessageBody));
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `01J${String(i).padStart(23, "0")}` }));
@@ -81,5 +75,15 @@ describe("MnsRequestQueue", () => {
   it("sends nothing for no messages", async () => {
     await new MnsRequestQueue({ client, queue: QUEUE }).send([]);
     expect(emulator.control.calls().BatchSendMessage ?? 0).toBe(0);
+  });
+});
+
+describe("reading the queue back (test/support/mns-drain)", () => {
+  it("ends on the empty queue's MessageNotExist and fails on any other answer", async () => {
+    await expect(receiveUntilEmpty(client, QUEUE)).resolves.toEqual([]);
+    await expect(receiveUntilEmpty(client, "missing")).rejects.toThrow(/failed with 404/);
+    await expect(receiveUntilEmpty(client, "missing")).rejects.toMatchObject({
+      name: "MNSQueueNotExistError",
+    });
   });
 });

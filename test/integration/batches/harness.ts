@@ -16,8 +16,8 @@ import { createHttpFunction } from "../../../shared/http/http-function";
 import { matchRoute } from "../../../shared/http/routes";
 import { statusOperations } from "../../../shared/http/status-operations";
 import { submitOperations } from "../../../shared/http/submit-operations";
-import { CapturingLogger } from "../../unit/app/fakes";
-import { type TokenKit, tokenKit } from "../../unit/http/token-kit";
+import { CapturingLogger } from "../../support/fakes";
+import { type TokenKit, tokenKit } from "../../support/token-kit";
 import {
   mnsClient,
   type RunningMns,

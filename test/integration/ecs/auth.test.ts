@@ -13,7 +13,7 @@ import {
   SERVICE_KEYS,
   stsClient,
   validCreateRequest,
-} from "./clients";
+} from "../../support/ecs-clients";
 
 let ecs: RunningEcsEmulator;
 /** Shifted by tests that need STS sessions to expire; signatures keep using the wall clock. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FaultSettingsError, type RunningEcsEmulator, start } from "../../../local/ecs/index";
 import { LOCAL_TRUSTING_ACCOUNT_IDS } from "../../../local/identities";
-import { $dara, $Ecs, assumeInto, ecsClient, failureOf, validCreateRequest } from "./clients";
+import { $dara, $Ecs, assumeInto, ecsClient, failureOf, validCreateRequest } from "../../support/ecs-clients";
 
 let ecs: RunningEcsEmulator;
 /** Frozen while a test needs every call in the same QPS second. */

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_TRUSTING_ACCOUNT_IDS } from "../../../local/identities";
-import { type EmulatorProcess, runEmulator } from "../emulator-process";
-import { $Ecs, assumeInto, ecsClient, validCreateRequest } from "./clients";
+import { $Ecs, assumeInto, ecsClient, validCreateRequest } from "../../support/ecs-clients";
+import { type EmulatorProcess, runEmulator } from "../../support/emulator-process";
 
 let dataDir: string;
 const running: EmulatorProcess[] = [];

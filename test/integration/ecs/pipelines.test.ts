@@ -11,7 +11,7 @@ import {
   OpenApiClient,
   runTemplate,
   validCreateRequest,
-} from "./clients";
+} from "../../support/ecs-clients";
 
 let ecs: RunningEcsEmulator;
 

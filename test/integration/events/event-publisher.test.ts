@@ -3,7 +3,7 @@ import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
 import { MnsEventPublisher } from "../../../shared/adapters/mns/event-publisher";
 import { decodeQueueBody, queueEndpoint, subscribe } from "../../../shared/adapters/mns/index";
 import type { CompletionEvent } from "../../../shared/app/ports";
-import { CapturingLogger } from "../../unit/app/fakes";
+import { CapturingLogger } from "../../support/fakes";
 import { clientFor, type MnsEmulator, startMns, uniqueName } from "../mns/harness";
 
 let emulator: MnsEmulator;

@@ -15,7 +15,7 @@ import {
   subscribe,
 } from "../../../shared/adapters/mns/index";
 import type { CompletionEvent } from "../../../shared/app/ports";
-import { CapturingLogger } from "../../unit/app/fakes";
+import { CapturingLogger } from "../../support/fakes";
 import { clientFor, failure, type MnsEmulator, startMns, uniqueName } from "./harness";
 
 let emulator: MnsEmulator;

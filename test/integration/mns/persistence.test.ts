@@ -6,7 +6,8 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID } from "../../../local/identities";
 import { queueEndpoint, subscribe } from "../../../shared/adapters/mns/index";
-import { type EmulatorProcess, runEmulator } from "../emulator-process";
+import { type EmulatorProcess, runEmulator } from "../../support/emulator-process";
+import { receiveUntilEmpty } from "../../support/mns-drain";
 import { clientFor, failure, startMns } from "./harness";
 
 const dirs: string[] = [];
@@ -148,12 +149,7 @@ describe("--data after kill -9", () => {
 
       second = await runEmulator("mns", dir);
       const after = clientFor(second);
-      const remaining: string[] = [];
-      while (true) {
-        const received = await after.batchReceiveMessage("kept", 16, 0).catch(() => undefined);
-        if (!received) break;
-        for (const m of received.body) remaining.push(m.MessageBody);
-      }
+      const remaining = (await receiveUntilEmpty(after, "kept")).map((m) => m.MessageBody);
       // 41 sent, one deleted, one still invisible after its receive (600 s): 39 visible.
       const expected = [...bodies, "published"].filter(
         (b) => b !== deleted.MessageBody && b !== taken.MessageBody,
@@ -186,12 +182,7 @@ describe("--data after kill -9", () => {
 
       second = await runEmulator("mns", dir);
       const after = clientFor(second);
-      const kept = new Set<string>();
-      while (true) {
-        const received = await after.batchReceiveMessage("burst", 16, 0).catch(() => undefined);
-        if (!received) break;
-        for (const m of received.body) kept.add(m.MessageBody);
-      }
+      const kept = new Set((await receiveUntilEmpty(after, "burst")).map((m) => m.MessageBody));
       expect(answered.filter((body) => !kept.has(body))).toEqual([]);
     } finally {
       await first.kill9();

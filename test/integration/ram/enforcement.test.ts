@@ -27,7 +27,7 @@ import {
   roleArn,
   stsClient,
   validCreateRequest,
-} from "../ecs/clients";
+} from "../../support/ecs-clients";
 import { clientFor, type MnsEmulator, failure as mnsFailure, startMns } from "../mns/harness";
 
 const EXTERNAL_ID = "ext-local-123";

@@ -1,6 +1,6 @@
 /**
- * The reconciler function as FC runs it (functions/reconciler `handler`, the timer event sample as
- * bytes, an FC context), wired from the environment to the Tablestore and MNS emulators: it queues
+ * The reconciler function as FC runs it (the `handler` functions/reconciler builds with
+ * createReconcilerFunction, the timer event sample as bytes, an FC context), wired from its own environment to the Tablestore and MNS emulators: it queues
  * exactly the records nothing will pick up, and never writes a record.
  */
 import { readFileSync } from "node:fs";
@@ -22,8 +22,10 @@ import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/recor
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
 import { newRecordId } from "../../../shared/app/ids";
 import type { ReconcileReport } from "../../../shared/app/reconcile";
+import { createReconcilerFunction } from "../../../shared/composition/reconciler";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
+import { receiveUntilEmpty } from "../../support/mns-drain";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const TABLE = "reconciler_records";
@@ -36,7 +38,6 @@ let mns: Awaited<ReturnType<typeof startMns>>;
 let store: TablestoreRecordStore;
 let queue: MnsSdkClient;
 let handler: (event: unknown, context: FcContext) => Promise<ReconcileReport>;
-let savedEnv: NodeJS.ProcessEnv;
 
 /** The sample timer event, as the bytes FC hands over. */
 const timerEvent = () => readFileSync(path.join(root, "events/reconciler/timer.json"));
@@ -86,16 +87,10 @@ async function stored(
   return id;
 }
 
+/** The record ids queued now, until MNS answers MessageNotExist (any other failure fails the test). */
 async function queuedIds(): Promise<string[]> {
-  const ids: string[] = [];
-  for (;;) {
-    try {
-      const { body } = await queue.batchReceiveMessage(QUEUE, 16, 0);
-      for (const message of body) ids.push((decodeQueueBody(message.MessageBody) as { id: string }).id);
-    } catch {
-      return ids.sort();
-    }
-  }
+  const messages = await receiveUntilEmpty(queue, QUEUE);
+  return messages.map((message) => (decodeQueueBody(message.MessageBody) as { id: string }).id).sort();
 }
 
 const WRITES = ["PutRow", "UpdateRow", "DeleteRow", "BatchWriteRow"] as const;
@@ -112,8 +107,7 @@ beforeAll(async () => {
   store = new TablestoreRecordStore({ table: TABLE, connection });
   queue = createMnsClient({ endpoint: mns.url, accountId: LOCAL_SERVICE_ACCOUNT_ID, ...keys });
   await queue.createQueue(QUEUE);
-  savedEnv = { ...process.env };
-  Object.assign(process.env, {
+  handler = createReconcilerFunction({
     SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
     TABLESTORE_ENDPOINT: ots.url,
     TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
@@ -123,13 +117,9 @@ beforeAll(async () => {
     RECONCILE_PENDING_AFTER_SECONDS: String(PENDING_AFTER_SECONDS),
     LOG_LEVEL: "error",
   });
-  ({ handler } = (await import("../../../functions/reconciler/index")) as unknown as {
-    handler: typeof handler;
-  });
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
   await Promise.all([ots?.close(), mns?.close()]);
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import TableStore from "tablestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningTablestore, start } from "../../../local/tablestore/index";
-import { type EmulatorProcess, runEmulator } from "../emulator-process";
+import { type EmulatorProcess, runEmulator } from "../../support/emulator-process";
 import {
   adapterClient,
   attributesOf,

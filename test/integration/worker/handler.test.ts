@@ -1,6 +1,6 @@
 /**
- * The worker function as FC runs it (functions/worker `handler`, a Buffer event and an FC context),
- * wired from the environment to the Tablestore emulator and the ECS simulator, with faults on.
+ * The worker function as FC runs it (the `handler` functions/worker builds with
+ * createWorkerFunction, a Buffer event and an FC context), wired from its own environment to the Tablestore emulator and the ECS simulator, with faults on.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEcsEmulator, start as startEcs } from "../../../local/ecs/index";
@@ -18,6 +18,7 @@ import { createTablestoreClient } from "../../../shared/adapters/tablestore/clie
 import { TablestoreRecordStore } from "../../../shared/adapters/tablestore/record-store";
 import { recordsTableDefinition } from "../../../shared/adapters/tablestore/table-schema";
 import { newRecordId } from "../../../shared/app/ids";
+import { createWorkerFunction } from "../../../shared/composition/worker";
 import type { PipelineRecord } from "../../../shared/domain/record";
 import type { FcContext } from "../../../shared/fc/context";
 
@@ -27,7 +28,6 @@ let ecs: RunningEcsEmulator;
 let ots: RunningTablestore;
 let store: TablestoreRecordStore;
 let handler: (event: unknown, context: FcContext) => Promise<unknown>;
-let savedEnv: NodeJS.ProcessEnv;
 
 function context(timeoutSeconds = 30): FcContext {
   return {
@@ -97,8 +97,7 @@ beforeAll(async () => {
   // The worker paces its ECS calls through the shared schedule in this table.
   await createTablestoreClient(connection).createTable(callSlotsTableDefinition(CALL_SLOTS));
   store = new TablestoreRecordStore({ table: TABLE, connection });
-  savedEnv = { ...process.env };
-  Object.assign(process.env, {
+  handler = createWorkerFunction({
     SERVICE_ACCOUNT_ID: LOCAL_SERVICE_ACCOUNT_ID,
     TABLESTORE_ENDPOINT: ots.url,
     TABLESTORE_INSTANCE: LOCAL_TABLESTORE_INSTANCE,
@@ -110,11 +109,9 @@ beforeAll(async () => {
     // Only errors reach stdout, and none is expected.
     LOG_LEVEL: "error",
   });
-  ({ handler } = await import("../../../functions/worker/index"));
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
   await Promise.all([ecs?.close(), ots?.close()]);
 });
 

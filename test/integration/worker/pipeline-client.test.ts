@@ -28,7 +28,7 @@ import {
 } from "../../../shared/adapters/ecs/index";
 import type { PipelineClient } from "../../../shared/app/ports";
 import type { PipelineRequest } from "../../../shared/domain/request/normalize";
-import { EcsClient, runTemplate } from "../ecs/clients";
+import { EcsClient, runTemplate } from "../../support/ecs-clients";
 
 const CROSS_ACCOUNT_NOT_SUPPORTED = "CrossAccountNotSupported";
 

@@ -7,7 +7,7 @@ import {
 import { acceptPipelineRequest } from "../../../shared/app/accept-request";
 import { batchRecordIds, callerClientToken, isRecordId, newRecordId } from "../../../shared/app/ids";
 import type { Requester } from "../../../shared/app/requester";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
 
 const SERVICE_ACCOUNT = "1000000000000001";
 const OTHER_ACCOUNT = "1000000000000002";

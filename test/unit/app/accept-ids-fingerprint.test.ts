@@ -7,7 +7,7 @@ import {
   fingerprintOfList,
 } from "../../../shared/app/fingerprint";
 import { isRecordId, newRecordId, recordIdTime } from "../../../shared/app/ids";
-import { FakeClock } from "./fakes";
+import { FakeClock } from "../../support/fakes";
 
 describe("newRecordId", () => {
   it("makes a 26-character ULID that encodes the clock's time", () => {

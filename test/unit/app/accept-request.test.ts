@@ -6,7 +6,7 @@ import {
 } from "../../../shared/app/accept-request";
 import { callerClientToken } from "../../../shared/app/ids";
 import type { Requester } from "../../../shared/app/requester";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
 
 const SERVICE_ACCOUNT = "1000000000000001";
 const alice: Requester = { sub: "alice", isAdmin: false };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AccountCallPacer, instanceCallPacer, SharedCallPacer } from "../../../shared/app/call-rate";
+import { FakeClock } from "../../support/fakes";
 import { InMemoryCallSlotLedger, VirtualClock } from "./call-slot-fakes";
-import { FakeClock } from "./fakes";
 
 const T0 = new Date("2026-11-27T16:00:00.000Z");
 const A = "1000000000000001";

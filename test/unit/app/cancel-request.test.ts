@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cancelRequest } from "../../../shared/app/cancel-request";
 import type { Requester } from "../../../shared/app/requester";
 import type { RecordStatus } from "../../../shared/domain/record";
-import { CapturingLogger, CapturingPublisher, FakeClock, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, CapturingPublisher, FakeClock, InMemoryRecordStore } from "../../support/fakes";
 import { recordFixture } from "./read-fixtures";
 
 const ID = "01JD0000000000000000000001";

@@ -16,7 +16,7 @@ import {
   InMemoryQueue,
   InMemoryRecordStore,
   ScriptedPipelineClient,
-} from "./fakes";
+} from "../../support/fakes";
 
 const MINUTE = 60_000;
 

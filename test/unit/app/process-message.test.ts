@@ -17,7 +17,7 @@ import {
   InMemoryRecordStore,
   ScriptedPipelineClient,
   type ScriptStep,
-} from "./fakes";
+} from "../../support/fakes";
 
 const T0 = new Date("2026-11-27T16:00:00.000Z");
 const ID = "01JDQ5Z8W3K4N6P7R9S2T4V6X8";

@@ -9,7 +9,7 @@ import { MESSAGE_CONCURRENCY, RedeliveryRequested } from "../../../shared/app/pr
 import { processQueueEvent } from "../../../shared/composition/queue-event";
 import type { PipelineRecord } from "../../../shared/domain/record";
 import { TriggerEventError } from "../../../shared/fc/queue-trigger-event";
-import { CapturingLogger, FakeClock, InMemoryRecordStore, ScriptedPipelineClient } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryRecordStore, ScriptedPipelineClient } from "../../support/fakes";
 
 const T0 = new Date("2026-11-27T16:00:00.000Z");
 const CONTEXT = {

@@ -4,7 +4,7 @@ import { batchRecordIds } from "../../../shared/app/ids";
 import { BatchCursorError, readBatch } from "../../../shared/app/read-batch";
 import type { Requester } from "../../../shared/app/requester";
 import type { RecordStatus } from "../../../shared/domain/record";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
 import { recordFixture } from "./read-fixtures";
 
 const BATCH = "01JD0000000000000000000000";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { listRecords, readRecord } from "../../../shared/app/read-records";
 import type { Requester } from "../../../shared/app/requester";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
-import { InMemoryRecordStore } from "./fakes";
+import { InMemoryRecordStore } from "../../support/fakes";
 import { recordFixture } from "./read-fixtures";
 
 const alice: Requester = { sub: "alice", isAdmin: false };

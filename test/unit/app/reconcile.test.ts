@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { reconcile } from "../../../shared/app/reconcile";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
 
 const MINUTE = 60_000;
 

@@ -4,7 +4,7 @@ import { acceptPipelineRequest } from "../../../shared/app/accept-request";
 import { callerClientToken } from "../../../shared/app/ids";
 import type { Requester } from "../../../shared/app/requester";
 import { validateBatchOnly, validateRequestOnly } from "../../../shared/app/validate-request";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
 
 const SERVICE_ACCOUNT = "1000000000000001";
 const OTHER_ACCOUNT = "1000000000000002";

@@ -96,12 +96,14 @@ describe("parseQueueTriggerEvent: events it cannot read", () => {
     ["null", null],
     ["undefined", undefined],
   ])("%s: TriggerEventError", (_what, event) => {
-    expect(() => parseQueueTriggerEvent(event)).toThrow(TriggerEventError);
+    let thrown: unknown;
     try {
       parseQueueTriggerEvent(event);
     } catch (err) {
-      expect(err).toMatchObject({ code: "UnreadableTriggerEvent" });
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(TriggerEventError);
+    expect(thrown).toMatchObject({ code: "UnreadableTriggerEvent" });
   });
 
   it("an empty batch is no messages, not an error", () => {

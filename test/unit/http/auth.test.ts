@@ -1,10 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+/** The token verifier over a local key set (no network); the remote JWKS: test/integration/http/remote-jwks.test.ts. */
 import { createLocalJWKSet } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bearerToken, CLOCK_SKEW_SECONDS, createTokenVerifier } from "../../../shared/http/auth";
 import { HttpProblem } from "../../../shared/http/problems";
-import { AUDIENCE, ISSUER, type TokenKit, tokenKit } from "./token-kit";
+import { AUDIENCE, ISSUER, type TokenKit, tokenKit } from "../../support/token-kit";
 
 /** A NumericDate this many seconds from now. */
 const inSeconds = (seconds: number): number => Math.floor(Date.now() / 1000) + seconds;
@@ -18,45 +17,6 @@ async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
   }
   throw new Error("expected a problem");
 }
-
-describe("createTokenVerifier with a remote JWKS", () => {
-  let kit: TokenKit;
-  let server: Server;
-  let jwksUrl: string;
-  let fetches = 0;
-
-  beforeAll(async () => {
-    kit = await tokenKit();
-    server = createServer((req, res) => {
-      if (req.url === "/.well-known/jwks.json") {
-        fetches++;
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(kit.jwks));
-      } else res.writeHead(500).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it("accepts a good token, returns its subject and scopes, and caches the key set", async () => {
-    const verify = createTokenVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE });
-    const caller = await verify(await kit.sign({ sub: "alice", scope: "pipelines:read pipelines:admin" }));
-    expect(caller.sub).toBe("alice");
-    expect([...caller.scopes].sort()).toEqual(["pipelines:admin", "pipelines:read"]);
-    await verify(await kit.sign());
-    expect(fetches).toBe(1);
-  });
-
-  it("answers 503 (not 401) when the key set cannot be fetched", async () => {
-    const verify = createTokenVerifier({
-      jwksUrl: jwksUrl.replace("jwks.json", "missing.json"),
-      issuer: ISSUER,
-      audience: AUDIENCE,
-    });
-    const problem = await problemOf(verify(await kit.sign()));
-    expect(problem.status).toBe(503);
-  });
-});
 
 describe("createTokenVerifier rejections", () => {
   let kit: TokenKit;

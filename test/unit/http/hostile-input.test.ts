@@ -10,9 +10,9 @@ import type { HttpResponse } from "../../../shared/http/fc-http-event";
 import type { createHttpFunction } from "../../../shared/http/http-function";
 import { MAX_LISTED_ERRORS } from "../../../shared/http/problems";
 import { BATCH_MAX_MEMBERS } from "../../../shared/http/routes";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
-import { type TokenKit, tokenKit } from "./token-kit";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import { type TokenKit, tokenKit } from "../../support/token-kit";
 
 const PROBLEM_MAX_BYTES = 64 * 1024;
 

@@ -10,9 +10,9 @@ import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
 import type { createHttpFunction } from "../../../shared/http/http-function";
 import { problemTypeUri } from "../../../shared/http/problems";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
-import { type TokenKit, tokenKit } from "./token-kit";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import { type TokenKit, tokenKit } from "../../support/token-kit";
 
 const EVENTS = path.resolve(__dirname, "../../../events");
 const sampleEvent = (file: string): FcHttpEvent => JSON.parse(readFileSync(path.join(EVENTS, file), "utf8"));

@@ -5,10 +5,10 @@ import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
 import { pipelineRequestKeys } from "../../../shared/http/openapi";
 import { ROUTES } from "../../../shared/http/routes";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
+import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
 import { OpenApiResponseChecker } from "../../support/openapi-responses";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
-import { tokenKit } from "./token-kit";
+import { tokenKit } from "../../support/token-kit";
 
 const rendered = renderOpenApi();
 

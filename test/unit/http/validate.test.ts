@@ -8,9 +8,9 @@ import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
 import { createHttpFunction } from "../../../shared/http/http-function";
 import { submitOperations } from "../../../shared/http/submit-operations";
-import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
-import { type HttpFunction, inMemoryFunctions, SERVICE_ACCOUNT } from "./in-memory-functions";
-import { type TokenKit, tokenKit } from "./token-kit";
+import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
+import { type HttpFunction, inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import { type TokenKit, tokenKit } from "../../support/token-kit";
 
 const context: FcContext = {
   requestId: "req-1",

@@ -1,6 +1,6 @@
 /** The unit tests' in-memory store keeps the same promises as the Tablestore adapter. */
-import { InMemoryRecordStore } from "../../unit/app/fakes";
-import { recordStoreContract } from "./record-store-contract";
+import { InMemoryRecordStore } from "../../support/fakes";
+import { recordStoreContract } from "../../support/record-store-contract";
 
 let store: InMemoryRecordStore;
 

@@ -5,15 +5,9 @@
  * emulator's index lag, the fake's model of it) to check what the port promises while they lag.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ListOptions, Page, RecordStore } from "../../../shared/app/ports";
-import { ATTEMPT_HISTORY_LIMITS, type Attempt, failedAttempt } from "../../../shared/domain/attempt-history";
-import {
-  claim,
-  fail,
-  noteCallOutcome,
-  type PipelineRecord,
-  withAttempt,
-} from "../../../shared/domain/record";
+import type { ListOptions, Page, RecordStore } from "../../shared/app/ports";
+import { ATTEMPT_HISTORY_LIMITS, type Attempt, failedAttempt } from "../../shared/domain/attempt-history";
+import { claim, fail, noteCallOutcome, type PipelineRecord, withAttempt } from "../../shared/domain/record";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

@@ -1,7 +1,7 @@
 /** A signing key and its JWKS for tests: tokens are signed here and verified by shared/http/auth. */
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
-import type { TokenVerifier } from "../../../shared/http/auth";
-import { createTokenVerifier } from "../../../shared/http/auth";
+import type { TokenVerifier } from "../../shared/http/auth";
+import { createTokenVerifier } from "../../shared/http/auth";
 
 export const ISSUER = "https://local.image-pipelines.dev";
 export const AUDIENCE = "image-pipeline-api";

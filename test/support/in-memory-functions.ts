@@ -2,10 +2,10 @@
  * The submit and status functions as FC runs them (FC3 events in, HTTP results out), wired to
  * in-memory ports instead of Tablestore and MNS: what the unit tests of the HTTP layer call.
  */
-import { createHttpFunction } from "../../../shared/http/http-function";
-import { statusOperations } from "../../../shared/http/status-operations";
-import { submitOperations } from "../../../shared/http/submit-operations";
-import type { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../app/fakes";
+import { createHttpFunction } from "../../shared/http/http-function";
+import { statusOperations } from "../../shared/http/status-operations";
+import { submitOperations } from "../../shared/http/submit-operations";
+import type { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "./fakes";
 import type { TokenKit } from "./token-kit";
 
 export const SERVICE_ACCOUNT = "1000000000000001";

@@ -10,7 +10,7 @@ import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-} from "../../../local/identities";
+} from "../../local/identities";
 
 /**
  * The SDKs are CommonJS with `exports.default = Client`. Node's ESM loader (tsx, plain node) hands

@@ -19,9 +19,9 @@ import type {
   RecordStore,
   RecordWrite,
   RequestQueue,
-} from "../../../shared/app/ports";
-import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
-import type { PipelineRequest } from "../../../shared/domain/request/normalize";
+} from "../../shared/app/ports";
+import type { PipelineRecord, RecordStatus } from "../../shared/domain/record";
+import type { PipelineRequest } from "../../shared/domain/request/normalize";
 
 export class FakeClock implements Clock {
   constructor(private current = new Date("2026-11-27T16:00:00.000Z")) {}
