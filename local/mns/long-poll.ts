@@ -1,3 +1,8 @@
+/**
+ * Long polling (ReceiveMessage with `waitseconds`): a receive that finds nothing is parked until a
+ * send (or a delay or visibility timeout running out) makes a message visible, or until its wait is
+ * over. Timers here only wake parked requests; the store's state never depends on them.
+ */
 import type { LongPolls, MnsServerDeps, ReceiveRequest, Reply } from "./context";
 import { MnsServiceError } from "./errors";
 import { noMessage } from "./request";
