@@ -1,18 +1,13 @@
 /**
  * The simulator's route table: which RPC operation of which API version runs which action
- * (./actions.ts), under which call counter, and whether the ECS fault settings apply to it. A call
+ * (pipeline-actions.ts, sts-actions.ts), under which call counter, and whether the ECS fault settings apply to it. A call
  * is routed the way the RPC gateway refuses it: by method, then Action, then Version, then the
  * action within the version, each with the gateway's own code (./errors.ts).
  */
-import {
-  type ActionContext,
-  type ActionResult,
-  assumeRole,
-  createImagePipeline,
-  deleteImagePipeline,
-  describeImagePipelines,
-} from "./actions";
+import type { ActionContext, ActionResult } from "./actions";
 import { FAULTS, type Outcome } from "./errors";
+import { createImagePipeline, deleteImagePipeline, describeImagePipelines } from "./pipeline-actions";
+import { assumeRole } from "./sts-actions";
 
 export const ECS_API_VERSION = "2014-05-26";
 export const STS_API_VERSION = "2015-04-01";
