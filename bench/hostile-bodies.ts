@@ -168,6 +168,7 @@ function inProcessSubmit() {
         serviceAccountId: "1",
       } as AcceptDependencies,
       cancel: { store: port, clock: port, logger: port } as never,
+      validate: { serviceAccountId: "1" },
     })),
   });
 }

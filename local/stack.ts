@@ -32,6 +32,7 @@ import {
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
 import { EVENTS_DRAIN_INTERVAL_MS, type EventsQueue, eventsQueue } from "./events-queue";
+import { type DomainRoute, resolveDomainRoutes, routeByDomain } from "./fc/custom-domain";
 import { type FunctionSpec, functionSpecs, type QueueTriggerSpec } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
 import type { FunctionDefinition, FunctionRuntime } from "./fc/invoker";
@@ -126,6 +127,11 @@ export interface StackOptions extends LocalSettingOverrides {
   indexLagMs?: IndexLag;
   /** The functions' temporary keys and RAM enforcement (docs/local.md, "Credentials and RAM"). */
   ram?: StackRamOptions;
+  /**
+   * Route the API port by s.domain.yaml's custom domain routes, as FC would behind the domain
+   * (docs/deploy.md, "One API host"), instead of by the route table; default false.
+   */
+  customDomain?: boolean;
 }
 
 export interface StackRamOptions {
@@ -218,6 +224,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const ram = createLocalRam(ramSetup);
     const emulators = await startEmulators(options, dataDir, ram, started);
     const jwt = await loadJwtIssuer(dataDir);
+    const domainRoutes = await resolveDomain(options.customDomain);
     const specs = readSpecs(functionSpecs(await resolving));
     const names = resourceNames(specs);
     putRolePolicies(ram, ramSetup, names, specs.worker);
@@ -247,7 +254,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const parts = { info, jwt, emulators, crashes, pump, reconciler, resources, dataDir };
     const plane = controlPlane(parts);
     await applyInitialFaults(plane, options.faults, dataDir);
-    routeRequests(server, plane, runtimes, specs);
+    routeRequests(server, plane, runtimes, specs, domainRoutes);
     const eventsDrain = startEventsDrain(resources.events);
     const stop = once(() => stopInOrder({ eventsDrain, pump, reconciler, runtimes, started }));
     return {
@@ -346,6 +353,16 @@ function resolveSpecs(url: string, options: StackOptions): Promise<Record<string
   // Awaited later; this only keeps a failure from being reported as unhandled meanwhile.
   resolving.catch(() => undefined);
   return resolving;
+}
+
+/** With `customDomain`, s.domain.yaml's routes, resolved by `s` as s.yaml is. */
+async function resolveDomain(customDomain: boolean | undefined): Promise<DomainRoute[] | undefined> {
+  if (!customDomain) return undefined;
+  return resolveDomainRoutes({
+    accessKeyId: LOCAL_ACCESS_KEY_ID,
+    accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    accountId: LOCAL_DEPLOY_ACCOUNT_ID,
+  });
 }
 
 /**
@@ -669,8 +686,10 @@ function routeRequests(
   plane: ControlPlane,
   runtimes: Record<FunctionKey, FunctionRuntime>,
   specs: Record<AnyFunction, FunctionSpec>,
+  domainRoutes: readonly DomainRoute[] | undefined,
 ): void {
   const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
+  const byName = new Map(FUNCTIONS.map((fn) => [specs[fn].name, runtimes[fn]]));
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? "").startsWith("/_local/")) {
       void handleControlRequest(req, res, plane);
@@ -678,7 +697,8 @@ function routeRequests(
     }
     void serveThroughFunction(req, res, {
       accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      route: (method, p) => runtimes[functionOfPath(method, p)],
+      route: (method, p) =>
+        domainRoutes ? routeByDomain(domainRoutes, byName, method, p) : runtimes[functionOfPath(method, p)],
       // A function without an HTTP trigger (the worker) is reachable by no method.
       triggerMethods: (runtime) => httpMethods.get(runtime) ?? [],
     });

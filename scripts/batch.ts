@@ -1,10 +1,14 @@
 /**
- * `npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY]`
+ * `npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY] [--dry-run]`
  *
  * Submits a batch of CreateImagePipeline requests from a JSON or YAML file (`{ items: [...] }` or a
  * bare list) to a running service, shows progress until every item is terminal, then prints one
  * line per item. Exit code: 0 when every item succeeded, 1 when any failed or was cancelled, 2 when
  * the batch was refused (the violations are printed with their pointers).
+ *
+ * `--dry-run` sends the file to POST /v1/batches:validate instead: the service checks it as it would
+ * a submission and stores nothing; one line per item as it would be sent, then any warnings. Exit
+ * code 0 when the batch is valid, 2 when it would be refused.
  *
  * The Idempotency-Key defaults to a hash of the file, so running the same file twice follows the
  * first batch instead of creating a second one. The token comes from --token, then the
@@ -20,7 +24,13 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_DEV_SCOPE, loadJwtIssuer } from "../local/jwt";
 import { RECORD_STATUSES } from "../shared/domain/record";
-import type { BatchAcceptedView, BatchView, ProblemView, RecordView } from "../shared/http/views";
+import type {
+  BatchAcceptedView,
+  BatchValidatedView,
+  BatchView,
+  ProblemView,
+  RecordView,
+} from "../shared/http/views";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -31,7 +41,7 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY]`,
+    `${message}\nusage: npm run batch -- FILE [--url URL] [--token JWT] [--interval SECONDS] [--idempotency-key KEY] [--dry-run]`,
   );
   process.exit(2);
 }
@@ -118,8 +128,38 @@ function parseOptions() {
       token: { type: "string" },
       interval: { type: "string", default: "2" },
       "idempotency-key": { type: "string" },
+      "dry-run": { type: "boolean", default: false },
     },
   });
+}
+
+/** Prints a refusal with every violation and exits: 2 for the body's fault, 1 for anything else. */
+function refused(status: number, problem: Partial<ProblemView>, what: string): never {
+  console.error(`The batch ${what} (${status}): ${problem.title ?? ""} ${problem.detail ?? ""}`);
+  for (const e of problem.errors ?? [])
+    console.error(`  ${"pointer" in e ? e.pointer : e.parameter}  ${e.code}  ${e.detail}`);
+  process.exit(status === 400 || status === 422 ? 2 : 1);
+}
+
+/** --dry-run: POST /v1/batches:validate, print each item as it would be sent, and exit. */
+async function dryRun(
+  base: string,
+  headers: Record<string, string>,
+  body: { items: unknown[] },
+): Promise<never> {
+  const checked = await call<OrProblem<BatchValidatedView>>(`${base}/v1/batches:validate`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+  });
+  if (checked.status !== 200) refused(checked.status, checked.body, "would be refused");
+  const rows = checked.body.items.map((item, index) =>
+    [String(index), item.accountId, item.regionId, String(item.request.Name ?? "")].join("  "),
+  );
+  console.log(["#  account  region  name", ...rows].join("\n"));
+  for (const w of checked.body.warnings ?? []) console.log(`  warning ${w.pointer}  ${w.code}  ${w.detail}`);
+  console.log(`${checked.body.total} items are valid; nothing was submitted (--dry-run)`);
+  process.exit(0);
 }
 
 async function main(): Promise<void> {
@@ -144,19 +184,13 @@ async function main(): Promise<void> {
   const idempotencyKey =
     values["idempotency-key"] ?? `batch-${createHash("sha256").update(text).digest("hex").slice(0, 40)}`;
 
+  if (values["dry-run"]) await dryRun(base, headers, body);
   const submitted = await call<OrProblem<BatchAcceptedView>>(`${base}/v1/batches`, {
     method: "POST",
     headers: { ...headers, "idempotency-key": idempotencyKey },
     body: JSON.stringify(body),
   });
-  if (submitted.status !== 202) {
-    console.error(
-      `The batch was refused (${submitted.status}): ${submitted.body.title ?? ""} ${submitted.body.detail ?? ""}`,
-    );
-    for (const e of submitted.body.errors ?? [])
-      console.error(`  ${"pointer" in e ? e.pointer : e.parameter}  ${e.code}  ${e.detail}`);
-    process.exit(submitted.status === 400 || submitted.status === 422 ? 2 : 1);
-  }
+  if (submitted.status !== 202) refused(submitted.status, submitted.body, "was refused");
   const batchId = submitted.body.id;
   console.log(`batch ${batchId}: ${body.items.length} items accepted (Idempotency-Key ${idempotencyKey})`);
 

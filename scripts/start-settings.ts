@@ -197,6 +197,15 @@ export const SETTINGS: readonly Setting[] = [
     },
   },
   {
+    env: "CUSTOM_DOMAIN_ROUTES",
+    flag: "--custom-domain",
+    kind: { type: "switch" },
+    what: "route the API port by s.domain.yaml's custom domain routes, as FC would on the one API host, instead of by the route table (CUSTOM_DOMAIN_ROUTES=1)",
+    apply: (s, v) => {
+      s.stack.customDomain = v === "1";
+    },
+  },
+  {
     env: "NO_BUILD",
     flag: "--no-build",
     kind: { type: "switch" },

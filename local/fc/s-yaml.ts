@@ -61,6 +61,32 @@ function run(args: string[], options: { cwd: string; env: Record<string, string>
  * that points every resource at it). Only `process.env.PATH` is inherited, so a developer's own
  * REGION or JWT_* variables cannot change the outcome. Nothing leaves the machine.
  */
+/**
+ * Copies a template into `dir` with every resource's component replaced by the probe, adding the
+ * resource names to `names`; a template that `extend`s another (s.domain.yaml extends s.yaml) gets
+ * that one copied beside it too, under the same relative name, so `s` merges the two as it would.
+ */
+async function copyWithProbe(templatePath: string, dir: string, componentDir: string, names: string[]) {
+  const doc = parseDocument(await readFile(templatePath, "utf8"));
+  const extend = doc.get("extend");
+  if (typeof extend === "string") {
+    const base = path.resolve(path.dirname(templatePath), extend);
+    if (path.dirname(base) !== path.dirname(templatePath))
+      throw new Error(`${extend}: extend a sibling template`);
+    await copyWithProbe(base, dir, componentDir, names);
+  }
+  const resources = doc.get("resources");
+  const own: string[] = [];
+  if (resources && typeof resources === "object" && "items" in resources && Array.isArray(resources.items)) {
+    for (const item of resources.items as { key: unknown }[]) own.push(String(item.key));
+  }
+  for (const name of own) doc.setIn(["resources", name, "component"], componentDir);
+  names.push(...own);
+  const copy = path.join(dir, path.basename(templatePath));
+  await writeFile(copy, doc.toString());
+  return copy;
+}
+
 export async function createSYamlResolver(
   credentials: Credentials,
   sYamlPath: string = S_YAML_PATH,
@@ -78,15 +104,8 @@ export async function createSYamlResolver(
   await mkdir(path.join(dir, ".s"));
   await writeFile(path.join(dir, ".s", "set-config.yml"), "analysis: disable\n");
 
-  const doc = parseDocument(await readFile(sYamlPath, "utf8"));
-  const resources = doc.get("resources");
   const names: string[] = [];
-  if (resources && typeof resources === "object" && "items" in resources && Array.isArray(resources.items)) {
-    for (const item of resources.items as { key: unknown }[]) names.push(String(item.key));
-  }
-  for (const name of names) doc.setIn(["resources", name, "component"], componentDir);
-  const yamlPath = path.join(dir, "s.yaml");
-  await writeFile(yamlPath, doc.toString());
+  const yamlPath = await copyWithProbe(sYamlPath, dir, componentDir, names);
 
   let runs = 0;
   return {

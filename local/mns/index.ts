@@ -8,11 +8,14 @@ import { LOCAL_ACCESS_KEYS } from "../identities";
 import { createLocalRam } from "../ram/local-model";
 import type { LocalRam } from "../ram/model";
 import { type MnsAccessKey, type ResolveAccessKey, ramAuthorizer } from "./auth";
+import { createHttpPusher, type HttpPushOptions, type HttpPushStats } from "./http-push";
 import { openMnsPersistence } from "./persistence";
 import { createMnsServer, MNS_OPERATIONS, type MnsFaults, type MnsOperation } from "./server";
+import { createPushSigner } from "./signing";
 import { MnsStore, type QueueCounts } from "./store";
 
 export type { MnsAccessKey, ResolveAccessKey } from "./auth";
+export type { HttpPushOptions, HttpPushStats } from "./http-push";
 export type { MnsFaults, MnsOperation } from "./server";
 export type { QueueCounts } from "./store";
 
@@ -28,12 +31,14 @@ export interface MnsControl {
   getFaults(): MnsFaults;
   /** Merges validated settings; throws {@link InvalidFaultsError} and changes nothing otherwise. */
   setFaults(partial: Partial<MnsFaults>): MnsFaults;
-  /** Empties every queue, topic and subscription and zeroes the call counters; faults stay. */
+  /** Empties every queue, topic and subscription and zeroes the call and push counters; faults stay. */
   reset(): void;
   /** Requests received per operation (authenticated or not), since start or the last reset. */
   calls(): Record<MnsOperation, number>;
   queues(): QueueCounts[];
   topics(): TopicState[];
+  /** Per HTTP subscription: notifications delivered, failed posts, discarded and pending (http-push.ts). */
+  httpPushes(): HttpPushStats[];
   /** Accepts another key from now on, e.g. temporary keys the STS simulator issued. */
   addAccessKey(key: MnsAccessKey): void;
 }
@@ -46,6 +51,8 @@ export interface MnsStartOptions extends EmulatorOptions {
   ram?: LocalRam;
   /** The region in RAM resource ARNs; default cn-hangzhou. */
   region?: string;
+  /** HTTP endpoint pushes: retry delay scale and answer timeout (defaults: MNS's schedule, 5 s). */
+  httpPush?: HttpPushOptions;
   /** For tests: a predictable source for fault injection. */
   random?: () => number;
 }
@@ -104,6 +111,20 @@ function zeroCalls(): Record<MnsOperation, number> {
   return Object.fromEntries(MNS_OPERATIONS.map((op) => [op, 0])) as Record<MnsOperation, number>;
 }
 
+function topicStates(store: MnsStore): TopicState[] {
+  return store.allTopics().map((t) => ({
+    accountId: t.accountId,
+    name: t.name,
+    undeliverable: t.undeliverable,
+    subscriptions: store.subscriptions(t).map((s) => ({
+      name: s.name,
+      endpoint: s.endpoint,
+      notifyContentFormat: s.notifyContentFormat,
+      filterTag: s.filterTag,
+    })),
+  }));
+}
+
 export async function start(options: MnsStartOptions): Promise<RunningEmulator & { control: MnsControl }> {
   const now = Date.now;
   let faults = validFaults(
@@ -121,6 +142,16 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
   const persistence = options.dataDir ? await openMnsPersistence(options.dataDir, now) : undefined;
   const store = persistence?.store ?? new MnsStore(now);
 
+  const signer = createPushSigner();
+  let url = "";
+  const pusher = createHttpPusher({
+    signer,
+    certificateUrl: () => `${url}${signer.certificatePath}`,
+    random: options.random ?? Math.random,
+    options: options.httpPush,
+  });
+  store.setHttpPusher(pusher.push);
+
   let calls = zeroCalls();
   const http = createMnsServer({
     store,
@@ -135,6 +166,7 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     durable: persistence && (() => persistence.durable()),
     now,
     random: options.random ?? Math.random,
+    signingCertificate: { path: signer.certificatePath, pem: signer.certificatePem },
   });
 
   const host = options.host ?? "127.0.0.1";
@@ -146,6 +178,7 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     });
   });
   const port = (http.server.address() as AddressInfo).port;
+  url = `http://${host}:${port}`;
 
   const control: MnsControl = {
     getFaults: () => ({ ...faults }),
@@ -155,22 +188,13 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
     },
     reset: () => {
       store.reset();
+      pusher.resetStats();
       calls = zeroCalls();
     },
     calls: () => ({ ...calls }),
     queues: () => store.allQueues().map((q) => store.counts(q)),
-    topics: () =>
-      store.allTopics().map((t) => ({
-        accountId: t.accountId,
-        name: t.name,
-        undeliverable: t.undeliverable,
-        subscriptions: store.subscriptions(t).map((s) => ({
-          name: s.name,
-          endpoint: s.endpoint,
-          notifyContentFormat: s.notifyContentFormat,
-          filterTag: s.filterTag,
-        })),
-      })),
+    topics: () => topicStates(store),
+    httpPushes: () => pusher.stats(),
     addAccessKey: (key) => {
       extraKeys.set(key.accessKeyId, { ...key });
     },
@@ -178,12 +202,13 @@ export async function start(options: MnsStartOptions): Promise<RunningEmulator &
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     control,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         http.releaseWaiters();
+        pusher.close();
         http.server.close((err) => {
           (persistence?.close() ?? Promise.resolve()).then(
             () => (err ? reject(err) : resolve()),

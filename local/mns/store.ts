@@ -14,7 +14,13 @@ import {
   QUEUE_ATTRIBUTE_LIMITS,
   type QueueNumericAttribute,
 } from "./limits";
-import { renderXml } from "./xml";
+import {
+  NOTIFY_STRATEGIES,
+  type NotifyContentFormat,
+  type NotifyStrategy,
+  type Publication,
+  renderNotification,
+} from "./notifications";
 
 /** Priority of a message sent without one (SendMessage page). */
 const DEFAULT_PRIORITY = 8;
@@ -50,8 +56,7 @@ export interface QueueRecord {
   messages: StoredMessage[];
 }
 
-export type NotifyContentFormat = "SIMPLIFIED" | "JSON" | "XML";
-export const NOTIFY_CONTENT_FORMATS: readonly NotifyContentFormat[] = ["SIMPLIFIED", "JSON", "XML"];
+export { NOTIFY_CONTENT_FORMATS, type NotifyContentFormat } from "./notifications";
 
 export interface TopicRecord {
   accountId: string;
@@ -60,7 +65,7 @@ export interface TopicRecord {
   loggingEnabled: boolean;
   createTime: number;
   lastModifyTime: number;
-  /** Notifications whose target queue did not exist (real MNS would retry, then give up). */
+  /** Notifications whose target queue did not exist or refused them (real MNS would retry, then give up). */
   undeliverable: number;
 }
 
@@ -69,8 +74,8 @@ export interface SubscriptionRecord {
   topicName: string;
   name: string;
   endpoint: string;
-  /** The queue the endpoint names. */
-  target: { accountId: string; queueName: string };
+  /** The queue the endpoint names; undefined for an HTTP endpoint (pushed by http-push.ts). */
+  target: { accountId: string; queueName: string } | undefined;
   filterTag: string;
   notifyStrategy: string;
   notifyContentFormat: NotifyContentFormat;
@@ -169,6 +174,30 @@ export function parseQueueEndpoint(
   return undefined;
 }
 
+export type HttpPusher = (subscription: SubscriptionRecord, publication: Publication) => void;
+
+/**
+ * An endpoint MNS posts notifications to (HttpEndpoint): an absolute URL "prefixed with http://"
+ * (Subscribe page); https is not documented for it, so it is refused (the stricter reading).
+ */
+export function isHttpEndpoint(endpoint: string): boolean {
+  if (!/^http:\/\//.test(endpoint)) return false;
+  try {
+    return new URL(endpoint).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+export function checkNotifyStrategy(strategy: string): asserts strategy is NotifyStrategy {
+  if (!NOTIFY_STRATEGIES.includes(strategy as NotifyStrategy)) {
+    throw new MnsServiceError(
+      "InvalidArgument",
+      `NotifyStrategy must be one of ${NOTIFY_STRATEGIES.join(", ")}.`,
+    );
+  }
+}
+
 export class MnsStore {
   private readonly queueMap = new Map<string, QueueRecord>();
   private readonly topicMap = new Map<string, TopicRecord>();
@@ -181,6 +210,13 @@ export class MnsStore {
 
   setListener(listener: (queue: QueueRecord) => void): void {
     this.onMessagesAdded = listener;
+  }
+
+  /** Told of each publication an HTTP subscription must receive; it posts outside the request. */
+  private httpPusher: HttpPusher = () => {};
+
+  setHttpPusher(pusher: HttpPusher): void {
+    this.httpPusher = pusher;
   }
 
   // ---- queues ------------------------------------------------------------------------------------
@@ -432,16 +468,17 @@ export class MnsStore {
   ): boolean {
     checkName("subscription", name);
     checkRange("the length of FilterTag", settings.filterTag.length, LIMITS.MessageTagLength);
+    checkNotifyStrategy(settings.notifyStrategy);
     const target = parseQueueEndpoint(settings.endpoint, topic.accountId);
-    if (!target) {
+    if (!target && !isHttpEndpoint(settings.endpoint)) {
       throw new MnsServiceError(
         "EndpointInvalid",
-        `The endpoint "${settings.endpoint}" is not a queue (acs:mns:<region>:<accountId>:queues/<name>); this emulator only pushes to queues.`,
+        `The endpoint "${settings.endpoint}" is neither a queue (acs:mns:<region>:<accountId>:queues/<name>) nor an http:// URL; this emulator pushes to those two only.`,
       );
     }
     // Limits page: a subscribed queue's message size must be at least the topic's. The code is not
     // documented; InvalidArgument, as for the other out-of-range values.
-    const queue = this.queueMap.get(key(target.accountId, target.queueName));
+    const queue = target && this.queueMap.get(key(target.accountId, target.queueName));
     if (queue && queue.attributes.MaximumMessageSize < topic.maximumMessageSize) {
       throw new MnsServiceError(
         "InvalidArgument",
@@ -489,34 +526,54 @@ export class MnsStore {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Pushes a published message into every subscribed queue whose filter tag matches. */
+  /** Checks a publish before the fault dice are rolled, so a bad request is refused as such. */
   validatePublish(topic: TopicRecord, body: string, messageTag: string): void {
     checkBodySize("MessageBody", body, topic.maximumMessageSize);
     checkRange("the length of MessageTag", messageTag.length, LIMITS.MessageTagLength);
   }
 
+  /**
+   * Accepts a published message and hands it to every subscription whose filter tag matches: into
+   * the subscribed queue at once, or to the HTTP pusher (which posts after this returns).
+   */
   publish(topic: TopicRecord, body: string, messageTag: string): { messageId: string; bodyMd5: string } {
     this.validatePublish(topic, body, messageTag);
-    const published = { messageId: hexId(16), bodyMd5: md5Upper(body) };
-    const publishTime = this.now();
+    const publication: Publication = {
+      topicOwner: topic.accountId,
+      topicName: topic.name,
+      messageId: hexId(16),
+      bodyMd5: md5Upper(body),
+      body,
+      messageTag,
+      publishTime: this.now(),
+    };
     for (const s of this.subscriptions(topic)) {
       if (s.filterTag !== "" && s.filterTag !== messageTag) continue;
-      const target = this.queueMap.get(key(s.target.accountId, s.target.queueName));
-      if (!target) {
-        topic.undeliverable++;
-        continue;
-      }
-      const notification = renderNotification(s, topic, published, body, publishTime);
-      // A push the queue refuses (a JSON or XML wrapper can outgrow its MaximumMessageSize) fails
-      // that subscription's delivery, not the publish, which MNS has already accepted.
-      try {
-        this.send(target, { body: notification });
-      } catch (err) {
-        if (!(err instanceof MnsServiceError)) throw err;
-        topic.undeliverable++;
-      }
+      if (s.target) this.pushToQueue(topic, s, s.target, publication);
+      else this.httpPusher(s, publication);
     }
-    return published;
+    return { messageId: publication.messageId, bodyMd5: publication.bodyMd5 };
+  }
+
+  private pushToQueue(
+    topic: TopicRecord,
+    s: SubscriptionRecord,
+    queueName: { accountId: string; queueName: string },
+    publication: Publication,
+  ): void {
+    const target = this.queueMap.get(key(queueName.accountId, queueName.queueName));
+    if (!target) {
+      topic.undeliverable++;
+      return;
+    }
+    // A push the queue refuses (a JSON or XML wrapper can outgrow its MaximumMessageSize) fails
+    // that subscription's delivery, not the publish, which MNS has already accepted.
+    try {
+      this.send(target, { body: renderNotification(s.notifyContentFormat, s, publication) });
+    } catch (err) {
+      if (!(err instanceof MnsServiceError)) throw err;
+      topic.undeliverable++;
+    }
   }
 
   // ---- whole state -------------------------------------------------------------------------------
@@ -544,30 +601,4 @@ export class MnsStore {
       this.subscriptionMap.set(`${key(s.accountId, s.topicName)}/${s.name}`, s);
     }
   }
-}
-
-/**
- * The body a subscribed queue receives, per NotifyContentFormat (https://alibabacloud.com/help/en/mns/notifycontentformat):
- * SIMPLIFIED is the published body itself; JSON and XML wrap it with the topic's metadata.
- */
-function renderNotification(
-  s: SubscriptionRecord,
-  topic: TopicRecord,
-  published: { messageId: string; bodyMd5: string },
-  body: string,
-  publishTime: number,
-): string {
-  const fields = {
-    TopicOwner: topic.accountId,
-    TopicName: topic.name,
-    Subscriber: s.accountId,
-    SubscriptionName: s.name,
-    MessageId: published.messageId,
-    MessageMD5: published.bodyMd5,
-    Message: body,
-    PublishTime: publishTime,
-  };
-  if (s.notifyContentFormat === "SIMPLIFIED") return body;
-  if (s.notifyContentFormat === "JSON") return JSON.stringify(fields);
-  return renderXml("Notification", fields);
 }

@@ -201,16 +201,23 @@ async function createRecords(
   }
 }
 
-function duplicateTokens(items: PlannedItem[]): Violation[] {
+const duplicateTokens = (items: PlannedItem[]): Violation[] =>
+  duplicateClientTokens(items.map((item) => item.token?.scope));
+
+/**
+ * Items of one batch that repeat an earlier item's ClientToken (`undefined`: the item has none).
+ * Needs nothing stored, so validation without storing (./validate-request) checks it too.
+ */
+export function duplicateClientTokens(tokens: readonly (string | undefined)[]): Violation[] {
   const firstIndex = new Map<string, number>();
   const violations: Violation[] = [];
-  for (const item of items) {
-    if (!item.token) continue;
-    const first = firstIndex.get(item.token.scope);
-    if (first === undefined) firstIndex.set(item.token.scope, item.index);
+  for (const [index, token] of tokens.entries()) {
+    if (token === undefined) continue;
+    const first = firstIndex.get(token);
+    if (first === undefined) firstIndex.set(token, index);
     else
       violations.push({
-        pointer: tokenPointer(item.index),
+        pointer: tokenPointer(index),
         code: DUPLICATE_CLIENT_TOKEN,
         detail: `ClientToken is also the ClientToken of item ${first}; each item needs its own`,
       });

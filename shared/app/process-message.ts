@@ -10,15 +10,33 @@
  * it (attempts beyond WORKER_MAX_ATTEMPTS if need be); and a terminal record that still owes its
  * completion event (the outbox) has it published by whichever delivery finds it.
  */
+import { type AttemptSeen, failedAttempt, succeededAttempt } from "../domain/attempt-history";
 import { outcomeUnknownAfter } from "../domain/call-outcome";
 import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record";
-import { claim, fail, isTerminal, type Move, noteCallOutcome, release, succeed } from "../domain/record";
+import {
+  claim,
+  fail,
+  isTerminal,
+  type Move,
+  noteCallOutcome,
+  release,
+  succeed,
+  withAttempt,
+} from "../domain/record";
 import type { PipelineRequest } from "../domain/request/normalize";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { CallPacer } from "./call-rate";
 import { payOwedEvent } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
-import type { Clock, EcsFailure, EventPublisher, Logger, PipelineClient, RecordStore } from "./ports";
+import type {
+  Clock,
+  CreatePipelineOutcome,
+  EcsFailure,
+  EventPublisher,
+  Logger,
+  PipelineClient,
+  RecordStore,
+} from "./ports";
 
 export interface WorkerTiming {
   backoff: BackoffPolicy;
@@ -140,11 +158,12 @@ class MessageRun {
 
     if (refusal) {
       // The account cannot be reached (no role to assume): no call is made. Failed, unless an
-      // earlier call may have made a pipeline; then released, as in callUntilSettled.
-      const notCalled = { ...claimWrite, attempts: loaded.attempts };
-      const error = recordError(refusal, false);
+      // earlier call may have made a pipeline; then released, as in callUntilSettled. The refusal
+      // is in the history all the same (STS's code and RequestId, `reachedEcs: false`).
+      const notCalled = withAttempt({ ...claimWrite, attempts: loaded.attempts }, refusal.attempt);
+      const error = recordError(refusal.failure, false);
       if (unknownBefore) return this.releaseForRedelivery(notCalled, claimWrite, error);
-      this.log("warn", "the target account cannot be reached", { code: refusal.code });
+      this.log("warn", "the target account cannot be reached", { code: refusal.failure.code });
       return this.settle(fail(notCalled, this.deps.clock.now(), error), claimWrite);
     }
     if (loaded.attempts >= this.deps.maxAttempts && !unknownBefore) {
@@ -157,17 +176,27 @@ class MessageRun {
     return this.callUntilSettled(claimed.record, unknownBefore);
   }
 
-  /** A permanent refusal of the account's keys (no role to assume), or undefined. */
-  private async accessRefusal(record: PipelineRecord): Promise<EcsFailure | undefined> {
+  /** A permanent refusal of the account's keys (no role to assume) and its attempt, or undefined. */
+  private async accessRefusal(
+    record: PipelineRecord,
+  ): Promise<{ failure: EcsFailure; attempt: AttemptSeen } | undefined> {
     const check = this.deps.pipelines.checkAccess;
     if (!check) return undefined;
+    const started = this.deps.clock.now();
     const access = await check.call(
       this.deps.pipelines,
       { accountId: record.accountId, regionId: record.regionId },
       record.clientToken,
       { timeoutMs: Math.max(this.callTimeoutMs(), 1) },
     );
-    return !access.ok && !access.failure.transient ? access.failure : undefined;
+    if (access.ok || access.failure.transient) return undefined;
+    return { failure: access.failure, attempt: failedAttempt(access.failure, this.timingSince(started)) };
+  }
+
+  /** When a call started and how long it took, by the worker's clock. */
+  private timingSince(started: Date): { at: string; durationMs: number } {
+    const durationMs = Math.max(0, this.deps.clock.now().getTime() - started.getTime());
+    return { at: started.toISOString(), durationMs };
   }
 
   /** A terminal record: nothing to call, but its completion event may still be owed. */
@@ -187,7 +216,7 @@ class MessageRun {
     claimedRecord: PipelineRecord,
     unknownBefore: boolean,
   ): Promise<MessageOutcome> {
-    const { pipelines, clock, random, maxAttempts } = this.deps;
+    const { clock, random, maxAttempts } = this.deps;
     let current = claimedRecord;
     let unknown = unknownBefore;
     let lastError: RecordError | undefined;
@@ -197,21 +226,16 @@ class MessageRun {
         const notCalled = noteCallOutcome({ ...current, attempts: current.attempts - 1 }, unknown);
         return this.releaseForRedelivery(notCalled, current, lastError);
       }
-      const timeoutMs = this.callTimeoutMs();
-      const outcome = await pipelines.createImagePipeline(
-        { accountId: current.accountId, regionId: current.regionId },
-        ecsParameters(current),
-        current.clientToken,
-        { timeoutMs },
-      );
-      if (outcome.ok || !outcome.failure.code.startsWith("Throttling"))
-        this.deps.pacer?.answered(current.accountId);
-      else this.deps.pacer?.throttled(current.accountId);
-      if (outcome.ok) return this.settle(succeed(current, clock.now(), outcome), current);
+      const { outcome, timing } = await this.callOnce(current);
+      if (outcome.ok) {
+        const withCall = withAttempt(current, succeededAttempt(outcome.requestId, timing));
+        return this.settle(succeed(withCall, clock.now(), outcome), current);
+      }
 
       const { failure } = outcome;
       unknown = outcomeUnknownAfter(unknown, failure);
-      const answered = noteCallOutcome(current, unknown);
+      // What this call got rides on the next write, whichever it is (settle, release or the count).
+      const answered = withAttempt(noteCallOutcome(current, unknown), failedAttempt(failure, timing));
       if (!failure.transient) {
         this.log("warn", "ECS refused the request", {
           code: failure.code,
@@ -246,7 +270,7 @@ class MessageRun {
 
       // Count the next call before making it, so a crash during it still counts (and is unknown).
       const next: PipelineRecord = {
-        ...current,
+        ...answered,
         attempts: current.attempts + 1,
         error: lastError,
         outcomeUnknown: true,
@@ -266,6 +290,23 @@ class MessageRun {
       if (counted === "conflict") return this.afterLostWrite(current);
       current = next;
     }
+  }
+
+  /** One CreateImagePipeline call, told to the pacer and timed by the worker's clock. */
+  private async callOnce(
+    record: PipelineRecord,
+  ): Promise<{ outcome: CreatePipelineOutcome; timing: { at: string; durationMs: number } }> {
+    const started = this.deps.clock.now();
+    const outcome = await this.deps.pipelines.createImagePipeline(
+      { accountId: record.accountId, regionId: record.regionId },
+      ecsParameters(record),
+      record.clientToken,
+      { timeoutMs: this.callTimeoutMs() },
+    );
+    if (outcome.ok || !outcome.failure.code.startsWith("Throttling"))
+      this.deps.pacer?.answered(record.accountId);
+    else this.deps.pacer?.throttled(record.accountId);
+    return { outcome, timing: this.timingSince(started) };
   }
 
   private async releaseForRedelivery(

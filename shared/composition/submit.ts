@@ -26,7 +26,7 @@ export const submitSenders = perKeys((cfg, keys, context): SubmitSenders => {
 /** The submit function's logger: every line names the function. */
 export const submitLogger: Logger = withLogFields(httpLogger, { function: "submit" });
 
-/** What accepting and cancelling need for one request; the logger also names the request. */
+/** What accepting, cancelling and validating need for one request; the logger also names the request. */
 export function submitServices(context: FcContext): SubmitServices {
   const { store, clock, config } = httpPorts(context);
   const logger = withLogFields(httpLogger, { function: "submit", requestId: context.requestId });
@@ -34,5 +34,6 @@ export function submitServices(context: FcContext): SubmitServices {
   return {
     accept: { store, queue, clock, logger, serviceAccountId: config.serviceAccountId },
     cancel: { store, clock, logger, ...(publisher ? { publisher } : {}) },
+    validate: { serviceAccountId: config.serviceAccountId },
   };
 }

@@ -14,6 +14,7 @@
  *   settles it, ECS may hold a pipeline for the record's ClientToken (`outcomeUnknown`); such a
  *   record cannot fail or be cancelled, only succeed or be tried again with the same token.
  */
+import { type Attempt, type AttemptSeen, appendAttempt, lostAttempt } from "./attempt-history";
 import type { PipelineRequest } from "./request/normalize";
 
 export const RECORD_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
@@ -82,6 +83,8 @@ export interface PipelineRecord {
   outcomeUnknown?: true;
   /** Terminal records only: when the move that owes its completion event was written; absent once sent. */
   eventOwedAt?: string;
+  /** The latest attempts, bounded (./attempt-history); absent until the first one, and on old records. */
+  attemptHistory?: Attempt[];
   request: PipelineRequest;
 }
 
@@ -117,7 +120,8 @@ const OUTCOME_UNKNOWN: Move = { ok: false, refusal: { reason: "outcome-unknown" 
  * pending -> running, or running -> running when the previous worker's lease has expired (it died
  * or timed out). `attempts` counts the ECS call this claim is for, and `outcomeUnknown` is set
  * because that call may be in flight when this worker dies; the worker writes what the answer
- * settled on its next write.
+ * settled on its next write. Taking over from a worker that died after counting its call adds that
+ * call to the history as `outcome-unknown` (no duration: nobody saw it end).
  */
 export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move {
   if (record.status === "running") {
@@ -129,7 +133,7 @@ export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move 
       ok: true,
       from: "running",
       record: {
-        ...record,
+        ...takenOver(record),
         attempts: record.attempts + 1,
         leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
         outcomeUnknown: true,
@@ -142,6 +146,20 @@ export function claim(record: PipelineRecord, now: Date, leaseMs: number): Move 
     leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
     outcomeUnknown: true,
   });
+}
+
+/**
+ * A running record whose lease ran out: if its claim counted a call that may have gone out
+ * (`outcomeUnknown`), that call's answer was never written, and the history says so.
+ */
+function takenOver(record: PipelineRecord): PipelineRecord {
+  if (!record.outcomeUnknown) return record;
+  return withAttempt(record, lostAttempt(record.updatedAt));
+}
+
+/** The record with one more attempt in its history: written with the worker's next move. */
+export function withAttempt(record: PipelineRecord, attempt: AttemptSeen): PipelineRecord {
+  return { ...record, attemptHistory: appendAttempt(record.attemptHistory, attempt) };
 }
 
 export function succeed(

@@ -44,10 +44,32 @@ const OPERATION_PROBLEMS: Record<Operation, ProblemKind[]> = {
     "unsupported-media-type",
     "idempotency-key-reused",
   ],
+  // Submission's problems but the 422: nothing is looked up, so no key can have been used before.
+  validatePipeline: [
+    "validation",
+    "malformed-json",
+    "invalid-idempotency-key",
+    "payload-too-large",
+    "unsupported-media-type",
+  ],
+  validateBatch: [
+    "validation",
+    "malformed-json",
+    "invalid-idempotency-key",
+    "payload-too-large",
+    "unsupported-media-type",
+  ],
   cancelPipeline: ["not-found", "invalid-state"],
   getPipeline: ["not-found"],
   listPipelines: ["invalid-query"],
   getBatch: ["invalid-query", "not-found"],
+};
+/** The request body schema of each operation that takes one. */
+const REQUEST_BODIES: Partial<Record<Operation, Json>> = {
+  createPipeline: ref("PipelineRequest"),
+  validatePipeline: ref("PipelineRequest"),
+  createBatch: ref("BatchRequest"),
+  validateBatch: ref("BatchRequest"),
 };
 const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
   "unauthorized",
@@ -89,9 +111,9 @@ function successResponse(operation: Operation): [string, Json] {
       return [
         "200",
         {
-          description: "The record; Retry-After while pending or running",
+          description: "The record with its attempt history; Retry-After while pending or running",
           headers: { "Retry-After": retryAfter },
-          content: { "application/json": { schema: ref("Record") } },
+          content: { "application/json": { schema: ref("RecordDetail") } },
         },
       ];
     case "listPipelines":
@@ -119,6 +141,24 @@ function successResponse(operation: Operation): [string, Json] {
           content: { "application/json": { schema: ref("BatchAccepted") } },
         },
       ];
+    case "validatePipeline":
+      return [
+        "200",
+        {
+          description:
+            "Valid: the request as it would be stored and sent. Nothing was stored or queued; no key was used",
+          content: { "application/json": { schema: ref("Validated") } },
+        },
+      ];
+    case "validateBatch":
+      return [
+        "200",
+        {
+          description:
+            "Valid: every item as it would be stored and sent. Nothing was stored or queued; no key was used",
+          content: { "application/json": { schema: ref("BatchValidated") } },
+        },
+      ];
     case "getBatch":
       return [
         "200",
@@ -144,6 +184,15 @@ function parameters(route: Route): Json[] {
       in: "header",
       required: false,
       description: "1..64 printable ASCII characters, scoped to the caller",
+      schema: { type: "string", minLength: 1, maxLength: 64 },
+    });
+  if (route.operation === "validatePipeline" || route.operation === "validateBatch")
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description:
+        "Checked for its form as on submission, then ignored: neither looked up nor reserved, so the submit that follows is its first use",
       schema: { type: "string", minLength: 1, maxLength: 64 },
     });
   if (route.operation === "listPipelines" || route.operation === "getBatch")
@@ -185,12 +234,7 @@ function operationObject(route: Route): Json {
       content: { "application/problem+json": { schema: problemRef } },
     };
   }
-  const body =
-    route.operation === "createPipeline"
-      ? ref("PipelineRequest")
-      : route.operation === "createBatch"
-        ? ref("BatchRequest")
-        : undefined;
+  const body = REQUEST_BODIES[route.operation];
   return {
     operationId: route.operation,
     summary: route.summary,

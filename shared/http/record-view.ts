@@ -4,7 +4,14 @@
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";
 import type { Warning } from "../domain/request/violation";
-import type { AcceptedView, BatchAcceptedView, BatchView, RecordPageView, RecordView } from "./views";
+import type {
+  AcceptedView,
+  BatchAcceptedView,
+  BatchView,
+  RecordDetailView,
+  RecordPageView,
+  RecordView,
+} from "./views";
 
 /** Seconds a client should wait before polling a record that is not finished. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -31,6 +38,15 @@ export function recordView(record: PipelineRecord): RecordView {
     request: record.request,
     links: { self: recordPath(record.id) },
   };
+}
+
+/**
+ * GET /v1/pipelines/{id}: the record with its attempt history; a record stored before histories
+ * existed (or not yet tried) shows `[]`. Lists show {@link recordView} only, so a page of 100
+ * records does not carry up to 100 histories.
+ */
+export function recordDetailView(record: PipelineRecord): RecordDetailView {
+  return { ...recordView(record), attemptHistory: record.attemptHistory ?? [] };
 }
 
 export function acceptedView(record: PipelineRecord, warnings: Warning[]): AcceptedView {

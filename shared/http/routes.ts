@@ -10,6 +10,8 @@ export type Scope = "pipelines:write" | "pipelines:read" | "pipelines:admin";
 export type Operation =
   | "createPipeline"
   | "createBatch"
+  | "validatePipeline"
+  | "validateBatch"
   | "cancelPipeline"
   | "getPipeline"
   | "listPipelines"
@@ -75,6 +77,29 @@ export const ROUTES: readonly Route[] = [
     scopes: ["pipelines:write"],
     body: { maxBytes: BATCH_REQUEST_MAX_BYTES, maxMembers: BATCH_MAX_MEMBERS },
     summary: "Accept 1..500 requests (any accounts and regions) in one call, all or nothing, answer 202",
+  },
+  {
+    // `:validate` is a custom method on the collection (AIP-136's form): a segment of its own, so
+    // no record id and no other route can collide with it. Same scope and limits as submission,
+    // so a workflow that checks a request before approving it learns what the submit will answer.
+    method: "POST",
+    path: "/v1/pipelines:validate",
+    function: "submit",
+    operation: "validatePipeline",
+    scopes: ["pipelines:write"],
+    body: { maxBytes: SINGLE_REQUEST_MAX_BYTES },
+    summary:
+      "Check one request as POST /v1/pipelines would, and show it as it would be sent; stores and queues nothing",
+  },
+  {
+    method: "POST",
+    path: "/v1/batches:validate",
+    function: "submit",
+    operation: "validateBatch",
+    scopes: ["pipelines:write"],
+    body: { maxBytes: BATCH_REQUEST_MAX_BYTES, maxMembers: BATCH_MAX_MEMBERS },
+    summary:
+      "Check a batch as POST /v1/batches would, and show its items as they would be sent; stores and queues nothing",
   },
   {
     method: "DELETE",

@@ -11,7 +11,13 @@ import { clipText, MAX_POINTER_BYTES } from "../domain/request/violation";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
 import { errorList, errorSummary, HttpProblem } from "./problems";
-import { batchView, isUnfinished, RETRY_AFTER_SECONDS, recordPageView, recordView } from "./record-view";
+import {
+  batchView,
+  isUnfinished,
+  RETRY_AFTER_SECONDS,
+  recordDetailView,
+  recordPageView,
+} from "./record-view";
 import { requesterOf } from "./requester-of";
 import type { Operation } from "./routes";
 import type { QueryFaultView } from "./views";
@@ -118,7 +124,7 @@ export function statusOperations(
       if (!record) throw new HttpProblem("not-found", `There is no request ${id}`);
       return jsonResponse(
         200,
-        recordView(record),
+        recordDetailView(record),
         isUnfinished(record.status) ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {},
       );
     },

@@ -1,6 +1,7 @@
 /**
- * The operations of the submit function: POST /v1/pipelines, DELETE /v1/pipelines/{id}, and
- * POST /v1/batches. Each turns an authorized request into one use-case call and the use case's
+ * The operations of the submit function: POST /v1/pipelines, DELETE /v1/pipelines/{id},
+ * POST /v1/batches, and their validation without storing (POST /v1/pipelines:validate and
+ * /v1/batches:validate). Each turns an authorized request into one use-case call and the use case's
  * outcome into a response.
  */
 import { acceptBatch } from "../app/accept-batch";
@@ -13,7 +14,13 @@ import {
 } from "../app/accept-request";
 import { type CancelDependencies, cancelRequest } from "../app/cancel-request";
 import { isRecordId } from "../app/ids";
-import { MAX_COUNTED_VIOLATIONS, type Violation } from "../domain/request/violation";
+import {
+  type PlannedRequest,
+  type ValidateDependencies,
+  validateBatchOnly,
+  validateRequestOnly,
+} from "../app/validate-request";
+import { MAX_COUNTED_VIOLATIONS, type Violation, type Warning } from "../domain/request/violation";
 import type { AuthorizedRequest, HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
 import { errorList, errorSummary, HttpProblem } from "./problems";
@@ -27,10 +34,12 @@ import {
 } from "./record-view";
 import { requesterOf } from "./requester-of";
 import { batchBodyLimit, type Operation } from "./routes";
+import type { BatchValidatedView, ValidatedView } from "./views";
 
 export interface SubmitServices {
   accept: AcceptDependencies;
   cancel: CancelDependencies;
+  validate: ValidateDependencies;
 }
 
 /** The Idempotency-Key header; a quoted sf-string (the IETF draft's form) counts as its content. */
@@ -79,6 +88,67 @@ const keyReused = (source: IdempotencySource): HttpProblem =>
     { source },
   );
 
+/** A batch body may be as large as its item count allows (routes.batchBodyLimit), no larger. */
+function assertBatchBodyFits(request: AuthorizedRequest): void {
+  const items = (request.json as { items?: unknown } | null)?.items;
+  const maxBytes = batchBodyLimit(Array.isArray(items) ? items.length : 1);
+  if (request.body.length > maxBytes)
+    throw new HttpProblem(
+      "payload-too-large",
+      `The body is ${request.body.length} bytes; a batch of ${Array.isArray(items) ? items.length : 0} items takes at most ${maxBytes}`,
+      { maxBytes },
+    );
+}
+
+const plannedView = ({ accountId, regionId, request, clientToken }: PlannedRequest) => ({
+  accountId,
+  regionId,
+  request,
+  ...(clientToken !== undefined ? { clientToken } : {}),
+});
+const warningsOf = (warnings: Warning[]) => (warnings.length > 0 ? { warnings } : {});
+
+/**
+ * Validation answers 200 or the problem submission would answer for the same body. The
+ * Idempotency-Key header is checked as submission checks it (so a malformed one gets the same
+ * 400) and otherwise ignored: it is neither looked up nor reserved (docs/http-api.md).
+ */
+const validationOperations = (
+  services: (context: HttpInvocationContext) => SubmitServices,
+): Partial<Record<Operation, OperationHandler>> => ({
+  validatePipeline: async (request, context) => {
+    idempotencyKeyOf(request);
+    const outcome = validateRequestOnly(services(context).validate, {
+      requester: requesterOf(request.caller),
+      body: request.json,
+    });
+    if (outcome.kind === "invalid") throw invalid(outcome.violations);
+    const view: ValidatedView = {
+      valid: true,
+      ...plannedView(outcome.planned),
+      ...warningsOf(outcome.warnings),
+    };
+    return jsonResponse(200, view);
+  },
+
+  validateBatch: async (request, context) => {
+    assertBatchBodyFits(request);
+    idempotencyKeyOf(request);
+    const outcome = validateBatchOnly(services(context).validate, {
+      requester: requesterOf(request.caller),
+      body: request.json,
+    });
+    if (outcome.kind === "invalid") throw invalid(outcome.violations);
+    const view: BatchValidatedView = {
+      valid: true,
+      total: outcome.items.length,
+      items: outcome.items.map(plannedView),
+      ...warningsOf(outcome.warnings),
+    };
+    return jsonResponse(200, view);
+  },
+});
+
 export function submitOperations(
   services: (context: HttpInvocationContext) => SubmitServices,
 ): Partial<Record<Operation, OperationHandler>> {
@@ -115,14 +185,7 @@ export function submitOperations(
     },
 
     createBatch: async (request, context) => {
-      const items = (request.json as { items?: unknown } | null)?.items;
-      const maxBytes = batchBodyLimit(Array.isArray(items) ? items.length : 1);
-      if (request.body.length > maxBytes)
-        throw new HttpProblem(
-          "payload-too-large",
-          `The body is ${request.body.length} bytes; a batch of ${Array.isArray(items) ? items.length : 0} items takes at most ${maxBytes}`,
-          { maxBytes },
-        );
+      assertBatchBodyFits(request);
       const outcome = await acceptBatch(services(context).accept, {
         requester: requesterOf(request.caller),
         body: request.json,
@@ -133,5 +196,7 @@ export function submitOperations(
         location: batchPath(done.batchId),
       }));
     },
+
+    ...validationOperations(services),
   };
 }

@@ -8,6 +8,7 @@
  * function. Objects are `v.object`, open to members a later version adds.
  */
 import * as v from "valibot";
+import { ATTEMPT_HISTORY_LIMITS, ATTEMPT_OUTCOMES } from "../domain/attempt-history";
 import { RECORD_STATUSES } from "../domain/record";
 import { BATCH_ITEMS } from "../domain/request/batch";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
@@ -79,6 +80,45 @@ export const RecordSchema = v.object({
   links: LinksSchema,
 });
 
+/** One attempt of a record's history (shared/domain/attempt-history; docs/processing.md). */
+export const AttemptSchema = v.object({
+  number: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(1),
+    v.description("1, 2, ... over the record's life; older attempts beyond the kept ones are dropped"),
+  ),
+  at: v.pipe(TimestampSchema, v.description("When the call started")),
+  durationMs: v.optional(
+    v.pipe(count, v.description("Absent when nobody saw the call end (its worker stopped during it)")),
+  ),
+  outcome: v.picklist(ATTEMPT_OUTCOMES),
+  code: v.optional(v.pipe(v.string(), v.description("The ECS code, or STS's when reachedEcs is false"))),
+  message: v.optional(v.string()),
+  requestId: v.optional(
+    v.pipe(v.string(), v.description("The answer's RequestId: ECS's, or STS's when reachedEcs is false")),
+  ),
+  httpStatus: v.optional(v.pipe(v.number(), v.integer())),
+  reachedEcs: v.optional(
+    v.pipe(
+      v.literal(false),
+      v.description("Present when the attempt ended before CreateImagePipeline was sent (STS refused)"),
+    ),
+  ),
+});
+
+/** GET /v1/pipelines/{id}: the record with its attempt history (lists leave the history out). */
+export const RecordDetailSchema = v.object({
+  ...RecordSchema.entries,
+  attemptHistory: v.pipe(
+    v.array(AttemptSchema),
+    v.maxLength(ATTEMPT_HISTORY_LIMITS.kept),
+    v.description(
+      `The latest ${ATTEMPT_HISTORY_LIMITS.kept} attempts, oldest first; empty before the first one`,
+    ),
+  ),
+});
+
 /** GET /v1/pipelines: one page, newest first. */
 export const RecordPageSchema = v.object({
   items: v.array(RecordSchema),
@@ -112,6 +152,41 @@ export const BatchSchema = v.object({
   items: v.array(RecordSchema),
   nextCursor: v.optional(v.string()),
   links: LinksSchema,
+});
+
+/** One request as POST /v1/pipelines:validate or an item of POST /v1/batches:validate shows it. */
+const PlannedRequestSchema = v.object({
+  accountId: v.string(),
+  regionId: v.string(),
+  request: v.pipe(
+    PipelineRequestSchema,
+    v.description(
+      "The request as it would be stored and sent to ECS: without AccountId, deprecated parameters moved to their replacements",
+    ),
+  ),
+  clientToken: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        "The ClientToken ECS would get, when the request has one (scoped to the caller); without one, the record id given on submission",
+      ),
+    ),
+  ),
+});
+
+/** POST /v1/pipelines:validate, 200: nothing was stored or queued. */
+export const ValidatedSchema = v.object({
+  valid: v.literal(true),
+  ...PlannedRequestSchema.entries,
+  warnings: v.optional(v.array(ViolationSchema)),
+});
+
+/** POST /v1/batches:validate, 200: each item as it would be sent, in item order; nothing stored. */
+export const BatchValidatedSchema = v.object({
+  valid: v.literal(true),
+  total: count,
+  items: v.pipe(v.array(PlannedRequestSchema), v.description("One per item, in item order")),
+  warnings: v.optional(v.array(ViolationSchema)),
 });
 
 const PROBLEM_CODES = Object.values(PROBLEMS).map((p) => p.code);
@@ -152,9 +227,13 @@ export const VIEW_SCHEMAS = {
   BatchRequest: BatchRequestSchema,
   Accepted: AcceptedSchema,
   Record: RecordSchema,
+  RecordDetail: RecordDetailSchema,
+  Attempt: AttemptSchema,
   RecordPage: RecordPageSchema,
   BatchAccepted: BatchAcceptedSchema,
   Batch: BatchSchema,
+  Validated: ValidatedSchema,
+  BatchValidated: BatchValidatedSchema,
   Violation: ViolationSchema,
   QueryFault: QueryFaultSchema,
   Problem: ProblemSchema,
@@ -165,8 +244,12 @@ export type ViolationView = v.InferOutput<typeof ViolationSchema>;
 export type QueryFaultView = v.InferOutput<typeof QueryFaultSchema>;
 export type AcceptedView = v.InferOutput<typeof AcceptedSchema>;
 export type RecordView = v.InferOutput<typeof RecordSchema>;
+export type AttemptView = v.InferOutput<typeof AttemptSchema>;
+export type RecordDetailView = v.InferOutput<typeof RecordDetailSchema>;
 export type RecordPageView = v.InferOutput<typeof RecordPageSchema>;
 export type BatchAcceptedView = v.InferOutput<typeof BatchAcceptedSchema>;
 export type BatchView = v.InferOutput<typeof BatchSchema>;
+export type ValidatedView = v.InferOutput<typeof ValidatedSchema>;
+export type BatchValidatedView = v.InferOutput<typeof BatchValidatedSchema>;
 /** A problem; extensions (e.g. `recordStatus`) beside the members every problem has. */
 export type ProblemView = v.InferOutput<typeof ProblemSchema> & { [extension: string]: unknown };

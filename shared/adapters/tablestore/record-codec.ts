@@ -1,13 +1,14 @@
 /**
  * PipelineRecord <-> Tablestore row, idempotency entry <-> row, and the opaque list cursors.
  *
- * Scalars are columns of their own (so conditions and indexes can use them); `request` and `error`
- * are JSON strings; `attempts` is an INTEGER (a JS number would be stored as DOUBLE). Optional
+ * Scalars are columns of their own (so conditions and indexes can use them); `request`, `error`
+ * and `attemptHistory` are JSON strings; `attempts` is an INTEGER (a JS number would be stored as DOUBLE). Optional
  * fields that are absent have no column, so a PutRow of the next state removes them.
  */
 import { createHash } from "node:crypto";
 import TableStore from "tablestore";
 import type { BatchHeader, IdempotencyEntry } from "../../app/ports";
+import type { Attempt } from "../../domain/attempt-history";
 import {
   type PipelineRecord,
   RECORD_STATUSES,
@@ -69,7 +70,26 @@ export function recordColumns(record: PipelineRecord): TableStore.AttributeInput
   if (record.leaseUntil !== undefined)
     columns.push({ leaseUntil: requireIsoTime("leaseUntil", record.leaseUntil) });
   columns.push(...outboxColumns(record));
+  columns.push(...historyColumns(record));
   return columns;
+}
+
+/**
+ * The attempt history (shared/domain/attempt-history): one JSON STRING column, bounded there to a
+ * few tens of KB at most, so far below the 2 MB a cell may hold; no column while it is empty.
+ */
+function historyColumns(record: PipelineRecord): TableStore.AttributeInput {
+  return record.attemptHistory?.length ? [{ attemptHistory: JSON.stringify(record.attemptHistory) }] : [];
+}
+
+/** A row written before the history existed has no column: read as no history. */
+function readHistoryColumn(cells: Cells, record: PipelineRecord): void {
+  const raw = optionalText(cells, "attemptHistory");
+  if (raw === undefined) return;
+  const history = json<unknown>(raw, "attemptHistory", record.id);
+  if (!Array.isArray(history))
+    throw new RecordCodecError("CorruptRecord", `record ${record.id}: attemptHistory is not a list`);
+  record.attemptHistory = history as Attempt[];
 }
 
 /**
@@ -164,6 +184,7 @@ export function recordFromRow(row: TableStore.Row): PipelineRecord | undefined {
   const leaseUntil = optionalText(cells, "leaseUntil");
   if (leaseUntil !== undefined) record.leaseUntil = leaseUntil;
   readOutboxColumns(cells, record);
+  readHistoryColumn(cells, record);
   return record;
 }
 

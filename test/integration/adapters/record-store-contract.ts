@@ -6,7 +6,14 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ListOptions, Page, RecordStore } from "../../../shared/app/ports";
-import { claim, type PipelineRecord } from "../../../shared/domain/record";
+import { ATTEMPT_HISTORY_LIMITS, type Attempt, failedAttempt } from "../../../shared/domain/attempt-history";
+import {
+  claim,
+  fail,
+  noteCallOutcome,
+  type PipelineRecord,
+  withAttempt,
+} from "../../../shared/domain/record";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -149,6 +156,64 @@ export function recordStoreContract(
       // Without an expected lease only the status is checked.
       expect(await store.update(next, { from: "running" })).toBe("applied");
       expect((await store.get(running.id))?.leaseUntil).toBe(next.leaseUntil);
+    });
+
+    it("writes the attempt history with the state change, and reads a record without one as having none", async () => {
+      const record = makeRecord(0, { submittedBy: "hal" });
+      await store.create(record);
+      expect(await store.get(record.id)).not.toHaveProperty("attemptHistory");
+      const claimed = claim(record, new Date(BASE_MS + 1000), 60_000);
+      if (!claimed.ok) throw new Error("claim refused");
+      await store.update(claimed.record, { from: "pending" });
+      const timing = { at: new Date(BASE_MS + 1000).toISOString(), durationMs: 42 };
+      const refusal = {
+        code: "Forbidden.RAM",
+        message: 'User not authorized: "ecs:CreateImagePipeline" é<&>',
+        requestId: "8A1D0C2E-7F3B-4C5D-9E6F-0123456789AB",
+        httpStatus: 403,
+        transient: false,
+      };
+      // ECS's refusal settles the token (domain/call-outcome), as the worker notes it.
+      const answered = withAttempt(noteCallOutcome(claimed.record, false), failedAttempt(refusal, timing));
+      const failed = fail(answered, new Date(BASE_MS + 2000), { ...refusal, retryable: false });
+      if (!failed.ok) throw new Error("fail refused");
+      expect(await store.update(failed.record, { from: "running" })).toBe("applied");
+      const stored = await store.get(record.id);
+      expect(stored).toEqual(failed.record);
+      expect(stored?.attemptHistory).toEqual([
+        {
+          number: 1,
+          ...timing,
+          outcome: "failed-permanent",
+          code: "Forbidden.RAM",
+          message: refusal.message,
+          requestId: refusal.requestId,
+          httpStatus: 403,
+        },
+      ]);
+      // Lists return records as the table has them (the HTTP list leaves the history out).
+      expect((await store.listAll({ limit: 10 })).items).toEqual([failed.record]);
+    });
+
+    it(`holds the largest history (${ATTEMPT_HISTORY_LIMITS.kept} entries of clipped text) beside the largest request`, async () => {
+      const worst = failedAttempt(
+        {
+          code: "\u0001".repeat(1000),
+          message: "\u0001".repeat(100_000),
+          requestId: "\u0001".repeat(1000),
+          httpStatus: 503,
+          transient: true,
+          reachedEcs: false,
+        },
+        { at: new Date(BASE_MS).toISOString(), durationMs: 10_000 },
+      );
+      let record = makeRecord(0, { request: largeRequest("history"), status: "running", attempts: 1 });
+      for (let i = 0; i < ATTEMPT_HISTORY_LIMITS.kept * 2; i++) record = withAttempt(record, worst);
+      const history = record.attemptHistory as Attempt[];
+      expect(history).toHaveLength(ATTEMPT_HISTORY_LIMITS.kept);
+      expect(history[0]?.number).toBe(ATTEMPT_HISTORY_LIMITS.kept + 1);
+      await store.create(record);
+      expect(await store.get(record.id)).toEqual(record);
     });
 
     it("lists a submitter's records newest first, paged, with the status filter", async () => {

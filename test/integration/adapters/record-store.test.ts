@@ -166,6 +166,30 @@ describe("TablestoreRecordStore on the wire", () => {
     expect(cells.has("batchId")).toBe(false);
   });
 
+  it("stores the attempt history as one JSON column, none while empty; refuses a column that is not a list", async () => {
+    const store = await freshStore();
+    const cellsOf = async (id: string) => {
+      const { row } = await client.getRow({ tableName: TABLE, primaryKey: [{ id }] });
+      return new Map((row.attributes ?? []).map((a) => [a.columnName, a.columnValue]));
+    };
+    const attempt = { number: 1, at: makeRecord(0).createdAt, durationMs: 5, outcome: "succeeded" as const };
+    const tried = makeRecord(0, { attemptHistory: [attempt] });
+    const untried = makeRecord(1, { attemptHistory: [] });
+    await store.create(tried);
+    await store.create(untried);
+    expect(JSON.parse(String((await cellsOf(tried.id)).get("attemptHistory")))).toEqual([attempt]);
+    expect((await cellsOf(untried.id)).has("attemptHistory")).toBe(false);
+    expect(await store.get(untried.id)).not.toHaveProperty("attemptHistory");
+
+    await client.updateRow({
+      tableName: TABLE,
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
+      primaryKey: [{ id: tried.id }],
+      updateOfAttributeColumns: [{ PUT: [{ attemptHistory: '{"number":1}' }] }],
+    });
+    await expect(store.get(tried.id)).rejects.toMatchObject({ code: "CorruptRecord" });
+  });
+
   it.each(Object.keys(INDEXES) as IndexName[])("keeps idempotency entries out of index %s", async (index) => {
     const store = await freshStore();
     // Terminal with its event owed, so it belongs in every index (by_event_owed is that sparse).

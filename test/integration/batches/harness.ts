@@ -71,6 +71,7 @@ export async function startBatchService(options: { indexLagMs?: IndexLag } = {})
       operations: submitOperations(() => ({
         accept: { store, queue, clock: systemClock, logger, serviceAccountId: LOCAL_SERVICE_ACCOUNT_ID },
         cancel: { store, clock: systemClock, logger },
+        validate: { serviceAccountId: LOCAL_SERVICE_ACCOUNT_ID },
       })),
     }),
     status: createHttpFunction({

@@ -662,3 +662,146 @@ describe("processMessage: an account without a role (no call can be made)", () =
     expect(h.stored()).toMatchObject({ status: "pending", outcomeUnknown: true, attempts: 2 });
   });
 });
+
+describe("processMessage: the attempt history (docs/processing.md)", () => {
+  it("each call adds an attempt with its outcome, code, RequestId and duration, in the writes it already makes", async () => {
+    const h = harness({ script: [transient(), transient("ServiceUnavailable", 503)], callMs: 250 });
+    const written: PipelineRecord[] = [];
+    for (let i = 0; i < 4; i++)
+      h.store.interceptors.push(async (next) => {
+        written.push(structuredClone(next));
+        return undefined;
+      });
+    await h.run();
+    const history = h.stored().attemptHistory;
+    expect(history).toEqual([
+      {
+        number: 1,
+        at: T0.toISOString(),
+        durationMs: 250,
+        outcome: "throttled",
+        code: "Throttling.User",
+        message: "Throttling.User happened",
+        requestId: "req-Throttling.User",
+        httpStatus: 400,
+      },
+      expect.objectContaining({
+        number: 2,
+        durationMs: 250,
+        outcome: "outcome-unknown",
+        code: "ServiceUnavailable",
+        requestId: "req-ServiceUnavailable",
+        httpStatus: 503,
+      }),
+      expect.objectContaining({ number: 3, durationMs: 250, outcome: "succeeded", requestId: "req-3" }),
+    ]);
+    expect(Date.parse(history?.[1]?.at ?? "")).toBeGreaterThan(Date.parse(history?.[0]?.at ?? ""));
+    // The claim, the count of calls 2 and 3, the final write, the event marked sent (the outbox):
+    // no write of its own for the history.
+    expect(h.store.calls.update).toBe(5);
+    expect(written.map((w) => w.attemptHistory?.length ?? 0)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("a permanent refusal: one failed-permanent attempt with ECS's code and RequestId", async () => {
+    const h = harness({ script: [permanent("Forbidden.RAM")] });
+    await h.run();
+    expect(h.stored()).toMatchObject({ status: "failed", error: { code: "Forbidden.RAM" } });
+    expect(h.stored().attemptHistory).toEqual([
+      expect.objectContaining({
+        number: 1,
+        outcome: "failed-permanent",
+        code: "Forbidden.RAM",
+        requestId: "req-perm",
+        httpStatus: 404,
+        durationMs: 300,
+      }),
+    ]);
+  });
+
+  it("a connection dropped after ECS made the pipeline: outcome-unknown without an HTTP status", async () => {
+    const h = harness({ script: [DROPPED_AFTER_COMMIT] });
+    await h.run();
+    const [dropped, answered] = h.stored().attemptHistory ?? [];
+    expect(dropped).toMatchObject({ outcome: "outcome-unknown", code: "NetworkError" });
+    expect(dropped).not.toHaveProperty("httpStatus");
+    expect(answered).toMatchObject({ outcome: "succeeded", requestId: "req-2" });
+  });
+
+  it("out of attempts: failed with every call in the history", async () => {
+    const h = harness({
+      script: Array.from({ length: 3 }, () => transient("Throttling.User")),
+      maxAttempts: 3,
+    });
+    await h.run();
+    const stored = h.stored();
+    expect(stored.status).toBe("failed");
+    expect(stored.attemptHistory?.map((a) => [a.number, a.outcome])).toEqual([
+      [1, "throttled"],
+      [2, "throttled"],
+      [3, "throttled"],
+    ]);
+  });
+
+  it("released out of time, then finished by the next delivery: one history across invocations", async () => {
+    const script = Array.from({ length: 100 }, () => transient("Throttling.User"));
+    const h = harness({ script, maxAttempts: 100, callMs: 1_000 });
+    await h.run(20);
+    const released = h.stored();
+    expect(released.status).toBe("pending");
+    expect(released.attemptHistory).toHaveLength(h.pipelines.calls.length);
+    script.length = 0;
+    await h.run(20);
+    const history = h.stored().attemptHistory ?? [];
+    expect(history.map((a) => a.number)).toEqual(history.map((_, i) => i + 1));
+    expect(history.at(-1)).toMatchObject({ outcome: "succeeded", number: h.pipelines.calls.length });
+  });
+
+  it("an account without a role: STS's code and RequestId, not reaching ECS, timed", async () => {
+    const h = harness();
+    h.pipelines.checkAccess = async () => {
+      h.clock.advance(40);
+      return {
+        ok: false,
+        failure: {
+          code: "EntityNotExist.Role",
+          message: "no role",
+          requestId: "sts-req-1",
+          httpStatus: 404,
+          transient: false,
+          reachedEcs: false,
+        },
+      };
+    };
+    await h.run();
+    expect(h.stored().attemptHistory).toEqual([
+      {
+        number: 1,
+        at: T0.toISOString(),
+        durationMs: 40,
+        outcome: "failed-permanent",
+        code: "EntityNotExist.Role",
+        message: "no role",
+        requestId: "sts-req-1",
+        httpStatus: 404,
+        reachedEcs: false,
+      },
+    ]);
+  });
+
+  it("a worker that died during its call: the takeover records that call as unknown, then its own", async () => {
+    const counted = new Date(T0.getTime() - 120_000).toISOString();
+    const died = record("running", {
+      attempts: 1,
+      outcomeUnknown: true,
+      updatedAt: counted,
+      leaseUntil: new Date(T0.getTime() - 1).toISOString(),
+    });
+    const h = harness({ record: died });
+    await h.run();
+    expect(h.stored().attemptHistory).toEqual([
+      expect.objectContaining({ number: 1, at: counted, outcome: "outcome-unknown" }),
+      expect.objectContaining({ number: 2, outcome: "succeeded" }),
+    ]);
+    expect(h.stored().attemptHistory?.[0]).not.toHaveProperty("durationMs");
+  });
+});

@@ -291,6 +291,30 @@ describe("HTTP functions", () => {
       expect(json(response)).not.toHaveProperty("leaseUntil");
     });
 
+    it("shows the attempt history on the record ([] before any), and leaves it out of lists", async () => {
+      const read = async () =>
+        json(await status(fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: reader }), context));
+      expect((await read()).attemptHistory).toEqual([]);
+      const attempt = {
+        number: 1,
+        at: "2026-11-27T16:00:01.000Z",
+        durationMs: 35,
+        outcome: "throttled" as const,
+        code: "Throttling.User",
+        message: "Request was denied due to user flow control.",
+        requestId: "6B0C1B61-0E2B-4C7A-9A8F-000000000001",
+        httpStatus: 400,
+      };
+      const stored = store.records.get(id)!;
+      store.records.set(id, { ...stored, attempts: 1, attemptHistory: [attempt] });
+      expect((await read()).attemptHistory).toEqual([attempt]);
+      const list = json(
+        await status(fcEvent({ method: "GET", path: "/v1/pipelines", token: reader }), context),
+      );
+      expect(list.items).toEqual([expect.objectContaining({ id, attempts: 1 })]);
+      expect((list.items as object[])[0]).not.toHaveProperty("attemptHistory");
+    });
+
     it("hides the record from another caller (404) but not from an admin", async () => {
       const other = await status(
         fcEvent({ method: "GET", path: `/v1/pipelines/${id}`, token: bob }),

@@ -31,6 +31,7 @@ export function inMemoryFunctions(
       operations: submitOperations(() => ({
         accept: { store, queue, clock, logger, serviceAccountId: SERVICE_ACCOUNT },
         cancel: { store, clock, logger },
+        validate: { serviceAccountId: SERVICE_ACCOUNT },
       })),
     }),
     status: createHttpFunction({
