@@ -5,6 +5,7 @@
  * An empty string means "not set": s.yaml deploys optional variables as "".
  */
 import * as v from "valibot";
+import { ServiceError } from "./domain/errors";
 
 const optionalText = v.pipe(
   v.optional(v.string(), ""),
@@ -94,10 +95,11 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-export class ConfigError extends Error {
-  readonly code = "InvalidConfiguration";
+export class ConfigError extends ServiceError {
+  override readonly name = "ConfigError";
+  declare readonly code: "InvalidConfiguration";
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration: ${problems.join("; ")}`);
+    super("InvalidConfiguration", `Invalid configuration: ${problems.join("; ")}`, { transient: false });
   }
 }
 

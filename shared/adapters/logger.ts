@@ -1,8 +1,10 @@
 /**
  * The Logger port as JSON lines on stdout (FC ships stdout to SLS). Fields whose names say they hold
- * a secret are replaced before writing, so a careless call cannot leak a JWT or a key.
+ * a secret are replaced before writing, so a careless call cannot leak a JWT or a key. An Error
+ * passed as a field is written as its errorFields() (shared/domain/errors), like every error field.
  */
 import type { Logger } from "../app/ports";
+import { errorFields } from "../domain/errors";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -24,7 +26,7 @@ export interface JsonLoggerOptions {
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return errorFields(value);
   const out: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value))
     out[key] = SECRET_FIELD.test(key) ? REDACTED : redact(entry, depth + 1);

@@ -10,6 +10,7 @@
  * Used by the local stack at start and by `scripts/provision.ts` against a real account.
  */
 import type TableStore from "tablestore";
+import { ServiceError } from "../domain/errors";
 import type { MnsSdkClient } from "./mns/client";
 import { mnsCall, toMnsError } from "./mns/errors";
 import { callSlotsTableDefinition } from "./tablestore/call-slot-ledger";
@@ -46,8 +47,12 @@ export interface ProvisionResult {
 }
 
 /** An existing table that provisioning cannot bring to the schema without losing data. */
-export class ProvisionSchemaError extends Error {
-  readonly code = "ProvisionSchemaMismatch";
+export class ProvisionSchemaError extends ServiceError {
+  override readonly name = "ProvisionSchemaError";
+  declare readonly code: "ProvisionSchemaMismatch";
+  constructor(message: string) {
+    super("ProvisionSchemaMismatch", message, { transient: false });
+  }
 }
 
 type TableDefinition = TableStore.CreateTableParams;

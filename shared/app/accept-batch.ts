@@ -22,6 +22,7 @@
  * already used refuses its item, and so the batch (all-or-nothing), with `ClientTokenAlreadyUsed`
  * naming the record that holds it. These are checked before anything is written.
  */
+import { errorFields } from "../domain/errors";
 import type { PipelineRecord } from "../domain/record";
 import { validateBatchRequest } from "../domain/request/batch";
 import type { PipelineRequest } from "../domain/request/normalize";
@@ -296,7 +297,7 @@ async function enqueueConcurrently(deps: AcceptDependencies, ids: string[], batc
   deps.logger.warn("records stored but not enqueued; the reconciler will enqueue them", {
     batchId,
     records: failed.reduce((sum, f) => sum + f.ids.length, 0),
-    error: first instanceof Error ? first.message : String(first),
+    error: errorFields(first),
   });
 }
 

@@ -12,6 +12,7 @@
  * `pending`: the reconciler re-enqueues it, so the answer is still 202 (with a warning logged).
  * A replay (same key, same body) answers with the record the key points at and sends nothing.
  */
+import { errorFields } from "../domain/errors";
 import type { PipelineRecord } from "../domain/record";
 import { type PipelineRequest, validatePipelineRequest } from "../domain/request/validate";
 import type { Violation, Warning } from "../domain/request/violation";
@@ -151,7 +152,7 @@ export async function enqueue(
     deps.logger.warn("records stored but not enqueued; the reconciler will enqueue them", {
       ...fields,
       ...(ids.length === 1 ? { recordId: ids[0] } : { records: ids.length }),
-      error: error instanceof Error ? error.message : String(error),
+      error: errorFields(error),
     });
   }
 }

@@ -4,6 +4,7 @@
  * both win. Losing that race answers like any other non-pending record: a conflict with the state
  * the record is in now.
  */
+import { errorFields } from "../domain/errors";
 import { cancel, type PipelineRecord } from "../domain/record";
 import { payOwedEvent } from "./completion-events";
 import type { Clock, EventPublisher, Logger, RecordStore } from "./ports";
@@ -35,7 +36,10 @@ export async function cancelRequest(
     deps.logger.info("request cancelled", { recordId: id, by: requester.sub });
     // The outbox: the cancel owes its event; marking it sent may fail, and the reconciler re-sends.
     await payOwedEvent(deps, move.record).catch((err: unknown) =>
-      deps.logger.warn("cancel event published but not marked sent", { recordId: id, error: String(err) }),
+      deps.logger.warn("cancel event published but not marked sent", {
+        recordId: id,
+        error: errorFields(err),
+      }),
     );
     return { kind: "cancelled", record: move.record };
   }

@@ -8,6 +8,7 @@
  * write. Whoever dies in between leaves the debt in the row, and the next delivery of the record's
  * message or the reconciler pays it: at least once, never lost.
  */
+import { errorFields } from "../domain/errors";
 import { eventSent, isTerminal, type PipelineRecord } from "../domain/record";
 import type { CompletionEvent, EventPublisher, Logger, RecordStore } from "./ports";
 
@@ -43,7 +44,7 @@ export async function publishCompletion(
   } catch (err) {
     logger.error("completion event not published", {
       recordId: record.id,
-      error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      error: errorFields(err),
     });
     return false;
   }

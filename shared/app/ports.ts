@@ -114,8 +114,13 @@ export interface RequestQueue {
   send(messages: RecordMessage[]): Promise<void>;
 }
 
-/** An ECS (or STS) failure as the worker sees it; `transient` comes from shared/domain/ecs-error-codes. */
-export interface EcsFailure {
+/**
+ * A failed call to a cloud API (ECS CreateImagePipeline, or the STS AssumeRole that gets the keys
+ * for it) as the worker sees it; `transient` comes from shared/domain/ecs-error-codes. A value, not
+ * a thrown error: those calls never throw, every failure is an outcome. It has the fields of a
+ * ServiceError (shared/domain/errors) so it reads, and logs, the same way.
+ */
+export interface CloudApiFailure {
   code: string;
   message: string;
   requestId?: string;
@@ -128,7 +133,7 @@ export interface EcsFailure {
 
 export type CreatePipelineOutcome =
   | { ok: true; imagePipelineId: string; requestId: string }
-  | { ok: false; failure: EcsFailure };
+  | { ok: false; failure: CloudApiFailure };
 
 export interface PipelineTarget {
   accountId: string;
@@ -156,7 +161,7 @@ export interface PipelineClient {
     target: PipelineTarget,
     clientToken: string,
     options: { timeoutMs: number },
-  ): Promise<{ ok: true } | { ok: false; failure: EcsFailure }>;
+  ): Promise<{ ok: true } | { ok: false; failure: CloudApiFailure }>;
 }
 
 /**

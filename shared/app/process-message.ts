@@ -12,6 +12,7 @@
  */
 import { type AttemptSeen, failedAttempt, succeededAttempt } from "../domain/attempt-history";
 import { outcomeUnknownAfter } from "../domain/call-outcome";
+import { errorFields } from "../domain/errors";
 import type { PipelineRecord, RecordError, RecordStatus } from "../domain/record";
 import {
   claim,
@@ -30,8 +31,8 @@ import { payOwedEvent } from "./completion-events";
 import type { InvocationBudget } from "./invocation-budget";
 import type {
   Clock,
+  CloudApiFailure,
   CreatePipelineOutcome,
-  EcsFailure,
   EventPublisher,
   Logger,
   PipelineClient,
@@ -81,9 +82,18 @@ export type AckReason =
   /** A conditional write after the ECS call lost: another worker owns the record now. */
   | "superseded";
 
+/**
+ * Why a message is kept for redelivery, one cause per name:
+ * - `out-of-time`: the invocation's budget ran out; the record was released for the next delivery;
+ * - `store-unavailable`: the record store kept failing the write that settles the record;
+ * - `move-refused`: the record state machine refused the worker's own move, a defect, not a race;
+ * - `processing-failed`: processing the message threw (a store read, or anything unforeseen).
+ */
+export type RedeliveryReason = "out-of-time" | "store-unavailable" | "move-refused" | "processing-failed";
+
 export type MessageOutcome =
   | { action: "ack"; recordId: string; reason: AckReason; status?: RecordStatus }
-  | { action: "redeliver"; recordId: string; reason: "out-of-time" | "store-unavailable" };
+  | { action: "redeliver"; recordId: string; reason: RedeliveryReason };
 
 /** Tries of one conditional write whose store call threw (not lost: threw). */
 const WRITE_TRIES = 3;
@@ -95,7 +105,7 @@ export function ecsParameters(record: PipelineRecord): PipelineRequest {
   return parameters;
 }
 
-function recordError(failure: EcsFailure, retryable: boolean): RecordError {
+function recordError(failure: CloudApiFailure, retryable: boolean): RecordError {
   return {
     code: failure.code,
     message: failure.message,
@@ -179,7 +189,7 @@ class MessageRun {
   /** A permanent refusal of the account's keys (no role to assume) and its attempt, or undefined. */
   private async accessRefusal(
     record: PipelineRecord,
-  ): Promise<{ failure: EcsFailure; attempt: AttemptSeen } | undefined> {
+  ): Promise<{ failure: CloudApiFailure; attempt: AttemptSeen } | undefined> {
     const check = this.deps.pipelines.checkAccess;
     if (!check) return undefined;
     const started = this.deps.clock.now();
@@ -284,7 +294,7 @@ class MessageRun {
         });
       } catch (err) {
         // Give the record back rather than hold a lease nobody will use until it expires.
-        this.log("warn", "could not count the next attempt", { error: describe(err) });
+        this.log("warn", "could not count the next attempt", { error: errorFields(err) });
         return this.releaseForRedelivery(answered, current, lastError);
       }
       if (counted === "conflict") return this.afterLostWrite(current);
@@ -327,7 +337,7 @@ class MessageRun {
     if (!move.ok) {
       // The state machine refused a move out of `running`: a bug, not a race. Keep the message.
       this.log("error", "state machine refused the worker's move", { refusal: move.refusal });
-      return this.redeliver("store-unavailable");
+      return this.redeliver("move-refused");
     }
     const condition = {
       from: move.from,
@@ -346,7 +356,7 @@ class MessageRun {
         });
         return this.ack("settled", move.record.status);
       } catch (err) {
-        this.log("warn", "record write failed", { attempt, error: describe(err) });
+        this.log("warn", "record write failed", { attempt, error: errorFields(err) });
         if (attempt >= WRITE_TRIES) return this.redeliver("store-unavailable");
         await this.deps.clock.sleep(backoffDelay(attempt - 1, this.deps.random, WRITE_RETRY_BACKOFF));
       }
@@ -373,7 +383,7 @@ class MessageRun {
       const paid = await payOwedEvent(this.deps, record);
       if (paid === "not-published") this.log("warn", "completion event owed; left to the reconciler", {});
     } catch (err) {
-      this.log("warn", "completion event published but not marked sent", { error: describe(err) });
+      this.log("warn", "completion event published but not marked sent", { error: errorFields(err) });
     }
   }
 
@@ -398,7 +408,7 @@ class MessageRun {
     return { action: "ack", recordId: this.recordId, reason, ...(status ? { status } : {}) };
   }
 
-  private redeliver(reason: "out-of-time" | "store-unavailable"): MessageOutcome {
+  private redeliver(reason: RedeliveryReason): MessageOutcome {
     this.log("warn", "message left for redelivery", { reason });
     return { action: "redeliver", recordId: this.recordId, reason };
   }
@@ -406,12 +416,4 @@ class MessageRun {
   private log(level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>): void {
     this.deps.logger[level](message, { recordId: this.recordId, ...fields });
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }

@@ -9,6 +9,8 @@
  * throws after every other message is settled, and the whole event comes back. The settled ones
  * are then no-ops (their records are terminal, or held by the lease of the worker handling them).
  */
+
+import { errorFields, ServiceError } from "../domain/errors";
 import { instanceCallPacer } from "./call-rate";
 import { InvocationBudget } from "./invocation-budget";
 import { type MessageOutcome, type ProcessMessageDeps, processMessage } from "./process-message";
@@ -27,11 +29,16 @@ export interface QueueEventSummary {
   unreadable: number;
 }
 
-export class RedeliveryRequested extends Error {
+/** Thrown on purpose so FC fails the invocation and MNS delivers these messages again: transient by design. */
+export class RedeliveryRequested extends ServiceError {
   override readonly name = "RedeliveryRequested";
-  readonly code = "MessagesLeftForRedelivery";
+  declare readonly code: "MessagesLeftForRedelivery";
   constructor(readonly recordIds: string[]) {
-    super(`${recordIds.length} message(s) left for redelivery: ${recordIds.join(", ")}`);
+    super(
+      "MessagesLeftForRedelivery",
+      `${recordIds.length} message(s) left for redelivery: ${recordIds.join(", ")}`,
+      { transient: true },
+    );
   }
 }
 
@@ -99,12 +106,9 @@ export async function processQueueMessages(
       deps.logger.error("message failed; left for redelivery", {
         requestId: context.requestId,
         recordId: id,
-        error:
-          err instanceof Error
-            ? { name: err.name, message: err.message, code: (err as { code?: unknown }).code }
-            : String(err),
+        error: errorFields(err),
       });
-      return { action: "redeliver", recordId: id, reason: "store-unavailable" };
+      return { action: "redeliver", recordId: id, reason: "processing-failed" };
     }
   });
 

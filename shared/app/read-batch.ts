@@ -9,6 +9,8 @@
  * headers existed, or whose writing stopped half-way) is read through the batch index, which
  * lags: it is then exactly the records the index lists so far, and absent while it lists none.
  */
+
+import { ServiceError } from "../domain/errors";
 import { isTerminal, type PipelineRecord, RECORD_STATUSES, type RecordStatus } from "../domain/record";
 import { batchRecordIds } from "./ids";
 import type { BatchHeader, Page, RecordStore } from "./ports";
@@ -37,11 +39,13 @@ export interface BatchQuery {
 }
 
 /** A cursor that this service did not hand out for this batch; the HTTP layer answers 400. */
-export class BatchCursorError extends Error {
+export class BatchCursorError extends ServiceError {
   override readonly name = "BatchCursorError";
-  readonly code = "InvalidCursor";
+  declare readonly code: "InvalidCursor";
   constructor() {
-    super("the cursor is not one this service handed out for this batch");
+    super("InvalidCursor", "the cursor is not one this service handed out for this batch", {
+      transient: false,
+    });
   }
 }
 

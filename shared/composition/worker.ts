@@ -10,6 +10,7 @@
  * "Cross-account"). CreateImagePipeline calls are paced by a schedule per account shared by every
  * worker instance through the call-slots table (shared/app/call-rate).
  */
+
 import { assumedRoleCredentials } from "../adapters/credentials/index";
 import { createPipelineClient } from "../adapters/ecs/pipeline-client";
 import { createJsonLogger } from "../adapters/logger";
@@ -21,6 +22,7 @@ import { SharedCallPacer } from "../app/call-rate";
 import type { CallSlotLedger } from "../app/ports";
 import type { ProcessMessageDeps } from "../app/process-message";
 import { config } from "../config";
+import { errorFields } from "../domain/errors";
 import { eventPublisherFor } from "./mns";
 import { perKeys } from "./per-keys";
 import { recordStoreFor } from "./record-store";
@@ -48,7 +50,7 @@ let pacer: SharedCallPacer | undefined;
 function sharedPacer(accountQps: number): SharedCallPacer {
   pacer ??= new SharedCallPacer(ledgerOfCurrentKeys, systemClock, { accountQps }, (err) =>
     workerLogger.warn("call-slot ledger failed; the call waits for redelivery", {
-      error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      error: errorFields(err),
     }),
   );
   return pacer;

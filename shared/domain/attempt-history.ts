@@ -68,7 +68,7 @@ export function outcomeOfFailure(call: FailedCall & { transient: boolean }): Att
   return call.transient ? "failed-transient" : "failed-permanent";
 }
 
-/** The attempt of one failed call (an EcsFailure of shared/app/ports has these fields). */
+/** The attempt of one failed call (a CloudApiFailure of shared/app/ports has these fields). */
 export function failedAttempt(
   failure: FailedCall & { transient: boolean; message: string; requestId?: string },
   timing: { at: string; durationMs: number },

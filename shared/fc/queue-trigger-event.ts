@@ -14,6 +14,8 @@
  * an entry that cannot be read is reported on its own, so one bad message never fails the others.
  */
 
+import { ServiceError } from "../domain/errors";
+
 export interface TriggerMessage {
   /** Absent in the topic STREAM form, which carries no message id. */
   messageId?: string;
@@ -25,9 +27,13 @@ export type TriggerEntry =
   | { ok: true; message: TriggerMessage }
   | { ok: false; index: number; messageId?: string; problem: string };
 
-export class TriggerEventError extends Error {
+/** An event that is not an FC queue trigger's: FC will not send it otherwise on a retry. */
+export class TriggerEventError extends ServiceError {
   override readonly name = "TriggerEventError";
-  readonly code = "UnreadableTriggerEvent";
+  declare readonly code: "UnreadableTriggerEvent";
+  constructor(message: string) {
+    super("UnreadableTriggerEvent", message, { transient: false });
+  }
 }
 
 type JsonObject = Record<string, unknown>;

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { Logger } from "../app/ports";
+import { DependencyError, errorFields, isOutageStatus } from "../domain/errors";
 import { type HttpEvent, isApiRequest } from "./api-request";
 import { type HttpResponse, jsonResponse } from "./fc-http-event";
 import { HttpProblem, isHttpProblem } from "./problems";
@@ -36,10 +37,10 @@ export function problemResponder(opts: ProblemResponderOptions = {}): Middleware
           {},
           { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) },
         );
-        opts.logger?.error("dependency unavailable", { ...fields, error: describeError(error) });
+        opts.logger?.error("dependency unavailable", { ...fields, error: errorFields(error) });
       } else {
         problem = new HttpProblem("internal", "An unexpected error occurred; the request id identifies it");
-        opts.logger?.error("unhandled error", { ...fields, error: describeError(error) });
+        opts.logger?.error("unhandled error", { ...fields, error: errorFields(error) });
       }
       const instance = api?.requestId ? `urn:fc:request:${api.requestId}` : undefined;
       request.response = problemResponse(problem, instance);
@@ -50,18 +51,9 @@ export function problemResponder(opts: ProblemResponderOptions = {}): Middleware
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * An adapter error (TablestoreError, MnsError) that says the service behind it did not answer
+ * A dependency's error (TablestoreError, MnsError) that says the service behind it did not answer
  * (`httpStatus` 0), throttled (429) or failed (5xx): the caller may retry, so 503, not 500.
  */
 export function isDependencyOutage(error: unknown): boolean {
-  const status = (error as { httpStatus?: unknown } | null)?.httpStatus;
-  return typeof status === "number" && (status === 0 || status === 429 || status >= 500);
-}
-
-function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }) };
-  }
-  return { value: String(error) };
+  return error instanceof DependencyError && isOutageStatus(error.httpStatus);
 }

@@ -3,6 +3,7 @@
  * stable `type` URI, its title and status, and the `code` a client can switch on. docs/http-api.md
  * lists the same table; a test checks that each entry has a distinct URI and code.
  */
+import { ServiceError } from "../domain/errors";
 
 export const PROBLEM_TYPE_BASE = "https://image-pipelines.dev/problems/";
 
@@ -73,19 +74,20 @@ export interface ProblemDetails {
  * A problem as a value that can be thrown through the middy chain; the problem responder turns it
  * into the response. `headers` carry what the status needs (`Allow`, `WWW-Authenticate`, ...).
  */
-export class HttpProblem extends Error {
+export class HttpProblem extends ServiceError {
+  override readonly name = "HttpProblem";
+  /** The status we answer; also the base's `httpStatus`. */
   readonly status: number;
-  readonly code: string;
   constructor(
     readonly kind: ProblemKind,
     readonly detail?: string,
     readonly extensions: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail ?? PROBLEMS[kind].title);
-    this.name = "HttpProblem";
-    this.status = PROBLEMS[kind].status;
-    this.code = PROBLEMS[kind].code;
+    const { status, code, title } = PROBLEMS[kind];
+    // Only an unavailable dependency is worth the same request again; every other problem is the request's.
+    super(code, detail ?? title, { transient: status === 503, httpStatus: status });
+    this.status = status;
   }
 
   toDetails(instance?: string): ProblemDetails {

@@ -6,6 +6,7 @@ import { isRecordId } from "../app/ids";
 import type { RecordStore } from "../app/ports";
 import { readBatch } from "../app/read-batch";
 import { LIST_LIMIT, type ListQuery, listRecords, readRecord } from "../app/read-records";
+import { ServiceError } from "../domain/errors";
 import { RECORD_STATUSES, type RecordStatus } from "../domain/record";
 import { clipText, MAX_POINTER_BYTES } from "../domain/request/violation";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
@@ -108,7 +109,7 @@ export function parseListQuery(
 
 /** The store alone can tell a cursor it did not hand out; it says so with this code. */
 function rethrowCursorFault(error: unknown): never {
-  if ((error as { code?: unknown } | null)?.code === INVALID_CURSOR_CODE) throw invalidCursor();
+  if (error instanceof ServiceError && error.code === INVALID_CURSOR_CODE) throw invalidCursor();
   throw error;
 }
 

@@ -15,7 +15,7 @@
  *
  * Nothing here logs: keys and tokens never leave this module except to the SDK call that uses them.
  */
-import type { EcsFailure } from "../../app/ports";
+import type { CloudApiFailure } from "../../app/ports";
 import type { RoleAssumer } from "../sts/role-assumer";
 import type {
   AccessKeyCredentials,
@@ -77,7 +77,7 @@ export function roleSessionName(prefix: string, hint: string | undefined): strin
 
 type Entry =
   | { kind: "keys"; credentials: AccessKeyCredentials; refreshAt: number }
-  | { kind: "refused"; failure: EcsFailure; until: number };
+  | { kind: "refused"; failure: CloudApiFailure; until: number };
 
 export function assumedRoleCredentials(options: AssumedRoleProviderOptions): AccountCredentialsProvider {
   const settings = { ...ASSUMED_ROLE_DEFAULTS, ...definedOnly(options) };
@@ -122,7 +122,7 @@ export function assumedRoleCredentials(options: AssumedRoleProviderOptions): Acc
         remember(accountId, { kind: "keys", credentials: outcome.credentials, refreshAt });
       return { ok: true, credentials: outcome.credentials };
     }
-    const failure: EcsFailure = {
+    const failure: CloudApiFailure = {
       ...outcome.failure,
       message: `STS AssumeRole into ${roleArn} failed: ${outcome.failure.message}`,
     };

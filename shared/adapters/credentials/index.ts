@@ -4,6 +4,7 @@
  * empty token). A record in another account uses keys from STS AssumeRole on that account's role
  * (docs/processing.md, "Cross-account"): ./assumed-role-provider, which the worker wires.
  */
+import { ServiceError } from "../../domain/errors";
 import type { FcContext } from "../../fc/context";
 import type { AccessKeyCredentials } from "./keys";
 
@@ -14,9 +15,13 @@ export type {
   ForAccountOptions,
 } from "./keys";
 
-export class CredentialsError extends Error {
+/** The function has no keys to sign with: a deployment error no retry fixes. */
+export class CredentialsError extends ServiceError {
   override readonly name = "CredentialsError";
-  readonly code = "MissingCredentials";
+  declare readonly code: "MissingCredentials";
+  constructor(message: string) {
+    super("MissingCredentials", message, { transient: false });
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
  * The shapes of keys and of the per-account key provider, on their own so the provider
- * (./assumed-role-provider), STS (../sts) and the RPC plumbing (../openapi) can name them without
+ * (./assumed-role-provider), STS (../sts) and the RPC plumbing (../alibaba-rpc) can name them without
  * importing the barrel (./index) that re-exports the provider: that was an import cycle.
  */
-import type { EcsFailure } from "../../app/ports";
+import type { CloudApiFailure } from "../../app/ports";
 
 export interface AccessKeyCredentials {
   accessKeyId: string;
@@ -14,7 +14,7 @@ export interface AccessKeyCredentials {
 
 export type AccountCredentials =
   | { ok: true; credentials: AccessKeyCredentials }
-  | { ok: false; failure: EcsFailure };
+  | { ok: false; failure: CloudApiFailure };
 
 /** What the call that needs the keys can tell the provider. */
 export interface ForAccountOptions {

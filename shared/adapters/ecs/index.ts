@@ -1,4 +1,4 @@
-export { type ResolvedEndpoint, toEcsFailure, UnreadableAnswerError } from "../openapi/index";
+export { type ResolvedEndpoint, toCloudApiFailure, UnreadableAnswerError } from "../alibaba-rpc/index";
 export {
   createImagePipelineForm,
   createPipelineClient,

@@ -2,15 +2,15 @@
  * CreateImagePipeline over `@alicloud/ecs20140526` 7.x: one HTTP attempt per call (the worker owns
  * retries and their time budget), explicit timeouts, the parameters in a signed form body, and
  * every failure - an ECS error answer, a dropped connection, a timeout, an answer that cannot be
- * read - turned into an {@link EcsFailure} classified by shared/domain/ecs-error-codes.
+ * read - turned into a {@link CloudApiFailure} classified by shared/domain/ecs-error-codes.
  */
 import { createHash } from "node:crypto";
 import * as $Ecs from "@alicloud/ecs20140526";
 import * as $OpenApi from "@alicloud/openapi-core";
 import * as $dara from "@darabonba/typescript";
 import type { CreatePipelineOutcome, PipelineClient, PipelineTarget } from "../../app/ports";
+import { ServiceError } from "../../domain/errors";
 import type { PipelineRequest } from "../../domain/request/normalize";
-import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 import {
   failure,
   type ResolvedEndpoint,
@@ -19,8 +19,9 @@ import {
   singleAttemptConfig,
   singleAttemptRuntime,
   text,
-  toEcsFailure,
-} from "../openapi/index";
+  toCloudApiFailure,
+} from "../alibaba-rpc/index";
+import type { AccessKeyCredentials, AccountCredentialsProvider } from "../credentials/index";
 
 type EcsClientClass = typeof $Ecs.default;
 const clientClass = (): EcsClientClass => sdkClientClass<EcsClientClass>($Ecs);
@@ -36,7 +37,7 @@ export interface PipelineClientOptions {
   credentials: AccountCredentialsProvider;
 }
 
-/** ECS_ENDPOINT as ../openapi reads endpoints; unset: undefined, the SDK resolves the region. */
+/** ECS_ENDPOINT as ../alibaba-rpc reads endpoints; unset: undefined, the SDK resolves the region. */
 export function resolveEcsEndpoint(configured: string | undefined): ResolvedEndpoint | undefined {
   return resolveEndpoint(configured);
 }
@@ -95,9 +96,13 @@ const isModelClass = (type: unknown): type is ModelClass =>
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
-export class UnmappedParameterError extends Error {
+/** A request field the SDK's CreateImagePipeline model has no place for. */
+export class UnmappedParameterError extends ServiceError {
   override readonly name = "UnmappedParameterError";
-  readonly code = "InvalidParameter.UnknownKey";
+  declare readonly code: "InvalidParameter.UnknownKey";
+  constructor(message: string) {
+    super("InvalidParameter.UnknownKey", message, { transient: false });
+  }
 }
 
 /**
@@ -231,7 +236,7 @@ export function createPipelineClient(options: PipelineClientOptions): PipelineCl
         }
         return { ok: true, imagePipelineId, requestId: requestId ?? "" };
       } catch (err) {
-        return { ok: false, failure: toEcsFailure(err) };
+        return { ok: false, failure: toCloudApiFailure(err) };
       }
     },
   };

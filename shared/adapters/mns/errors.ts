@@ -2,8 +2,10 @@
  * MNS failures as values with codes. `@alicloud/mns` throws a plain Error whose only structure is its
  * name (`MNS<Code>Error`) and a message `"<VERB> <url> failed with <status>. requestid: <id>, hostid:
  * <host>, message: <text>"`; non-MNS failures (timeouts, refused connections, a non-XML answer) have
- * no MNS code at all. {@link toMnsError} turns each into one shape.
+ * no MNS code at all. {@link toMnsError} turns each into one shape: a {@link DependencyError} whose
+ * `transient` says the service did not answer (`httpStatus` 0), throttled (429) or failed (5xx).
  */
+import { DependencyError, isOutageStatus } from "../../domain/errors";
 
 /** Codes for failures that never reached an MNS answer, next to the service's own codes. */
 export const CLIENT_SIDE_CODES = {
@@ -15,18 +17,21 @@ export const CLIENT_SIDE_CODES = {
   md5Mismatch: "MessageBodyMD5Mismatch",
 } as const;
 
-export class MnsError extends Error {
+/** A failed MNS queue or topic call. */
+export class MnsError extends DependencyError {
   override readonly name = "MnsError";
+  /** The MNS error code (`QueueNotExist`, `MessageNotExist`, ...) or one of {@link CLIENT_SIDE_CODES}. */
+  declare readonly code: string;
+  /** 0 when no HTTP answer was received. */
+  declare readonly httpStatus: number;
   constructor(
-    /** The MNS error code (`QueueNotExist`, `MessageNotExist`, ...) or one of {@link CLIENT_SIDE_CODES}. */
-    readonly code: string,
+    code: string,
     message: string,
-    /** 0 when no HTTP answer was received. */
-    readonly httpStatus: number,
+    httpStatus: number,
     readonly requestId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, { transient: isOutageStatus(httpStatus), httpStatus, cause: options?.cause });
   }
 }
 

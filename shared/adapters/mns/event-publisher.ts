@@ -13,9 +13,11 @@
  * BuildContent in CJK is 48 KB of UTF-8, 64 KB as base64), so it is shortened until the body fits. Delivery is at-least-once: a retry after an ambiguous
  * failure may publish twice, so subscribers de-duplicate by `id` + `status`.
  */
+
 import type { CompletionEvent, EventPublisher, Logger } from "../../app/ports";
+import { errorFields } from "../../domain/errors";
 import type { MnsSdkClient } from "./client";
-import { expectStatus, mnsCall } from "./errors";
+import { expectStatus, mnsCall, toMnsError } from "./errors";
 import { encodeQueueBody } from "./queue-body";
 
 /** The largest message body a topic with the default MaximumMessageSize takes, in bytes. */
@@ -81,12 +83,13 @@ export class MnsEventPublisher implements EventPublisher {
         if (attempt < this.tries) await this.sleep(this.retryDelayMs * 2 ** (attempt - 1));
       }
     }
-    const { code, message } = lastError as { code?: string; message?: string };
+    const error = toMnsError(lastError);
     this.options.logger.error("completion event not published", {
       recordId: event.id,
       topic: this.options.topic,
-      code,
-      message,
+      // The code on its own too, so a search for the failing code finds the line.
+      code: error.code,
+      error: errorFields(error),
       event,
     });
     return false;

@@ -4,10 +4,15 @@
  * the MNS docs recommend and what the FC queue trigger undoes with `IsBase64Decode: true`
  * (docs/cloud-facts.md, "MNS" and "MNS trigger events").
  */
+import { ServiceError } from "../../domain/errors";
 
-export class QueueBodyError extends Error {
+/** A queue body that is not base64 of UTF-8 JSON: reading it again cannot help. */
+export class QueueBodyError extends ServiceError {
   override readonly name = "QueueBodyError";
-  readonly code = "InvalidQueueBody";
+  declare readonly code: "InvalidQueueBody";
+  constructor(message: string) {
+    super("InvalidQueueBody", message, { transient: false });
+  }
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

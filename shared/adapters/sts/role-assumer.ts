@@ -1,7 +1,7 @@
 /**
  * STS AssumeRole over `@alicloud/sts20150401` 1.x, signed with the caller's own keys (the function
  * role's, from the FC context). One HTTP attempt per call with explicit timeouts; every failure -
- * an STS error answer, a dropped connection, a timeout - becomes an {@link EcsFailure} classified
+ * an STS error answer, a dropped connection, a timeout - becomes a {@link CloudApiFailure} classified
  * like any ECS failure (shared/domain/ecs-error-codes), so the worker treats `EntityNotExist.Role`
  * and `NoPermission` as permanent and throttling, 5xx and network faults as transient.
  *
@@ -10,8 +10,7 @@
  * object rather than per account. The cache lives in ../credentials/assumed-role-provider.
  */
 import * as $Sts from "@alicloud/sts20150401";
-import type { EcsFailure } from "../../app/ports";
-import type { AccessKeyCredentials } from "../credentials/keys";
+import type { CloudApiFailure } from "../../app/ports";
 import {
   failure,
   type ResolvedEndpoint,
@@ -20,8 +19,9 @@ import {
   singleAttemptConfig,
   singleAttemptRuntime,
   text,
-  toEcsFailure,
-} from "../openapi/index";
+  toCloudApiFailure,
+} from "../alibaba-rpc/index";
+import type { AccessKeyCredentials } from "../credentials/keys";
 
 /** What one AssumeRole asks for. */
 export interface AssumeRoleInput {
@@ -39,7 +39,7 @@ export type AssumeRoleOutcome =
       expiresAt: Date;
       requestId: string;
     }
-  | { ok: false; failure: EcsFailure };
+  | { ok: false; failure: CloudApiFailure };
 
 /** AssumeRole with `source` as the caller. Never throws: every failure is an outcome. */
 export type RoleAssumer = (
@@ -64,7 +64,7 @@ const clientClass = (): StsClientClass => sdkClientClass<StsClientClass>($Sts);
 const GLOBAL_STS: ResolvedEndpoint = { endpoint: "sts.aliyuncs.com", protocol: "https" };
 
 /**
- * STS_ENDPOINT as ../openapi reads endpoints. Unset: undefined, and the SDK picks the region's
+ * STS_ENDPOINT as ../alibaba-rpc reads endpoints. Unset: undefined, and the SDK picks the region's
  * endpoint from its own map (it sends `ap-south-1` and `ap-southeast-2`, among others, to
  * `sts.aliyuncs.com`); with no region either, the global endpoint.
  */
@@ -123,7 +123,7 @@ export function createStsRoleAssumer(options: StsRoleAssumerOptions): RoleAssume
       }
       return { ok: true, credentials: { accessKeyId, accessKeySecret, securityToken }, expiresAt, requestId };
     } catch (err) {
-      return { ok: false, failure: toEcsFailure(err) };
+      return { ok: false, failure: toCloudApiFailure(err) };
     }
   };
 }

@@ -4,6 +4,7 @@
  * from ./client decodes the body instead, and {@link toTablestoreError} normalises both shapes.
  */
 import compiled from "tablestore/lib/protocol/tablestore_compiled_proto.js";
+import { DependencyError } from "../../domain/errors";
 
 /** Codes the service answers when it did not apply the request, so any operation may be retried. */
 const NOT_APPLIED_CODES = new Set([
@@ -25,32 +26,42 @@ const OUTCOME_UNKNOWN_CODES = new Set([
 
 const QUOTA_RETRY_MESSAGE = "Too frequent table operations.";
 
-export class TablestoreError extends Error {
+const isRetryable = (code: string, message: string, httpStatus: number): boolean =>
+  isNotApplied(code, message) || OUTCOME_UNKNOWN_CODES.has(code) || httpStatus >= 500;
+
+const isNotApplied = (code: string, message: string): boolean =>
+  NOT_APPLIED_CODES.has(code) || (code === "OTSQuotaExhausted" && message === QUOTA_RETRY_MESSAGE);
+
+/** A failed Tablestore store call; `transient` is {@link TablestoreError.retryable}. */
+export class TablestoreError extends DependencyError {
   override readonly name = "TablestoreError";
+  /** The service's code (`OTSConditionCheckFail`, …), `NetworkingError`, or `ClientError` for a request the SDK could not build. */
+  declare readonly code: string;
+  /** 0 when no HTTP response arrived. */
+  declare readonly httpStatus: number;
   constructor(
-    /** The service's code (`OTSConditionCheckFail`, …), `NetworkingError`, or `ClientError` for a request the SDK could not build. */
-    readonly code: string,
+    code: string,
     message: string,
-    /** 0 when no HTTP response arrived. */
-    readonly httpStatus: number,
+    httpStatus: number,
     /** `x-ots-requestid` of the failed response, "" when none. */
     readonly requestId: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, {
+      transient: isRetryable(code, message, httpStatus),
+      httpStatus,
+      cause: options?.cause,
+    });
   }
 
   /** The service did not apply the request; retrying cannot duplicate a write. */
   get notApplied(): boolean {
-    return (
-      NOT_APPLIED_CODES.has(this.code) ||
-      (this.code === "OTSQuotaExhausted" && this.message === QUOTA_RETRY_MESSAGE)
-    );
+    return isNotApplied(this.code, this.message);
   }
 
   /** A retry may succeed. For writes, only {@link notApplied} failures are retried automatically. */
   get retryable(): boolean {
-    return this.notApplied || OUTCOME_UNKNOWN_CODES.has(this.code) || this.httpStatus >= 500;
+    return this.transient;
   }
 }
 

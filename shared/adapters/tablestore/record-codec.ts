@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import TableStore from "tablestore";
 import type { BatchHeader, IdempotencyEntry } from "../../app/ports";
 import type { Attempt } from "../../domain/attempt-history";
+import { ServiceError } from "../../domain/errors";
 import {
   type PipelineRecord,
   RECORD_STATUSES,
@@ -19,13 +20,11 @@ import type { PipelineRequest } from "../../domain/request/normalize";
 import { BATCH_KEY_PREFIX, IDEMPOTENCY_KEY_PREFIX, PRIMARY_KEY, RECORD_ID_PATTERN } from "./table-schema";
 
 /** A row that does not hold what this module wrote, or a cursor this store did not hand out. */
-export class RecordCodecError extends Error {
+export class RecordCodecError extends ServiceError {
   override readonly name = "RecordCodecError";
-  constructor(
-    readonly code: "CorruptRecord" | "InvalidRecord" | "InvalidCursor",
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: "CorruptRecord" | "InvalidRecord" | "InvalidCursor";
+  constructor(code: "CorruptRecord" | "InvalidRecord" | "InvalidCursor", message: string) {
+    super(code, message, { transient: false });
   }
 }
 

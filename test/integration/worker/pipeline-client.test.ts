@@ -14,6 +14,7 @@ import {
   LOCAL_SERVICE_ACCOUNT_ID,
   LOCAL_TRUSTING_ACCOUNT_IDS,
 } from "../../../local/identities";
+import { singleAttemptConfig, singleAttemptRuntime } from "../../../shared/adapters/alibaba-rpc/index";
 import {
   type AccessKeyCredentials,
   type AccountCredentialsProvider,
@@ -22,10 +23,9 @@ import {
 import {
   createImagePipelineForm,
   createPipelineClient,
+  toCloudApiFailure,
   toCreateImagePipelineRequest,
-  toEcsFailure,
 } from "../../../shared/adapters/ecs/index";
-import { singleAttemptConfig, singleAttemptRuntime } from "../../../shared/adapters/openapi/index";
 import type { PipelineClient } from "../../../shared/app/ports";
 import type { PipelineRequest } from "../../../shared/domain/request/normalize";
 import { EcsClient, runTemplate } from "../ecs/clients";
@@ -389,7 +389,7 @@ describe("parameters travel in a signed form body, not the URL", () => {
     const model = toCreateImagePipelineRequest(SERVICE, LARGE, "token-414");
     const outcome = await sdk
       .createImagePipelineWithOptions(model, singleAttemptRuntime(5_000))
-      .then(() => undefined, toEcsFailure);
+      .then(() => undefined, toCloudApiFailure);
     expect(outcome).toMatchObject({ code: "UnparsableResponse", httpStatus: 414, transient: false });
     expect(ecs.control.calls().createImagePipeline).toMatchObject({ received: 1, answered: { Http414: 1 } });
     expect(ecs.control.pipelines()).toHaveLength(0);
@@ -463,7 +463,7 @@ describe("error shapes", () => {
     ],
     ["a DNS failure", Object.assign(new Error("getaddrinfo"), { code: "ENOTFOUND" }), "NetworkError", true],
   ])("%s", (_what, err, code, transient) => {
-    expect(toEcsFailure(err)).toMatchObject({ code, transient });
+    expect(toCloudApiFailure(err)).toMatchObject({ code, transient });
   });
 });
 

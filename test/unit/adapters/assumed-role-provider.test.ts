@@ -10,7 +10,7 @@ import {
   roleSessionName,
 } from "../../../shared/adapters/credentials/index";
 import type { AssumeRoleInput, AssumeRoleOutcome } from "../../../shared/adapters/sts/role-assumer";
-import type { EcsFailure } from "../../../shared/app/ports";
+import type { CloudApiFailure } from "../../../shared/app/ports";
 
 const SERVICE = "1000000000000001";
 const OTHER = "1000000000000002";
@@ -68,7 +68,7 @@ const granted =
   });
 
 const refused =
-  (failure: Partial<EcsFailure> = {}) =>
+  (failure: Partial<CloudApiFailure> = {}) =>
   (): AssumeRoleOutcome => ({
     ok: false,
     failure: {
@@ -145,7 +145,7 @@ describe("assumedRoleCredentials", () => {
     expect(s.calls).toHaveLength(1);
   });
 
-  it.each<{ name: string; failure: Partial<EcsFailure> }>([
+  it.each<{ name: string; failure: Partial<CloudApiFailure> }>([
     { name: "throttling", failure: { code: "Throttling.User", httpStatus: 400, transient: true } },
     { name: "a 5xx", failure: { code: "ServiceUnavailable", httpStatus: 503, transient: true } },
     { name: "a network fault", failure: { code: "NetworkError", httpStatus: undefined, transient: true } },

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DependencyError, ServiceError } from "../../../shared/domain/errors";
 import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
 import type { createHttpFunction } from "../../../shared/http/http-function";
@@ -241,12 +242,22 @@ describe("HTTP functions", () => {
   });
 
   it.each([
-    ["a cursor the store cannot decode", { code: "InvalidCursor" }, 400, "InvalidQueryParameter"],
-    ["a store that does not answer", { code: "OTSServerBusy", httpStatus: 503 }, 503, "ServiceUnavailable"],
-    ["a defect", { message: "boom" }, 500, "InternalError"],
+    [
+      "a cursor the store cannot decode",
+      new ServiceError("InvalidCursor", "store failed", { transient: false }),
+      400,
+      "InvalidQueryParameter",
+    ],
+    [
+      "a store that does not answer",
+      new DependencyError("OTSServerBusy", "store failed", { transient: true, httpStatus: 503 }),
+      503,
+      "ServiceUnavailable",
+    ],
+    ["a defect", new Error("store failed"), 500, "InternalError"],
   ])("answers %s on the list route", async (_name, fault, statusCode, code) => {
     store.listBySubmitter = async () => {
-      throw Object.assign(new Error("store failed"), fault);
+      throw fault;
     };
     const response = await status(
       fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { cursor: "x" } }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createJsonLogger, REDACTED, withLogFields } from "../../../shared/adapters/logger";
+import { DependencyError } from "../../../shared/domain/errors";
 
 function capture(level: "debug" | "info" | "warn" | "error" = "info") {
   const lines: string[] = [];
@@ -25,6 +26,22 @@ describe("createJsonLogger", () => {
         recordId: "01JD",
       },
     ]);
+  });
+
+  it("writes an Error field as its errorFields: code, transient, status and cause", () => {
+    const { logger, parsed } = capture();
+    const cause = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    logger.error("store failed", {
+      error: new DependencyError("NetworkingError", "no answer", { transient: true, httpStatus: 0, cause }),
+    });
+    expect(parsed()[0].error).toEqual({
+      name: "DependencyError",
+      code: "NetworkingError",
+      message: "no answer",
+      transient: true,
+      httpStatus: 0,
+      cause: { name: "Error", code: "ECONNRESET", message: "read ECONNRESET" },
+    });
   });
 
   it("drops lines below the level", () => {

@@ -1,15 +1,17 @@
 /**
- * What the ECS and STS adapters share about Alibaba Cloud's OpenAPI SDKs (`@alicloud/openapi-core`
- * clients): taking the client class out of a CommonJS module, reading an endpoint setting, a
+ * Alibaba Cloud's RPC call plumbing that the ECS and STS adapters share. Alibaba names these SDKs
+ * "OpenAPI" (`@alicloud/openapi-core` clients sign each RPC/ROA request); this folder has nothing to
+ * do with the OpenAPI document of our HTTP API (shared/http/openapi.ts), hence its name. It covers: taking the client class out of a CommonJS module, reading an endpoint setting, a
  * configuration that makes one attempt per call (the caller owns retries and their time budget),
  * per-call options with explicit timeouts, and turning whatever a call throws, an answer that is
- * not JSON included, into an {@link EcsFailure}.
+ * not JSON included, into a {@link CloudApiFailure}.
  */
 import * as $OpenApi from "@alicloud/openapi-core";
 // The SDKs' own runtime package: RuntimeOptions and RetryOptions are only defined there.
 import * as $dara from "@darabonba/typescript";
-import type { EcsFailure } from "../../app/ports";
+import type { CloudApiFailure } from "../../app/ports";
 import { classifyEcsFailure, UNPARSABLE_RESPONSE_CODE } from "../../domain/ecs-error-codes";
+import { DependencyError } from "../../domain/errors";
 import type { AccessKeyCredentials } from "../credentials/keys";
 
 /**
@@ -52,14 +54,16 @@ export function resolveEndpoint(configured: string | undefined): ResolvedEndpoin
  * A call whose answer was not the JSON the SDK reads (a gateway's HTML error page, an empty or
  * cut body), with the HTTP status it came with; undefined only if no status was seen.
  */
-export class UnreadableAnswerError extends Error {
+export class UnreadableAnswerError extends DependencyError {
   override readonly name = "UnreadableAnswerError";
-  constructor(
-    readonly statusCode: number | undefined,
-    cause: unknown,
-  ) {
+  constructor(statusCode: number | undefined, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`HTTP ${statusCode ?? "(no status)"} answer is not JSON: ${reason}`, { cause });
+    const status = statusCode !== undefined ? { httpStatus: statusCode } : {};
+    super(UNPARSABLE_RESPONSE_CODE, `HTTP ${statusCode ?? "(no status)"} answer is not JSON: ${reason}`, {
+      transient: classifyEcsFailure({ code: UNPARSABLE_RESPONSE_CODE, ...status }) === "transient",
+      ...status,
+      cause,
+    });
   }
 }
 
@@ -135,12 +139,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" && value !== "undefined" ? value : undefined;
 
-/** An EcsFailure with `transient` from shared/domain/ecs-error-codes. */
+/** A CloudApiFailure with `transient` from shared/domain/ecs-error-codes. */
 export function failure(
   code: string,
   message: string,
   extra: { requestId?: string; httpStatus?: number } = {},
-): EcsFailure {
+): CloudApiFailure {
   const httpStatus = extra.httpStatus;
   return {
     code,
@@ -152,11 +156,11 @@ export function failure(
   };
 }
 
-/** Whatever an OpenAPI SDK call threw, as an EcsFailure (docs/cloud-facts.md, "ECS SDK errors"). */
-export function toEcsFailure(err: unknown): EcsFailure {
+/** Whatever an OpenAPI SDK call threw, as a CloudApiFailure (docs/cloud-facts.md, "ECS SDK errors"). */
+export function toCloudApiFailure(err: unknown): CloudApiFailure {
   if (err instanceof UnreadableAnswerError) {
-    return failure(UNPARSABLE_RESPONSE_CODE, err.message, {
-      ...(err.statusCode !== undefined ? { httpStatus: err.statusCode } : {}),
+    return failure(err.code, err.message, {
+      ...(err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
     });
   }
   const e = isObject(err) ? err : {};
