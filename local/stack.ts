@@ -9,13 +9,16 @@
  * Every function runs as s.yaml configures it: s.yaml is resolved by the Serverless Devs CLI itself
  * (local/fc/s-yaml.ts) and read into handler, memory, timeout, role, environment and triggers
  * (local/fc/function-spec.ts). What differs locally is listed in local/fc/local-differences.ts.
+ *
+ * {@link startStack} is a list of named steps, each a function below; how the functions and the
+ * reconciler run is in local/stack-functions.ts.
  */
 import { existsSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createMnsClient } from "../shared/adapters/mns";
+import { createMnsClient, type MnsSdkClient } from "../shared/adapters/mns";
 import { provisionResources } from "../shared/adapters/provision";
 import { createTablestoreClient } from "../shared/adapters/tablestore";
 import { matchRoute } from "../shared/http/routes";
@@ -24,39 +27,26 @@ import {
   type FaultSettings,
   handleControlRequest,
   NO_WORKER_FAULTS,
-  type ReconcilerRun,
-  type ReconcilerState,
   readSavedFaults,
   saveFaults,
-  type WorkerFaults,
 } from "./control-plane";
 import { type RunningEcsEmulator, start as startEcs } from "./ecs/index";
-import { EVENTS_DRAIN_INTERVAL_MS, eventsQueue } from "./events-queue";
-import { startCrashProxy, startPublishCrashProxy } from "./fc/crash-proxy";
-import { resolveDomainRoutes, routeByDomain } from "./fc/custom-domain";
-import { type FunctionSpec, functionSpecs } from "./fc/function-spec";
+import { EVENTS_DRAIN_INTERVAL_MS, type EventsQueue, eventsQueue } from "./events-queue";
+import { type DomainRoute, resolveDomainRoutes, routeByDomain } from "./fc/custom-domain";
+import { type FunctionSpec, functionSpecs, type QueueTriggerSpec } from "./fc/function-spec";
 import { serveThroughFunction } from "./fc/http-gateway";
+import type { FunctionDefinition, FunctionRuntime } from "./fc/invoker";
 import {
-  createFunctionRuntime,
-  type FunctionDefinition,
-  type FunctionRuntime,
-  handlerFile,
-  type InvocationResult,
-} from "./fc/invoker";
-import {
-  FC_REGION_INSTANCE_QUOTA,
   LOCAL_DEPLOY_ACCOUNT_ID,
   LOCAL_EVENTS_QUEUE,
   LOCAL_EVENTS_TOPIC,
   LOCAL_REGION,
   LOCAL_TRIGGER_PUSHES,
   type LocalSettingOverrides,
-  localEnvironment,
   localResolutionInputs,
 } from "./fc/local-differences";
 import { PUSH_RETRY_STRATEGIES } from "./fc/push-retry";
 import { resolveSYaml } from "./fc/s-yaml";
-import { startTimerTrigger } from "./fc/timer-trigger";
 import { type FunctionErrorHandling, startTriggerPump, type TriggerPump } from "./fc/trigger-pump";
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -67,22 +57,26 @@ import {
 } from "./identities";
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, type LocalJwtIssuer, loadJwtIssuer } from "./jwt";
 import { type MnsControl, start as startMns } from "./mns/index";
-import { functionCredentials } from "./ram/function-credentials";
-import { createLocalRam, localRoles } from "./ram/local-model";
+import { createLocalRam, type LocalRamSetup, localRoles } from "./ram/local-model";
 import type { LocalRam } from "./ram/model";
 import type { PolicyDocument } from "./ram/policy";
 import type { RoleKey } from "./ram/render";
+import {
+  ALL_FUNCTIONS,
+  type AnyFunction,
+  createRuntimes,
+  FUNCTIONS,
+  type FunctionKey,
+  type FunctionsSetup,
+  functionDefinitions,
+  type LocalReconciler,
+  noWorkerCrashes,
+  startReconciler,
+  type WorkerCrashes,
+} from "./stack-functions";
 import { type IndexLag, type RunningTablestore, start as startTablestore } from "./tablestore/index";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-/** The functions that serve requests or the queue; their bundles must be built. */
-const FUNCTIONS = ["submit", "status", "worker"] as const;
-export type FunctionKey = (typeof FUNCTIONS)[number];
-
-/** Every function the stack runs: the three above and the timer-triggered reconciler. */
-export type AnyFunction = FunctionKey | "reconciler";
-const ALL_FUNCTIONS: readonly AnyFunction[] = [...FUNCTIONS, "reconciler"];
 
 export {
   LOCAL_DEAD_LETTER_QUEUE_NAME,
@@ -92,6 +86,7 @@ export {
   LOCAL_RECORDS_TABLE,
   LOCAL_REGION,
 } from "./fc/local-differences";
+export type { AnyFunction, FunctionKey } from "./stack-functions";
 
 /** Each option that changes an s.yaml setting is listed in local/fc/local-differences.ts. */
 export interface StackOptions extends LocalSettingOverrides {
@@ -211,422 +206,57 @@ function requiredEnv(spec: FunctionSpec, name: string): string {
   return value;
 }
 
+/**
+ * The stack, started step by step: the API port, s.yaml's resolution beside the emulators' start,
+ * the RAM roles for s.yaml's names, the provisioned resources, the functions, the reconciler's
+ * timer, the queue trigger, the control plane, the HTTP routes and the events drain. A step that
+ * fails closes what the steps before it started, last first.
+ */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const distDir = options.distDir ?? path.join(root, "dist");
-  const missing = FUNCTIONS.filter((fn) => !existsSync(bundlePath(distDir, fn)));
-  if (missing.length > 0) {
-    throw new StackError(
-      "BundlesMissing",
-      `no bundle for ${missing.join(", ")} in ${distDir}: run \`npm run build\` first`,
-    );
-  }
+  assertBundlesBuilt(distDir);
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
-  const sub = (name: string) => (dataDir ? path.join(dataDir, name) : undefined);
-  const random = options.random ?? Math.random;
-
-  const started: { close(): Promise<void> }[] = [];
-  const closeAll = async () => {
-    for (const s of started.reverse()) await s.close().catch(() => undefined);
-  };
+  const started = new StartedParts();
   try {
-    // The API server listens first, because the functions' JWT_JWKS_URL (an input to s.yaml's
-    // resolution) names its port; the resolution (about a second) then runs beside the emulators'
-    // start-up.
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    started.push({
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const resolving = resolveSYaml(
-      {
-        accessKeyId: LOCAL_ACCESS_KEY_ID,
-        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-        accountId: LOCAL_DEPLOY_ACCOUNT_ID,
-      },
-      localResolutionInputs({
-        jwksUrl: `${url}/_local/jwks.json`,
-        jwtIssuer: LOCAL_JWT_ISSUER,
-        jwtAudience: LOCAL_JWT_AUDIENCE,
-        workerMaxAttempts: options.workerMaxAttempts,
-        reconcilePendingAfterSeconds: options.reconcilePendingAfterSeconds,
-        reconcileEventOwedAfterSeconds: options.reconcileEventOwedAfterSeconds,
-        logLevel: options.logLevel,
-      }),
-    );
-    // Awaited below; this only keeps a failure from being reported as unhandled meanwhile.
-    resolving.catch(() => undefined);
-
-    // One RAM model for the three emulators: the keys FC hands the functions work everywhere, and
-    // the deploy/ram/ policies decide what each role may do (rendered again below with s.yaml's names).
-    const ramSetup = {
-      enforce: options.ram?.enforce ?? true,
-      ...(options.ram?.policyOverrides ? { policyOverrides: options.ram.policyOverrides } : {}),
-    };
+    const { server, url } = await listenApi(options.port, started);
+    const resolving = resolveSpecs(url, options);
+    const ramSetup = ramSetupOf(options);
     const ram = createLocalRam(ramSetup);
-    const ecs = await startEcs({ port: 0, dataDir: sub("ecs"), ram });
-    started.push(ecs);
-    const tablestore = await startTablestore({
-      port: 0,
-      dataDir: sub("tablestore"),
-      indexLagMs: options.indexLagMs ?? [0, 1_000],
-      ram,
-      region: LOCAL_REGION,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-    });
-    started.push(tablestore);
-    const mns = await startMns({ port: 0, dataDir: sub("mns"), ram, region: LOCAL_REGION });
-    started.push(mns);
+    const emulators = await startEmulators(options, dataDir, ram, started);
     const jwt = await loadJwtIssuer(dataDir);
-
-    const domainRoutes = options.customDomain
-      ? await resolveDomainRoutes({
-          accessKeyId: LOCAL_ACCESS_KEY_ID,
-          accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-          accountId: LOCAL_DEPLOY_ACCOUNT_ID,
-        })
-      : undefined;
+    const domainRoutes = await resolveDomain(options.customDomain);
     const specs = readSpecs(functionSpecs(await resolving));
-    const queueTrigger = specs.worker.queue;
-    if (!queueTrigger)
-      throw new StackError("SYamlUnsupported", "s.yaml gives the worker no eventbridge trigger");
-    const region = specs.worker.region;
-    const table = requiredEnv(specs.worker, "RECORDS_TABLE");
-    const instance = requiredEnv(specs.worker, "TABLESTORE_INSTANCE");
-    const eventsTopic = specs.worker.env.EVENTS_TOPIC || LOCAL_EVENTS_TOPIC;
-    // The roles' policies for the names s.yaml resolved to, as `npm run render-policies` would.
-    for (const role of localRoles({
-      ...ramSetup,
-      values: {
-        Region: region,
-        AccountId: LOCAL_SERVICE_ACCOUNT_ID,
-        TablestoreInstance: instance,
-        RecordsTable: table,
-        CallSlotsTable: requiredEnv(specs.worker, "CALL_SLOTS_TABLE"),
-        QueueName: queueTrigger.queue,
-        EventsTopic: eventsTopic,
-        CrossAccountRoleName: specs.worker.env.CROSS_ACCOUNT_ROLE_NAME || LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-        ExternalId: specs.worker.env.CROSS_ACCOUNT_EXTERNAL_ID,
-      },
-    }))
-      ram.putRole(role);
-
-    const mnsClient = createMnsClient({
-      endpoint: mns.url,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      accessKeyId: LOCAL_ACCESS_KEY_ID,
-      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-    });
+    const names = resourceNames(specs);
+    putRolePolicies(ram, ramSetup, names, specs.worker);
     const workerTimeoutSeconds = options.workerTimeoutSeconds ?? specs.worker.timeoutSeconds;
-    const events = eventsQueue({
-      client: mnsClient,
-      topic: eventsTopic,
-      queue: LOCAL_EVENTS_QUEUE,
-      region,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-    });
-    const provision = async (): Promise<void> => {
-      await provisionResources({
-        tablestore: {
-          client: createTablestoreClient({
-            endpoint: tablestore.url,
-            instanceName: instance,
-            credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
-          }),
-          table,
-          // The worker's shared call schedule, under the name s.yaml gives it.
-          ...(specs.worker.env.CALL_SLOTS_TABLE ? { callSlotsTable: specs.worker.env.CALL_SLOTS_TABLE } : {}),
-        },
-        mns: {
-          client: mnsClient,
-          queue: queueTrigger.queue,
-          // s.yaml's deadLetterQueue.Arn names it; the trigger sends skipped batches there.
-          ...(queueTrigger.deadLetterQueue ? { deadLetterQueue: queueTrigger.deadLetterQueue.queue } : {}),
-          eventsTopic,
-          // The trigger settles every message when its invocation ends; a visibility timeout longer
-          // than an invocation keeps a message from coming back while it is still being worked on.
-          queueAttributes: { VisibilityTimeout: workerTimeoutSeconds + 10 },
-        },
-      });
-      // After the topic: a subscription names an existing topic.
-      await events.provision();
+    const resources = stackResources(emulators, names, specs.worker, workerTimeoutSeconds);
+    await resources.provision();
+    const setup: FunctionsSetup = {
+      specs,
+      distDir,
+      endpoints: endpointsOf(emulators),
+      ram,
+      settings: options,
+      workerTimeoutSeconds,
     };
-    await provision();
-
-    const endpoints = { tablestore: tablestore.url, mns: mns.url, ecsHost: new URL(ecs.url).host };
-    let workerFaults: WorkerFaults = { ...NO_WORKER_FAULTS };
-    let crashes = 0;
-    let crashesBeforePublish = 0;
-    const definition = (fn: AnyFunction, extra: Partial<FunctionDefinition> = {}): FunctionDefinition => {
-      const spec = specs[fn];
-      return {
-        name: spec.name,
-        bundle: path.join(distDir, path.basename(spec.code), handlerFile(spec.handler)),
-        handler: spec.handler,
-        role: spec.role,
-        env: localEnvironment(spec, endpoints),
-        memoryMb: spec.memoryMb,
-        timeoutSeconds: spec.timeoutSeconds,
-        region: spec.region,
-        accountId: LOCAL_SERVICE_ACCOUNT_ID,
-        // The temporary keys of s.yaml's role for this function, as FC hands them over.
-        credentials: functionCredentials(ram, spec.role, spec.name, options.ram?.credentialLifetimeSeconds),
-        ...(spec.reservedConcurrency ? { maxInstances: spec.reservedConcurrency } : {}),
-        ...(fn === "worker"
-          ? { maxInstances: options.workerInstances ?? spec.reservedConcurrency ?? FC_REGION_INSTANCE_QUOTA }
-          : {}),
-        ...(options.instanceIdleMs !== undefined ? { idleMs: options.instanceIdleMs } : {}),
-        output: options.functionOutput ?? "silent",
-        ...extra,
-      };
-    };
-    const definitions: Record<FunctionKey, FunctionDefinition> = {
-      submit: definition("submit"),
-      status: definition("status"),
-      worker: definition("worker", {
-        timeoutSeconds: workerTimeoutSeconds,
-        prepareInstance: async (kill) => {
-          const proxy = await startCrashProxy({
-            target: ecs.url,
-            crashRate: () => workerFaults.crashAfterCallRate,
-            random,
-            kill,
-            onCrash: () => {
-              crashes++;
-            },
-          });
-          // The outbox's fault: killed after the terminal write, before the event reaches MNS.
-          const publishProxy = await startPublishCrashProxy({
-            target: mns.url,
-            topic: LOCAL_EVENTS_TOPIC,
-            crashRate: () => workerFaults.crashBeforePublishRate,
-            random,
-            kill,
-            onCrash: () => {
-              crashesBeforePublish++;
-            },
-          });
-          return {
-            env: { ECS_ENDPOINT: proxy.endpoint, MNS_ENDPOINT: publishProxy.endpoint },
-            dispose: async () => {
-              await Promise.all([proxy.close(), publishProxy.close()]);
-            },
-          };
-        },
-      }),
-    };
-    const runtimes: Record<FunctionKey, FunctionRuntime> = {
-      submit: createFunctionRuntime(definitions.submit),
-      status: createFunctionRuntime(definitions.status),
-      worker: createFunctionRuntime(definitions.worker),
-    };
-
-    const timer = specs.reconciler.timer;
-    const reconcileIntervalMs = options.reconcileIntervalMs ?? (timer?.intervalSeconds ?? 60) * 1000;
-    const reconcilePendingAfterSeconds = Number(specs.reconciler.env.RECONCILE_PENDING_AFTER_SECONDS ?? 0);
-    // Optional, unlike the three functions that serve requests: a dist/ made before the reconciler
-    // existed (or stand-in bundles in the runtime's own tests) still starts, without the timer; so
-    // does an s.yaml whose timer is disabled.
-    const reconcilerDefinition = definition("reconciler");
-    const reconcilerRuntime =
-      timer?.enabled && existsSync(reconcilerDefinition.bundle)
-        ? createFunctionRuntime(reconcilerDefinition)
-        : undefined;
-    const reconcilerState: ReconcilerState = {
-      enabled: reconcilerRuntime !== undefined,
-      intervalMs: reconcileIntervalMs,
-      pendingAfterSeconds: reconcilePendingAfterSeconds,
-      runs: 0,
-      failures: 0,
-      requeuedPending: 0,
-      requeuedExpired: 0,
-    };
-    const reconcilerRun = (result: InvocationResult): ReconcilerRun =>
-      result.ok
-        ? { ok: true, requestId: result.requestId, report: result.value }
-        : { ok: false, requestId: result.requestId, kind: result.kind, message: result.message };
-    const countOf = (report: unknown, key: string): number => {
-      const ids = typeof report === "object" && report !== null ? Reflect.get(report, key) : undefined;
-      return Array.isArray(ids) ? ids.length : 0;
-    };
-    const reconcileTimer =
-      reconcilerRuntime &&
-      timer &&
-      startTimerTrigger({
-        function: reconcilerRuntime,
-        triggerName: timer.triggerName,
-        intervalSeconds: reconcileIntervalMs / 1000,
-        payload: timer.payload,
-        onResult: (result) => {
-          const run = reconcilerRun(result);
-          reconcilerState.runs += 1;
-          reconcilerState.last = run;
-          if (!run.ok) {
-            reconcilerState.failures += 1;
-            return;
-          }
-          reconcilerState.requeuedPending += countOf(run.report, "requeuedPending");
-          reconcilerState.requeuedExpired += countOf(run.report, "requeuedExpired");
-        },
-      });
-    const pump: TriggerPump = startTriggerPump({
-      mns: mnsClient,
-      queue: queueTrigger.queue,
-      worker: runtimes.worker,
-      accountId: LOCAL_SERVICE_ACCOUNT_ID,
-      region: queueTrigger.region,
-      batchSize: options.batchSize ?? queueTrigger.batchSize,
-      batchWindowMs: options.batchWindowMs ?? queueTrigger.batchWindowSeconds * 1000,
-      retryStrategy: PUSH_RETRY_STRATEGIES[queueTrigger.retryStrategy],
-      retryDelayScale: options.retryDelayScale,
-      errorsTolerance: queueTrigger.errorsTolerance,
-      deadLetterQueue: queueTrigger.deadLetterQueue?.queue,
-      functionErrors: options.functionErrors,
-      invocationTimeoutSeconds: workerTimeoutSeconds,
-      maxConcurrentBatches: options.triggerPushes ?? specs.worker.reservedConcurrency ?? LOCAL_TRIGGER_PUSHES,
-      duplicateRate: () => mns.control.getFaults().duplicateRate,
+    const crashes = noWorkerCrashes();
+    const random = options.random ?? Math.random;
+    const definitions = functionDefinitions(setup, crashes, {
+      ecsUrl: emulators.ecs.url,
+      mnsUrl: emulators.mns.url,
       random,
     });
-
-    const info: StackInfo = {
-      api: url,
-      jwks: `${url}/_local/jwks.json`,
-      jwt: { issuer: LOCAL_JWT_ISSUER, audience: LOCAL_JWT_AUDIENCE },
-      emulators: { ecs: ecs.url, sts: ecs.url, tablestore: tablestore.url, mns: mns.url },
-      accounts: {
-        service: LOCAL_SERVICE_ACCOUNT_ID,
-        trusting: LOCAL_TRUSTING_ACCOUNT_IDS,
-        crossAccountRoleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
-      },
-      region,
-      tablestore: { instance, table },
-      mns: {
-        queue: queueTrigger.queue,
-        deadLetterQueue: queueTrigger.deadLetterQueue?.queue ?? null,
-        eventsTopic,
-        eventsQueue: LOCAL_EVENTS_QUEUE,
-      },
-      functions: {
-        submit: specs.submit.name,
-        status: specs.status.name,
-        worker: specs.worker.name,
-        reconciler: specs.reconciler.name,
-      },
-      dataDir: dataDir ?? null,
-    };
-
-    const plane: ControlPlane = {
-      info: () => info,
-      jwks: () => jwt.jwks(),
-      getFaults: () => ({
-        ecs: ecs.control.getFaults(),
-        mns: mns.control.getFaults(),
-        tablestore: tablestore.control.getFaults(),
-        worker: { ...workerFaults },
-      }),
-      replaceFaults: (settings) => {
-        const before = plane.getFaults();
-        try {
-          ecs.control.setFaults({
-            throttleRate: 0,
-            serverErrorRate: 0,
-            dropAfterCommitRate: 0,
-            latencyMs: [0, 0],
-            qpsPerAccount: 0,
-            ...settings.ecs,
-          });
-          mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0, ...settings.mns });
-          tablestore.control.setFaults({ serverBusyRate: 0, ...settings.tablestore });
-          workerFaults = { ...NO_WORKER_FAULTS, ...settings.worker };
-        } catch (err) {
-          // One bad field changes nothing anywhere.
-          ecs.control.setFaults(before.ecs);
-          mns.control.setFaults(before.mns);
-          tablestore.control.setFaults(before.tablestore);
-          workerFaults = before.worker;
-          throw err;
-        }
-        return plane.getFaults();
-      },
-      persistFaults: async () => {
-        if (dataDir) await saveFaults(dataDir, plane.getFaults());
-      },
-      pipelines: () => ecs.control.pipelines(),
-      calls: () => ecs.control.calls(),
-      trigger: () => ({ paused: pump.paused, ...pump.stats(), crashes, crashesBeforePublish }),
-      pauseTrigger: () => pump.pause(),
-      resumeTrigger: () => pump.resume(),
-      reconcileNow: async () =>
-        reconcileTimer
-          ? reconcilerRun(await reconcileTimer.runNow())
-          : {
-              ok: false,
-              requestId: "",
-              kind: "unavailable",
-              message: `no reconciler bundle in ${distDir}: run \`npm run build\``,
-            },
-      reconciler: () => ({ ...reconcilerState }),
-      events: () => events.read(),
-      clearEvents: () => events.clear(),
-      reset: async () => {
-        ecs.control.reset();
-        mns.control.reset();
-        tablestore.control.reset();
-        await provision();
-        await events.clear();
-      },
-    };
-    const initialFaults = options.faults ?? (dataDir ? await readSavedFaults(dataDir) : undefined);
-    if (initialFaults) {
-      plane.replaceFaults(initialFaults);
-      await plane.persistFaults();
-    }
-
-    const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
-    const byName = new Map(FUNCTIONS.map((fn) => [specs[fn].name, runtimes[fn]]));
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if ((req.url ?? "").startsWith("/_local/")) {
-        void handleControlRequest(req, res, plane);
-        return;
-      }
-      void serveThroughFunction(req, res, {
-        accountId: LOCAL_SERVICE_ACCOUNT_ID,
-        route: (method, p) => {
-          if (domainRoutes) return routeByDomain(domainRoutes, byName, method, p);
-          const match = matchRoute(method, p);
-          // A known path with another method goes to the path's owner and an unknown path to
-          // status, as a custom domain's path routes would; the function's HTTP trigger then
-          // refuses a method it does not list, and otherwise the 405 and 404 bodies are the service's own.
-          let fn: FunctionKey = "status";
-          if (match.kind === "found") fn = match.route.function;
-          else if (match.kind === "method-not-allowed") {
-            const owner = matchRoute(match.allow[0] ?? "GET", p);
-            if (owner.kind === "found") fn = owner.route.function;
-          }
-          return runtimes[fn];
-        },
-        // A function without an HTTP trigger (the worker) is reachable by no method.
-        triggerMethods: (runtime) => httpMethods.get(runtime) ?? [],
-      });
-    });
-
-    // Unread, the events queue would hold every completion event; the log it drains into is bounded.
-    const eventsDrain = setInterval(
-      () => void events.drain().catch(() => undefined),
-      EVENTS_DRAIN_INTERVAL_MS,
-    );
-    eventsDrain.unref();
-    let stopping: Promise<void> | undefined;
+    const runtimes = createRuntimes(definitions);
+    const reconciler = startReconciler(setup);
+    const mns = { client: resources.mnsClient, control: emulators.mns.control };
+    const pump = startWorkerTrigger(options, names, specs.worker, runtimes.worker, mns, random);
+    const info = stackInfo(url, emulators, names, specs, dataDir);
+    const parts = { info, jwt, emulators, crashes, pump, reconciler, resources, dataDir };
+    const plane = controlPlane(parts);
+    await applyInitialFaults(plane, options.faults, dataDir);
+    routeRequests(server, plane, runtimes, specs, domainRoutes);
+    const eventsDrain = startEventsDrain(resources.events);
+    const stop = once(() => stopInOrder({ eventsDrain, pump, reconciler, runtimes, started }));
     return {
       url,
       info,
@@ -635,26 +265,493 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       specs,
       control: {
         ...plane,
-        ecs: ecs.control,
-        tablestore: tablestore.control,
-        mns: mns.control,
+        ecs: emulators.ecs.control,
+        tablestore: emulators.tablestore.control,
+        mns: emulators.mns.control,
         ram,
         issueToken: jwt.issue,
       },
-      stop: () => {
-        stopping ??= (async () => {
-          clearInterval(eventsDrain);
-          const pumpStopped = pump.stop();
-          await reconcileTimer?.stop();
-          await Promise.all([...Object.values(runtimes), reconcilerRuntime].map((r) => r?.close()));
-          await pumpStopped;
-          await closeAll();
-        })();
-        return stopping;
-      },
+      stop,
     };
   } catch (err) {
-    await closeAll();
+    await started.closeAll();
     throw err;
   }
+}
+
+function assertBundlesBuilt(distDir: string): void {
+  const missing = FUNCTIONS.filter((fn) => !existsSync(bundlePath(distDir, fn)));
+  if (missing.length > 0) {
+    throw new StackError(
+      "BundlesMissing",
+      `no bundle for ${missing.join(", ")} in ${distDir}: run \`npm run build\` first`,
+    );
+  }
+}
+
+/** What the stack has started so far, closed last first (a failure to close is ignored). */
+class StartedParts {
+  private readonly parts: { close(): Promise<void> }[] = [];
+
+  add<T extends { close(): Promise<void> }>(part: T): T {
+    this.parts.push(part);
+    return part;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const part of this.parts.reverse()) await part.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The API server listens first, because the functions' JWT_JWKS_URL (an input to s.yaml's
+ * resolution) names its port.
+ */
+async function listenApi(
+  port: number | undefined,
+  started: StartedParts,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  started.add({
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * s.yaml resolved by the `s` CLI with the stack's inputs; it takes about a second, so it runs beside
+ * the emulators' start-up and is awaited after it.
+ */
+function resolveSpecs(url: string, options: StackOptions): Promise<Record<string, Record<string, unknown>>> {
+  const resolving = resolveSYaml(
+    {
+      accessKeyId: LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+      accountId: LOCAL_DEPLOY_ACCOUNT_ID,
+    },
+    localResolutionInputs({
+      jwksUrl: `${url}/_local/jwks.json`,
+      jwtIssuer: LOCAL_JWT_ISSUER,
+      jwtAudience: LOCAL_JWT_AUDIENCE,
+      workerMaxAttempts: options.workerMaxAttempts,
+      reconcilePendingAfterSeconds: options.reconcilePendingAfterSeconds,
+      reconcileEventOwedAfterSeconds: options.reconcileEventOwedAfterSeconds,
+      logLevel: options.logLevel,
+    }),
+  );
+  // Awaited later; this only keeps a failure from being reported as unhandled meanwhile.
+  resolving.catch(() => undefined);
+  return resolving;
+}
+
+/** With `customDomain`, s.domain.yaml's routes, resolved by `s` as s.yaml is. */
+async function resolveDomain(customDomain: boolean | undefined): Promise<DomainRoute[] | undefined> {
+  if (!customDomain) return undefined;
+  return resolveDomainRoutes({
+    accessKeyId: LOCAL_ACCESS_KEY_ID,
+    accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+    accountId: LOCAL_DEPLOY_ACCOUNT_ID,
+  });
+}
+
+/**
+ * One RAM model for the three emulators: the keys FC hands the functions work everywhere, and the
+ * deploy/ram/ policies decide what each role may do (rendered again with s.yaml's names).
+ */
+function ramSetupOf(options: StackOptions): LocalRamSetup {
+  return {
+    enforce: options.ram?.enforce ?? true,
+    ...(options.ram?.policyOverrides ? { policyOverrides: options.ram.policyOverrides } : {}),
+  };
+}
+
+interface Emulators {
+  ecs: RunningEcsEmulator;
+  tablestore: RunningTablestore;
+  mns: Awaited<ReturnType<typeof startMns>>;
+}
+
+async function startEmulators(
+  options: StackOptions,
+  dataDir: string | undefined,
+  ram: LocalRam,
+  started: StartedParts,
+): Promise<Emulators> {
+  const sub = (name: string) => (dataDir ? path.join(dataDir, name) : undefined);
+  const ecs = started.add(await startEcs({ port: 0, dataDir: sub("ecs"), ram }));
+  const tablestore = started.add(
+    await startTablestore({
+      port: 0,
+      dataDir: sub("tablestore"),
+      indexLagMs: options.indexLagMs ?? [0, 1_000],
+      ram,
+      region: LOCAL_REGION,
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    }),
+  );
+  const mns = started.add(await startMns({ port: 0, dataDir: sub("mns"), ram, region: LOCAL_REGION }));
+  return { ecs, tablestore, mns };
+}
+
+function endpointsOf(emulators: Emulators): FunctionsSetup["endpoints"] {
+  return {
+    tablestore: emulators.tablestore.url,
+    mns: emulators.mns.url,
+    ecsHost: new URL(emulators.ecs.url).host,
+  };
+}
+
+/** The names s.yaml resolved to, which the resources, the roles' policies and the info share. */
+interface ResourceNames {
+  queueTrigger: QueueTriggerSpec;
+  region: string;
+  table: string;
+  instance: string;
+  eventsTopic: string;
+}
+
+function resourceNames(specs: Record<AnyFunction, FunctionSpec>): ResourceNames {
+  const queueTrigger = specs.worker.queue;
+  if (!queueTrigger)
+    throw new StackError("SYamlUnsupported", "s.yaml gives the worker no eventbridge trigger");
+  return {
+    queueTrigger,
+    region: specs.worker.region,
+    table: requiredEnv(specs.worker, "RECORDS_TABLE"),
+    instance: requiredEnv(specs.worker, "TABLESTORE_INSTANCE"),
+    eventsTopic: specs.worker.env.EVENTS_TOPIC || LOCAL_EVENTS_TOPIC,
+  };
+}
+
+/** The roles' policies for the names s.yaml resolved to, as `npm run render-policies` would. */
+function putRolePolicies(
+  ram: LocalRam,
+  ramSetup: LocalRamSetup,
+  names: ResourceNames,
+  worker: FunctionSpec,
+): void {
+  const roles = localRoles({
+    ...ramSetup,
+    values: {
+      Region: names.region,
+      AccountId: LOCAL_SERVICE_ACCOUNT_ID,
+      TablestoreInstance: names.instance,
+      RecordsTable: names.table,
+      CallSlotsTable: requiredEnv(worker, "CALL_SLOTS_TABLE"),
+      QueueName: names.queueTrigger.queue,
+      EventsTopic: names.eventsTopic,
+      CrossAccountRoleName: worker.env.CROSS_ACCOUNT_ROLE_NAME || LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+      ExternalId: worker.env.CROSS_ACCOUNT_EXTERNAL_ID,
+    },
+  });
+  for (const role of roles) ram.putRole(role);
+}
+
+/** The table, queues, topic and events subscription the functions use, and how to provision them. */
+interface StackResources {
+  mnsClient: MnsSdkClient;
+  events: EventsQueue;
+  /** Creates what is missing (at start and after a reset). */
+  provision(): Promise<void>;
+}
+
+function stackResources(
+  emulators: Emulators,
+  names: ResourceNames,
+  worker: FunctionSpec,
+  workerTimeoutSeconds: number,
+): StackResources {
+  const mnsClient = createMnsClient({
+    endpoint: emulators.mns.url,
+    accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    accessKeyId: LOCAL_ACCESS_KEY_ID,
+    accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+  });
+  const events = eventsQueue({
+    client: mnsClient,
+    topic: names.eventsTopic,
+    queue: LOCAL_EVENTS_QUEUE,
+    region: names.region,
+    accountId: LOCAL_SERVICE_ACCOUNT_ID,
+  });
+  const provision = async (): Promise<void> => {
+    await provisionResources({
+      tablestore: {
+        client: createTablestoreClient({
+          endpoint: emulators.tablestore.url,
+          instanceName: names.instance,
+          credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
+        }),
+        table: names.table,
+        // The worker's shared call schedule, under the name s.yaml gives it.
+        ...(worker.env.CALL_SLOTS_TABLE ? { callSlotsTable: worker.env.CALL_SLOTS_TABLE } : {}),
+      },
+      mns: {
+        client: mnsClient,
+        queue: names.queueTrigger.queue,
+        // s.yaml's deadLetterQueue.Arn names it; the trigger sends skipped batches there.
+        ...(names.queueTrigger.deadLetterQueue
+          ? { deadLetterQueue: names.queueTrigger.deadLetterQueue.queue }
+          : {}),
+        eventsTopic: names.eventsTopic,
+        // The trigger settles every message when its invocation ends; a visibility timeout longer
+        // than an invocation keeps a message from coming back while it is still being worked on.
+        queueAttributes: { VisibilityTimeout: workerTimeoutSeconds + 10 },
+      },
+    });
+    // After the topic: a subscription names an existing topic.
+    await events.provision();
+  };
+  return { mnsClient, events, provision };
+}
+
+/** The worker's eventbridge trigger: s.yaml's batching, retry and tolerance, with the stack's overrides. */
+function startWorkerTrigger(
+  options: StackOptions,
+  names: ResourceNames,
+  worker: FunctionSpec,
+  runtime: FunctionRuntime,
+  mns: { client: MnsSdkClient; control: MnsControl },
+  random: () => number,
+): TriggerPump {
+  const { queueTrigger } = names;
+  return startTriggerPump({
+    mns: mns.client,
+    queue: queueTrigger.queue,
+    worker: runtime,
+    accountId: LOCAL_SERVICE_ACCOUNT_ID,
+    region: queueTrigger.region,
+    batchSize: options.batchSize ?? queueTrigger.batchSize,
+    batchWindowMs: options.batchWindowMs ?? queueTrigger.batchWindowSeconds * 1000,
+    retryStrategy: PUSH_RETRY_STRATEGIES[queueTrigger.retryStrategy],
+    retryDelayScale: options.retryDelayScale,
+    errorsTolerance: queueTrigger.errorsTolerance,
+    deadLetterQueue: queueTrigger.deadLetterQueue?.queue,
+    functionErrors: options.functionErrors,
+    invocationTimeoutSeconds: options.workerTimeoutSeconds ?? worker.timeoutSeconds,
+    maxConcurrentBatches: options.triggerPushes ?? worker.reservedConcurrency ?? LOCAL_TRIGGER_PUSHES,
+    duplicateRate: () => mns.control.getFaults().duplicateRate,
+    random,
+  });
+}
+
+function stackInfo(
+  url: string,
+  emulators: Emulators,
+  names: ResourceNames,
+  specs: Record<AnyFunction, FunctionSpec>,
+  dataDir: string | undefined,
+): StackInfo {
+  const { ecs, tablestore, mns } = emulators;
+  return {
+    api: url,
+    jwks: `${url}/_local/jwks.json`,
+    jwt: { issuer: LOCAL_JWT_ISSUER, audience: LOCAL_JWT_AUDIENCE },
+    emulators: { ecs: ecs.url, sts: ecs.url, tablestore: tablestore.url, mns: mns.url },
+    accounts: {
+      service: LOCAL_SERVICE_ACCOUNT_ID,
+      trusting: LOCAL_TRUSTING_ACCOUNT_IDS,
+      crossAccountRoleName: LOCAL_CROSS_ACCOUNT_ROLE_NAME,
+    },
+    region: names.region,
+    tablestore: { instance: names.instance, table: names.table },
+    mns: {
+      queue: names.queueTrigger.queue,
+      deadLetterQueue: names.queueTrigger.deadLetterQueue?.queue ?? null,
+      eventsTopic: names.eventsTopic,
+      eventsQueue: LOCAL_EVENTS_QUEUE,
+    },
+    functions: {
+      submit: specs.submit.name,
+      status: specs.status.name,
+      worker: specs.worker.name,
+      reconciler: specs.reconciler.name,
+    },
+    dataDir: dataDir ?? null,
+  };
+}
+
+/** What the control plane steers and reads. */
+interface ControlledParts {
+  info: StackInfo;
+  jwt: LocalJwtIssuer;
+  emulators: Emulators;
+  crashes: WorkerCrashes;
+  pump: TriggerPump;
+  reconciler: LocalReconciler;
+  resources: StackResources;
+  dataDir: string | undefined;
+}
+
+/** The `/_local/*` control plane (local/control-plane.ts serves it). */
+function controlPlane(parts: ControlledParts): ControlPlane {
+  const { emulators, crashes, pump, reconciler, resources, dataDir } = parts;
+  const { ecs, tablestore, mns } = emulators;
+  const plane: ControlPlane = {
+    info: () => parts.info,
+    jwks: () => parts.jwt.jwks(),
+    getFaults: () => ({
+      ecs: ecs.control.getFaults(),
+      mns: mns.control.getFaults(),
+      tablestore: tablestore.control.getFaults(),
+      worker: { ...crashes.faults },
+    }),
+    replaceFaults: (settings) => {
+      replaceFaults(emulators, crashes, settings, plane.getFaults());
+      return plane.getFaults();
+    },
+    persistFaults: async () => {
+      if (dataDir) await saveFaults(dataDir, plane.getFaults());
+    },
+    pipelines: () => ecs.control.pipelines(),
+    calls: () => ecs.control.calls(),
+    trigger: () => ({
+      paused: pump.paused,
+      ...pump.stats(),
+      crashes: crashes.crashes,
+      crashesBeforePublish: crashes.crashesBeforePublish,
+    }),
+    pauseTrigger: () => pump.pause(),
+    resumeTrigger: () => pump.resume(),
+    reconcileNow: () => reconciler.runNow(),
+    reconciler: () => ({ ...reconciler.state }),
+    events: () => resources.events.read(),
+    clearEvents: () => resources.events.clear(),
+    reset: async () => {
+      ecs.control.reset();
+      mns.control.reset();
+      tablestore.control.reset();
+      await resources.provision();
+      await resources.events.clear();
+    },
+  };
+  return plane;
+}
+
+/** Replaces every fault setting (a missing part is off); one bad field changes nothing anywhere. */
+function replaceFaults(
+  emulators: Emulators,
+  crashes: WorkerCrashes,
+  settings: FaultSettings,
+  before: ReturnType<ControlPlane["getFaults"]>,
+): void {
+  const { ecs, tablestore, mns } = emulators;
+  try {
+    ecs.control.setFaults({
+      throttleRate: 0,
+      serverErrorRate: 0,
+      dropAfterCommitRate: 0,
+      latencyMs: [0, 0],
+      qpsPerAccount: 0,
+      ...settings.ecs,
+    });
+    mns.control.setFaults({ duplicateRate: 0, sendErrorRate: 0, topicOutageUntil: 0, ...settings.mns });
+    tablestore.control.setFaults({ serverBusyRate: 0, ...settings.tablestore });
+    crashes.faults = { ...NO_WORKER_FAULTS, ...settings.worker };
+  } catch (err) {
+    ecs.control.setFaults(before.ecs);
+    mns.control.setFaults(before.mns);
+    tablestore.control.setFaults(before.tablestore);
+    crashes.faults = before.worker;
+    throw err;
+  }
+}
+
+/** The options' fault settings, else those saved in the data directory; kept there when given. */
+async function applyInitialFaults(
+  plane: ControlPlane,
+  faults: FaultSettings | undefined,
+  dataDir: string | undefined,
+): Promise<void> {
+  const initial = faults ?? (dataDir ? await readSavedFaults(dataDir) : undefined);
+  if (!initial) return;
+  plane.replaceFaults(initial);
+  await plane.persistFaults();
+}
+
+/** `/_local/*` to the control plane; everything else through the function its path routes to. */
+function routeRequests(
+  server: Server,
+  plane: ControlPlane,
+  runtimes: Record<FunctionKey, FunctionRuntime>,
+  specs: Record<AnyFunction, FunctionSpec>,
+  domainRoutes: readonly DomainRoute[] | undefined,
+): void {
+  const httpMethods = new Map(FUNCTIONS.map((fn) => [runtimes[fn], specs[fn].http?.methods ?? []]));
+  const byName = new Map(FUNCTIONS.map((fn) => [specs[fn].name, runtimes[fn]]));
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url ?? "").startsWith("/_local/")) {
+      void handleControlRequest(req, res, plane);
+      return;
+    }
+    void serveThroughFunction(req, res, {
+      accountId: LOCAL_SERVICE_ACCOUNT_ID,
+      route: (method, p) =>
+        domainRoutes ? routeByDomain(domainRoutes, byName, method, p) : runtimes[functionOfPath(method, p)],
+      // A function without an HTTP trigger (the worker) is reachable by no method.
+      triggerMethods: (runtime) => httpMethods.get(runtime) ?? [],
+    });
+  });
+}
+
+/**
+ * A known path with another method goes to the path's owner and an unknown path to status, as a
+ * custom domain's path routes would; the function's HTTP trigger then refuses a method it does not
+ * list, and otherwise the 405 and 404 bodies are the service's own.
+ */
+function functionOfPath(method: string, p: string): FunctionKey {
+  const match = matchRoute(method, p);
+  if (match.kind === "found") return match.route.function;
+  if (match.kind === "method-not-allowed") {
+    const owner = matchRoute(match.allow[0] ?? "GET", p);
+    if (owner.kind === "found") return owner.route.function;
+  }
+  return "status";
+}
+
+/** Unread, the events queue would hold every completion event; the log it drains into is bounded. */
+function startEventsDrain(events: EventsQueue): NodeJS.Timeout {
+  const drain = setInterval(() => void events.drain().catch(() => undefined), EVENTS_DRAIN_INTERVAL_MS);
+  drain.unref();
+  return drain;
+}
+
+interface RunningParts {
+  eventsDrain: NodeJS.Timeout;
+  pump: TriggerPump;
+  reconciler: LocalReconciler;
+  runtimes: Record<FunctionKey, FunctionRuntime>;
+  started: StartedParts;
+}
+
+/** Timers and the trigger first, then the functions, then the emulators and the API port. */
+async function stopInOrder(parts: RunningParts): Promise<void> {
+  clearInterval(parts.eventsDrain);
+  const pumpStopped = parts.pump.stop();
+  await parts.reconciler.stop();
+  await Promise.all(
+    [...Object.values(parts.runtimes), parts.reconciler.runtime].map((runtime) => runtime?.close()),
+  );
+  await pumpStopped;
+  await parts.started.closeAll();
+}
+
+/** `run` the first time; the same promise after. */
+function once(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= run();
+    return running;
+  };
 }

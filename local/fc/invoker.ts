@@ -174,45 +174,19 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
       end(instance, "crash", "the instance was killed");
     };
     instance.prepared = await definition.prepareInstance?.(kill);
-    const silent = definition.output !== "inherit";
-    instance.thread = new Worker(INSTANCE_HOST, {
-      eval: true,
-      workerData: { bundle: definition.bundle, exportName: handlerExport(definition.handler) },
-      env: { ...definition.env, ...instance.prepared?.env },
-      stdout: silent,
-      stderr: silent,
-    });
-    if (silent) {
-      instance.thread.stdout.resume();
-      instance.thread.stderr.resume();
-    }
+    instance.thread = launchThread(definition, instance.prepared);
     live.add(instance);
     instance.thread.on("error", (err) => end(instance, "crash", String(err)));
     instance.thread.on("exit", () => end(instance, "crash", "the instance exited"));
-    await new Promise<void>((resolve, reject) => {
-      instance.thread.once("message", (msg: HostMessage) => {
-        if (msg.type === "ready") resolve();
-        else {
-          end(instance, "crash", msg.message ?? "load error");
-          reject(new Error(`${definition.name}: cannot load ${definition.bundle}: ${msg.message}`));
-        }
-      });
-      instance.thread.once("exit", () => reject(new Error(`${definition.name}: instance exited on start`)));
-    });
+    await untilLoaded(definition, instance.thread, (message) => end(instance, "crash", message));
     return instance;
   }
 
   /** Throws an instance away, as FC does with one that timed out or crashed. */
   function end(instance: Instance, kind: InvocationFailureKind, message: string): void {
     if (instance.dead) return;
-    instance.dead = true;
-    clearTimeout(instance.idleTimer);
     live.delete(instance);
-    const settle = instance.settle;
-    instance.settle = undefined;
-    settle?.({ ok: false, kind, message, requestId: "" });
-    void instance.thread?.terminate();
-    void instance.prepared?.dispose();
+    discard(instance, { ok: false, kind, message, requestId: "" });
     // A waiter may now get a fresh instance in its place.
     const next = waiting.shift();
     if (next) {
@@ -224,10 +198,8 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
   /** Ends an instance that stayed idle: not a failure, nothing is waiting on it. */
   function reclaim(instance: Instance): void {
     if (instance.busy || instance.dead) return;
-    instance.dead = true;
     live.delete(instance);
-    void instance.thread.terminate();
-    void instance.prepared?.dispose();
+    discard(instance, { ok: false, kind: "crash", message: "the instance was reclaimed", requestId: "" });
   }
 
   function idle(instance: Instance): void {
@@ -265,29 +237,9 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
       return { ok: false, kind: "crash", message: String(err), requestId };
     }
     const context = invocationContext(definition, requestId);
-    const result = await new Promise<InvocationResult>((resolve) => {
-      const timer = setTimeout(
-        () => end(instance, "timeout", `Function timed out after ${definition.timeoutSeconds} seconds`),
-        definition.timeoutSeconds * 1000,
-      );
-      const onMessage = (msg: HostMessage): void => {
-        if (msg.type !== "result") return;
-        finish(
-          msg.ok
-            ? { ok: true, value: toValue(msg.value), requestId }
-            : { ok: false, kind: "error", message: msg.message ?? "", requestId },
-        );
-      };
-      const finish = (r: InvocationResult): void => {
-        clearTimeout(timer);
-        instance.thread.off("message", onMessage);
-        instance.settle = undefined;
-        resolve({ ...r, requestId });
-      };
-      instance.settle = finish;
-      instance.thread.on("message", onMessage);
-      instance.thread.postMessage({ event: new Uint8Array(event), context });
-    });
+    const result = await runOn(instance, event, context, definition.timeoutSeconds, () =>
+      end(instance, "timeout", `Function timed out after ${definition.timeoutSeconds} seconds`),
+    );
     release(instance);
     return result;
   }
@@ -304,6 +256,89 @@ export function createFunctionRuntime(definition: FunctionDefinition): FunctionR
       await Promise.all(all.map((i) => i.thread.terminate().catch(() => 0)));
     },
   };
+}
+
+/**
+ * Ends an instance's thread and disposes of what was prepared for it; an invocation still running
+ * on it (none when it is idle) ends with `failure`.
+ */
+function discard(instance: Instance, failure: InvocationResult): void {
+  instance.dead = true;
+  clearTimeout(instance.idleTimer);
+  const settle = instance.settle;
+  instance.settle = undefined;
+  settle?.(failure);
+  void instance.thread?.terminate();
+  void instance.prepared?.dispose();
+}
+
+/** A thread running the bundle's handler export, with the function's environment and the instance's extra. */
+function launchThread(definition: FunctionDefinition, prepared: PreparedInstance | undefined): Worker {
+  const silent = definition.output !== "inherit";
+  const thread = new Worker(INSTANCE_HOST, {
+    eval: true,
+    workerData: { bundle: definition.bundle, exportName: handlerExport(definition.handler) },
+    env: { ...definition.env, ...prepared?.env },
+    stdout: silent,
+    stderr: silent,
+  });
+  if (silent) {
+    thread.stdout.resume();
+    thread.stderr.resume();
+  }
+  return thread;
+}
+
+/** Resolves once the thread has loaded the bundle; `crash` ends the instance when it cannot. */
+function untilLoaded(
+  definition: FunctionDefinition,
+  thread: Worker,
+  crash: (message: string) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    thread.once("message", (msg: HostMessage) => {
+      if (msg.type === "ready") resolve();
+      else {
+        crash(msg.message ?? "load error");
+        reject(new Error(`${definition.name}: cannot load ${definition.bundle}: ${msg.message}`));
+      }
+    });
+    thread.once("exit", () => reject(new Error(`${definition.name}: instance exited on start`)));
+  });
+}
+
+/**
+ * One invocation on an acquired instance: its result, or the failure the instance ends with
+ * (`instance.settle`); `timeOut` ends the instance when the function's timeout passes first.
+ */
+function runOn(
+  instance: Instance,
+  event: Buffer,
+  context: InvocationContext,
+  timeoutSeconds: number,
+  timeOut: () => void,
+): Promise<InvocationResult> {
+  const { requestId } = context;
+  return new Promise<InvocationResult>((resolve) => {
+    const timer = setTimeout(timeOut, timeoutSeconds * 1000);
+    const onMessage = (msg: HostMessage): void => {
+      if (msg.type !== "result") return;
+      finish(
+        msg.ok
+          ? { ok: true, value: toValue(msg.value), requestId }
+          : { ok: false, kind: "error", message: msg.message ?? "", requestId },
+      );
+    };
+    const finish = (r: InvocationResult): void => {
+      clearTimeout(timer);
+      instance.thread.off("message", onMessage);
+      instance.settle = undefined;
+      resolve({ ...r, requestId });
+    };
+    instance.settle = finish;
+    instance.thread.on("message", onMessage);
+    instance.thread.postMessage({ event: new Uint8Array(event), context });
+  });
 }
 
 /** `index.handler` -> `handler`: FC's `<file>.<export>` form. */

@@ -108,15 +108,25 @@ const HOLD_MARGIN_SECONDS = 10;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
-  const batchSize = Math.max(1, options.batchSize);
-  const windowMs = Math.max(0, options.batchWindowMs);
-  const waitSeconds = options.waitSeconds ?? 1;
-  const retryDelayScale = options.retryDelayScale ?? 1;
-  const functionErrors = options.functionErrors ?? "retry";
-  const maxConcurrent = options.maxConcurrentBatches ?? 4;
-  const random = options.random ?? Math.random;
-  const report = options.onError ?? (() => {});
-  const stats: PumpStats = {
+  const pump = new QueueTriggerPump(options);
+  const looping = pump.loop().catch(pump.report);
+  return {
+    pause: () => pump.pause(),
+    resume: () => pump.resume(),
+    get paused() {
+      return pump.paused;
+    },
+    stats: () => ({ ...pump.stats }),
+    stop: async () => {
+      pump.halt();
+      await looping;
+      await pump.settled();
+    },
+  };
+}
+
+function emptyStats(): PumpStats {
+  return {
     batches: 0,
     deliveries: 0,
     acknowledged: 0,
@@ -128,54 +138,123 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
     blocked: false,
     duplicates: 0,
   };
-  const inFlight = new Set<Promise<void>>();
-  let running = true;
-  let paused = false;
-  let receiving: Promise<unknown> = Promise.resolve();
-  let wake: (() => void) | undefined;
-  /** Settles when `stop()` is called, to cut retry waits short. */
-  let stopped: () => void = () => {};
-  const stopping = new Promise<void>((resolve) => {
-    stopped = resolve;
-  });
+}
 
-  const source = `MNS-${options.worker.name}-${options.queue}`;
-  const subject = `acs:mns:${options.region}:${options.accountId}:queues/${options.queue}`;
+/** Receives batches and pushes them to the worker, at most `maxConcurrentBatches` at once. */
+class QueueTriggerPump {
+  readonly stats = emptyStats();
+  readonly report: (err: unknown) => void;
+  paused = false;
+  private readonly batchSize: number;
+  private readonly windowMs: number;
+  private readonly waitSeconds: number;
+  private readonly retryDelayScale: number;
+  private readonly functionErrors: FunctionErrorHandling;
+  private readonly maxConcurrent: number;
+  private readonly random: () => number;
+  private readonly source: string;
+  private readonly subject: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = true;
+  private receiving: Promise<unknown> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  /** Settles when the pump stops, to cut retry waits short. */
+  private readonly stopping: Promise<void>;
+  private stopped: () => void = () => {};
 
-  function cloudEvent(message: SdkReceivedMessage, requestId: string): Record<string, unknown> {
+  constructor(private readonly options: TriggerPumpOptions) {
+    this.batchSize = Math.max(1, options.batchSize);
+    this.windowMs = Math.max(0, options.batchWindowMs);
+    this.waitSeconds = options.waitSeconds ?? 1;
+    this.retryDelayScale = options.retryDelayScale ?? 1;
+    this.functionErrors = options.functionErrors ?? "retry";
+    this.maxConcurrent = options.maxConcurrentBatches ?? 4;
+    this.random = options.random ?? Math.random;
+    this.report = options.onError ?? (() => {});
+    this.source = `MNS-${options.worker.name}-${options.queue}`;
+    this.subject = `acs:mns:${options.region}:${options.accountId}:queues/${options.queue}`;
+    this.stopping = new Promise<void>((resolve) => {
+      this.stopped = resolve;
+    });
+  }
+
+  /** Resolves once no receive is in progress. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.receiving;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.stats.blocked = false;
+    this.wake?.();
+  }
+
+  /** Stops receiving and cuts retry waits short. */
+  halt(): void {
+    this.running = false;
+    this.stopped();
+    this.wake?.();
+  }
+
+  /** Resolves once the invocations in flight have settled. */
+  async settled(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  async loop(): Promise<void> {
+    while (this.running) {
+      if (this.paused || this.stats.blocked || this.inFlight.size >= this.maxConcurrent) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      const batchPromise = this.collectBatch();
+      this.receiving = batchPromise;
+      const batch = await batchPromise;
+      if (batch.length > 0) this.track(this.deliver(batch));
+    }
+  }
+
+  private cloudEvent(message: SdkReceivedMessage, requestId: string): Record<string, unknown> {
+    const { accountId, region } = this.options;
     const enqueued = Number(message.EnqueueTime);
     return {
       id: randomUUID(),
-      source,
+      source: this.source,
       specversion: "1.0",
       type: "mns:Queue:SendMessage",
       datacontenttype: "application/json; charset=utf-8",
-      subject,
+      subject: this.subject,
       time: new Date(Number.isFinite(enqueued) ? enqueued : Date.now()).toISOString(),
-      aliyunaccountid: options.accountId,
+      aliyunaccountid: accountId,
       aliyunpublishtime: new Date().toISOString(),
-      aliyunoriginalaccountid: options.accountId,
-      aliyuneventbusname: source,
-      aliyunregionid: options.region,
+      aliyunoriginalaccountid: accountId,
+      aliyuneventbusname: this.source,
+      aliyunregionid: region,
       aliyunpublishaddr: "127.0.0.1",
       data: { requestId, messageId: message.MessageId, messageBody: message.MessageBody },
     };
   }
 
   /** One receive; an empty queue (404 MessageNotExist) is an empty list. */
-  async function receive(count: number, wait: number): Promise<Delivery[]> {
+  private async receive(count: number, wait: number): Promise<Delivery[]> {
     try {
-      const response = await options.mns.batchReceiveMessage(
-        options.queue,
+      const response = await this.options.mns.batchReceiveMessage(
+        this.options.queue,
         Math.min(MAX_RECEIVE, count),
         wait,
       );
       const requestId = response.headers["x-mns-request-id"] ?? "";
-      return (response.body ?? []).map((message) => ({ message, event: cloudEvent(message, requestId) }));
+      return (response.body ?? []).map((message) => ({
+        message,
+        event: this.cloudEvent(message, requestId),
+      }));
     } catch (err) {
       const error = toMnsError(err);
       if (error.code !== "MessageNotExist") {
-        report(error);
+        this.report(error);
         await sleep(200);
       }
       return [];
@@ -183,54 +262,54 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
   }
 
   /** A batch: the first messages by long poll, then more until the window closes or it is full. */
-  async function collectBatch(): Promise<Delivery[]> {
-    const batch = await receive(batchSize, waitSeconds);
+  private async collectBatch(): Promise<Delivery[]> {
+    const batch = await this.receive(this.batchSize, this.waitSeconds);
     if (batch.length === 0) return batch;
-    const closesAt = Date.now() + windowMs;
-    while (batch.length < batchSize && Date.now() < closesAt && running && !paused) {
-      const more = await receive(batchSize - batch.length, 0);
+    const closesAt = Date.now() + this.windowMs;
+    while (batch.length < this.batchSize && Date.now() < closesAt && this.running && !this.paused) {
+      const more = await this.receive(this.batchSize - batch.length, 0);
       if (more.length === 0) await sleep(Math.min(50, Math.max(0, closesAt - Date.now())));
       batch.push(...more);
     }
     return batch;
   }
 
-  async function invoke(deliveries: Delivery[]): Promise<InvocationResult> {
-    stats.deliveries += deliveries.length;
-    return options.worker.invoke(Buffer.from(JSON.stringify(deliveries.map((d) => d.event))));
+  private async invoke(deliveries: Delivery[]): Promise<InvocationResult> {
+    this.stats.deliveries += deliveries.length;
+    return this.options.worker.invoke(Buffer.from(JSON.stringify(deliveries.map((d) => d.event))));
   }
 
   /** A handle whose visibility ran out is stale; the message comes back and the replay is a no-op. */
-  function reportUnlessStale(err: unknown): void {
+  private reportUnlessStale(err: unknown): void {
     const error = toMnsError(err);
-    if (error.code !== "ReceiptHandleError" && error.code !== "MessageNotExist") report(error);
+    if (error.code !== "ReceiptHandleError" && error.code !== "MessageNotExist") this.report(error);
   }
 
   /** Takes the batch's messages off the source queue: the stream is done with them. */
-  async function remove(batch: Delivery[]): Promise<void> {
+  private async remove(batch: Delivery[]): Promise<void> {
     try {
-      await options.mns.batchDeleteMessage(
-        options.queue,
+      await this.options.mns.batchDeleteMessage(
+        this.options.queue,
         batch.map((d) => d.message.ReceiptHandle),
       );
     } catch (err) {
-      reportUnlessStale(err);
+      this.reportUnlessStale(err);
     }
   }
 
   /** Keeps the batch's messages invisible for `seconds` more, renewing their receipt handles. */
-  async function hold(batch: Delivery[], seconds: number): Promise<void> {
+  private async hold(batch: Delivery[], seconds: number): Promise<void> {
     await Promise.all(
       batch.map(async (delivery) => {
         try {
-          const changed = await options.mns.changeMessageVisibility(
-            options.queue,
+          const changed = await this.options.mns.changeMessageVisibility(
+            this.options.queue,
             delivery.message.ReceiptHandle,
             Math.min(43_200, Math.ceil(seconds)),
           );
           delivery.message = { ...delivery.message, ReceiptHandle: changed.body.ReceiptHandle };
         } catch (err) {
-          reportUnlessStale(err);
+          this.reportUnlessStale(err);
         }
       }),
     );
@@ -240,125 +319,88 @@ export function startTriggerPump(options: TriggerPumpOptions): TriggerPump {
    * Errors tolerance ALL: each event to the dead-letter queue (or dropped without one), then off the
    * source queue. A send that fails leaves the messages in the source queue, to come back.
    */
-  async function skip(batch: Delivery[]): Promise<void> {
-    if (options.deadLetterQueue) {
+  private async skip(batch: Delivery[]): Promise<void> {
+    const { deadLetterQueue } = this.options;
+    if (deadLetterQueue) {
       try {
         for (const delivery of batch) {
-          await options.mns.sendMessage(options.deadLetterQueue, {
+          await this.options.mns.sendMessage(deadLetterQueue, {
             MessageBody: JSON.stringify(delivery.event),
           });
-          stats.deadLettered++;
+          this.stats.deadLettered++;
         }
       } catch (err) {
-        report(toMnsError(err));
+        this.report(toMnsError(err));
         return;
       }
     } else {
-      stats.discarded += batch.length;
+      this.stats.discarded += batch.length;
     }
-    await remove(batch);
+    await this.remove(batch);
   }
 
   /** Waits `ms`, or less if the pump stops meanwhile; true when the wait ran its course. */
-  async function waitUnlessStopped(ms: number): Promise<boolean> {
+  private async waitUnlessStopped(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), ms);
       }),
-      stopping.then(() => false),
+      this.stopping.then(() => false),
     ]);
     clearTimeout(timer);
     return waited;
   }
 
   /** Pushes a batch until it is delivered or its retries run out. */
-  async function push(batch: Delivery[]): Promise<void> {
+  private async push(batch: Delivery[]): Promise<void> {
+    const { retryStrategy } = this.options;
     for (let retry = 1; ; retry++) {
-      const result = await invoke(batch);
-      if (result.ok || functionErrors === "acknowledge") {
-        stats.acknowledged++;
-        if (!result.ok) stats.acknowledgedErrors++;
-        await remove(batch);
+      const result = await this.invoke(batch);
+      if (result.ok || this.functionErrors === "acknowledge") {
+        this.stats.acknowledged++;
+        if (!result.ok) this.stats.acknowledgedErrors++;
+        await this.remove(batch);
         return;
       }
-      stats.failed++;
-      if (retry > options.retryStrategy.retries) break;
-      const delaySeconds = options.retryStrategy.delaySeconds(retry, random) * retryDelayScale;
-      await hold(batch, delaySeconds + options.invocationTimeoutSeconds + HOLD_MARGIN_SECONDS);
+      this.stats.failed++;
+      if (retry > retryStrategy.retries) break;
+      const delaySeconds = retryStrategy.delaySeconds(retry, this.random) * this.retryDelayScale;
+      await this.hold(batch, delaySeconds + this.options.invocationTimeoutSeconds + HOLD_MARGIN_SECONDS);
       // Stopping abandons the retry; the messages come back to the queue when their hold ends.
-      if (!(await waitUnlessStopped(delaySeconds * 1000))) return;
-      stats.retries++;
+      if (!(await this.waitUnlessStopped(delaySeconds * 1000))) return;
+      this.stats.retries++;
     }
-    if (options.errorsTolerance === "ALL") {
-      await skip(batch);
+    if (this.options.errorsTolerance === "ALL") {
+      await this.skip(batch);
       return;
     }
     // NONE: the stream stops; the messages come back to the queue when their hold ends.
-    stats.blocked = true;
+    this.stats.blocked = true;
   }
 
-  async function deliver(batch: Delivery[]): Promise<void> {
-    stats.batches++;
-    const rate = options.duplicateRate();
+  /** Pushes the batch, with the duplicates the MNS faults ask for (see the module comment). */
+  private async deliver(batch: Delivery[]): Promise<void> {
+    this.stats.batches++;
+    const rate = this.options.duplicateRate();
     const again: Delivery[] = [];
     const concurrent: Promise<InvocationResult>[] = [];
     for (const delivery of batch) {
-      if (!(rate > 0 && random() < rate)) continue;
-      stats.duplicates++;
-      if (random() < 0.5) concurrent.push(invoke([delivery]));
+      if (!(rate > 0 && this.random() < rate)) continue;
+      this.stats.duplicates++;
+      if (this.random() < 0.5) concurrent.push(this.invoke([delivery]));
       else again.push(delivery);
     }
-    await push(batch);
+    await this.push(batch);
     await Promise.all(concurrent);
-    if (again.length > 0) await invoke(again);
+    if (again.length > 0) await this.invoke(again);
   }
 
-  function track(work: Promise<void>): void {
-    const tracked = work.catch(report).finally(() => {
-      inFlight.delete(tracked);
-      wake?.();
+  private track(work: Promise<void>): void {
+    const tracked = work.catch(this.report).finally(() => {
+      this.inFlight.delete(tracked);
+      this.wake?.();
     });
-    inFlight.add(tracked);
+    this.inFlight.add(tracked);
   }
-
-  async function loop(): Promise<void> {
-    while (running) {
-      if (paused || stats.blocked || inFlight.size >= maxConcurrent) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        continue;
-      }
-      const batchPromise = collectBatch();
-      receiving = batchPromise;
-      const batch = await batchPromise;
-      if (batch.length > 0) track(deliver(batch));
-    }
-  }
-
-  const looping = loop().catch(report);
-
-  return {
-    pause: async () => {
-      paused = true;
-      await receiving;
-    },
-    resume: () => {
-      paused = false;
-      stats.blocked = false;
-      wake?.();
-    },
-    get paused() {
-      return paused;
-    },
-    stats: () => ({ ...stats }),
-    stop: async () => {
-      running = false;
-      stopped();
-      wake?.();
-      await looping;
-      await Promise.all(inFlight);
-    },
-  };
 }

@@ -89,3 +89,11 @@ export function encodeRows(rows: readonly OutputRow[]): Buffer {
 export function encodePrimaryKey(primaryKey: readonly NamedValue[]): Buffer {
   return TableStore.PlainBufferBuilder.serializePrimaryKey(toSdkKey(primaryKey));
 }
+
+/**
+ * Whether an optional proto2 field was on the wire. protobufjs puts the field's default on the
+ * message prototype (for an enum, its first value), so reading an absent field is not "unset".
+ */
+export function sent(message: object, field: string): boolean {
+  return Object.hasOwn(message, field);
+}

@@ -209,27 +209,121 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
 
 async function runIn(work: string, options: ChaosOptions, log: (line: string) => void): Promise<ChaosReport> {
   const dataDir = path.join(work, "data");
-  let distDir = options.distDir;
-  if (!distDir) {
-    distDir = path.join(work, "dist");
-    log("building the bundles ...");
-    const { buildFunctions } = await import("../build");
-    await buildFunctions(distDir);
-  }
+  const distDir = await bundlesFor(work, options.distDir, log);
+  const { tokens, admin } = await issueTokens(dataDir);
+  const jobs = plan(options.records, seededRandom(options.seed));
+  const startedAt = Date.now();
+  const stack = new StackChild(await stackProcessOptions(options, dataDir, distDir, startedAt));
+  await stack.start(0);
+  log(`stack up at ${stack.url}; ${jobs.length} submissions for ${options.records} records`);
+  const deadline = startedAt + options.timeoutSeconds * 1000;
+  const api = new ChaosApi(stack, deadline);
+  const submission = submitAll(api, jobs, tokens);
+  const monitor = new Monitor(stack, options, startedAt);
+  monitor.start();
+
+  const submitted = await submission;
+  const submittedAt = Date.now();
+  log(`submitted ${submitted.accepted.length} records in ${((submittedAt - startedAt) / 1000).toFixed(1)} s`);
+  const records = new Map<string, SeenRecord>();
+  const readRecords = () => readAllRecords(api, tokens, records);
+  const drainedAt = await untilAllTerminal(readRecords, submitted.accepted, records, deadline, log);
+  const eventsAt = await untilEventsArrived(monitor, records, deadline);
+  await monitor.stop();
+  await monitor.readEvents().catch(() => undefined);
+  await readRecords();
+  const batches = await readBatches(api, submitted.batchIds, admin);
+  const pipelines = (await (await fetch(`${stack.url}/_local/ecs/pipelines`)).json()) as SeenPipeline[];
+  await monitor.snapshotCounters();
+  await stack.stop();
+
+  const times = { startedAt, submittedAt, drainedAt, eventsAt };
+  return chaosReport({ options, jobs, submitted, records, batches, pipelines, monitor, api, times });
+}
+
+interface RunOutcome {
+  options: ChaosOptions;
+  jobs: Job[];
+  submitted: Submitted;
+  records: Map<string, SeenRecord>;
+  batches: SeenBatch[];
+  pipelines: SeenPipeline[];
+  monitor: Monitor;
+  api: ChaosApi;
+  times: FigureInput["times"];
+}
+
+/** The invariants checked over what the run saw, and its figures. */
+function chaosReport(run: RunOutcome): ChaosReport {
+  const { records, pipelines, monitor, submitted } = run;
+  const events = [...monitor.events.values()];
+  const { accepted, refused } = submitted;
+  const violations = checkInvariants({
+    accepted,
+    records,
+    pipelines,
+    batches: run.batches,
+    events,
+    serverErrors: run.api.serverErrors,
+    refused,
+  });
+  const { kills, eventsReceived, counters } = monitor;
+  return {
+    violations,
+    accepted: accepted.length,
+    kills,
+    events: eventsReceived,
+    figures: figures({
+      options: run.options,
+      accepted,
+      jobs: run.jobs,
+      records,
+      pipelines,
+      eventsReceived,
+      events,
+      kills,
+      counters,
+      times: run.times,
+    }),
+  };
+}
+
+/** The prebuilt bundles, or bundles built into the run's directory. */
+async function bundlesFor(
+  work: string,
+  distDir: string | undefined,
+  log: (line: string) => void,
+): Promise<string> {
+  if (distDir) return distDir;
+  const built = path.join(work, "dist");
+  log("building the bundles ...");
+  const { buildFunctions } = await import("../build");
+  await buildFunctions(built);
+  return built;
+}
+
+/** A token per caller, and an admin's for the batches, signed with the key the stack will serve. */
+async function issueTokens(dataDir: string): Promise<{ tokens: Map<string, string>; admin: string }> {
   const issuer = await loadJwtIssuer(dataDir);
   const tokens = new Map<string, string>();
   for (const caller of CALLERS) tokens.set(caller, await issuer.issue({ sub: caller, scope: SCOPE }));
   const admin = await issuer.issue({ sub: "chaos-admin", scope: ADMIN_SCOPE });
+  return { tokens, admin };
+}
 
-  const random = seededRandom(options.seed);
-  const jobs = plan(options.records, random);
-  const startedAt = Date.now();
+/** The stack's settings; a topic outage runs from the start of the run. */
+async function stackProcessOptions(
+  options: ChaosOptions,
+  dataDir: string,
+  distDir: string,
+  startedAt: number,
+): Promise<StackProcessOptions> {
   const outageUntil = options.topicOutageSeconds > 0 ? startedAt + options.topicOutageSeconds * 1000 : 0;
   const faults: FaultSettings = {
     ...options.faults,
     mns: { ...options.faults.mns, ...(outageUntil ? { topicOutageUntil: outageUntil } : {}) },
   };
-  const stack = new StackChild({
+  return {
     port: await freePort(),
     dataDir,
     distDir,
@@ -240,22 +334,26 @@ async function runIn(work: string, options: ChaosOptions, log: (line: string) =>
     reconcileIntervalMs: options.reconcileIntervalMs,
     reconcilePendingAfterSeconds: 30,
     reconcileEventOwedAfterSeconds: options.reconcileEventOwedAfterSeconds,
-  });
-  let life = 0;
-  await stack.start(life);
-  log(`stack up at ${stack.url}; ${jobs.length} submissions for ${options.records} records`);
-  const deadline = startedAt + options.timeoutSeconds * 1000;
+  };
+}
 
-  const serverErrors: string[] = [];
-  const refused: string[] = [];
-  const api = async (
+/** The service's API on the stack, recording every 5xx answer. */
+class ChaosApi {
+  readonly serverErrors: string[] = [];
+
+  constructor(
+    private readonly stack: StackChild,
+    private readonly deadline: number,
+  ) {}
+
+  async call(
     method: string,
     target: string,
     token: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<ApiAnswer> => {
-    const res = await fetch(`${stack.url}${target}`, {
+  ): Promise<ApiAnswer> {
+    const res = await fetch(`${this.stack.url}${target}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -267,173 +365,197 @@ async function runIn(work: string, options: ChaosOptions, log: (line: string) =>
     });
     const text = await res.text();
     if (res.status >= 500)
-      serverErrors.push(`${method} ${target.split("?")[0]} -> ${res.status} ${text.slice(0, 200)}`);
+      this.serverErrors.push(`${method} ${target.split("?")[0]} -> ${res.status} ${text.slice(0, 200)}`);
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
+  }
+
   /** Retries network failures (the stack is being restarted) and 5xx (already recorded) until the deadline. */
-  const retrying = async (call: () => Promise<ApiAnswer>): Promise<ApiAnswer> => {
+  async retrying(call: () => Promise<ApiAnswer>): Promise<ApiAnswer> {
     for (;;) {
       try {
         const answer = await call();
         if (answer.status < 500) return answer;
       } catch (err) {
-        if (Date.now() > deadline) throw err;
+        if (Date.now() > this.deadline) throw err;
       }
-      if (Date.now() > deadline) throw new Error("the run's time is up");
+      if (Date.now() > this.deadline) throw new Error("the run's time is up");
       await sleep(300);
     }
-  };
+  }
+}
 
-  // Submission, in a few lanes.
-  const accepted: string[] = [];
-  const batchIds: string[] = [];
-  const submit = async (job: Job): Promise<void> => {
-    const token = tokens.get(job.caller) ?? "";
-    const answer = await retrying(() =>
-      job.kind === "single"
-        ? api("POST", "/v1/pipelines", token, job.items[0], { "idempotency-key": job.key })
-        : api("POST", "/v1/batches", token, { items: job.items }, { "idempotency-key": job.key }),
-    );
-    if (answer.status !== 202) {
-      refused.push(`${job.kind} -> ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
-      return;
-    }
-    if (job.kind === "single") accepted.push(String(answer.body.id));
-    else {
-      batchIds.push(String(answer.body.id));
-      for (const item of (answer.body.items as { id: string }[]) ?? []) accepted.push(item.id);
-    }
-  };
-  const submission = (async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        while (next < jobs.length) await submit(jobs[next++] as Job);
-      }),
-    );
-  })();
+interface Submitted {
+  accepted: string[];
+  batchIds: string[];
+  refused: string[];
+}
 
-  // The monitor: events often; a kill when one is due (never during an events read).
-  const events = new Map<string, SeenEvent>();
-  let eventsReceived = 0;
-  const counters = { calls: [] as unknown[], triggers: [] as unknown[] };
-  const readEvents = async () => {
-    const answer = await fetch(`${stack.url}/_local/events`, { signal: AbortSignal.timeout(30_000) });
+/** Every job, in six lanes. */
+async function submitAll(api: ChaosApi, jobs: Job[], tokens: Map<string, string>): Promise<Submitted> {
+  const submitted: Submitted = { accepted: [], batchIds: [], refused: [] };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      while (next < jobs.length) await submit(api, jobs[next++] as Job, tokens, submitted);
+    }),
+  );
+  return submitted;
+}
+
+async function submit(
+  api: ChaosApi,
+  job: Job,
+  tokens: Map<string, string>,
+  submitted: Submitted,
+): Promise<void> {
+  const token = tokens.get(job.caller) ?? "";
+  const answer = await api.retrying(() =>
+    job.kind === "single"
+      ? api.call("POST", "/v1/pipelines", token, job.items[0], { "idempotency-key": job.key })
+      : api.call("POST", "/v1/batches", token, { items: job.items }, { "idempotency-key": job.key }),
+  );
+  if (answer.status !== 202) {
+    submitted.refused.push(`${job.kind} -> ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+    return;
+  }
+  if (job.kind === "single") submitted.accepted.push(String(answer.body.id));
+  else {
+    submitted.batchIds.push(String(answer.body.id));
+    for (const item of (answer.body.items as { id: string }[]) ?? []) submitted.accepted.push(item.id);
+  }
+}
+
+/** Reads the events often; kills and restarts the stack when a kill is due (never during an events read). */
+class Monitor {
+  readonly events = new Map<string, SeenEvent>();
+  eventsReceived = 0;
+  readonly counters = { calls: [] as unknown[], triggers: [] as unknown[] };
+  kills = 0;
+  private life = 0;
+  private nextKill: number;
+  private monitoring = true;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stack: StackChild,
+    private readonly options: ChaosOptions,
+    private readonly startedAt: number,
+  ) {
+    this.nextKill =
+      options.killEverySeconds > 0 ? startedAt + options.killEverySeconds * 1000 : Number.POSITIVE_INFINITY;
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.monitoring = false;
+    await this.running;
+  }
+
+  async readEvents(): Promise<void> {
+    const answer = await fetch(`${this.stack.url}/_local/events`, { signal: AbortSignal.timeout(30_000) });
     for (const entry of (await answer.json()) as { messageId: string; event?: SeenEvent }[]) {
-      if (!entry.event || events.has(entry.messageId)) continue;
-      events.set(entry.messageId, entry.event);
-      eventsReceived++;
+      if (!entry.event || this.events.has(entry.messageId)) continue;
+      this.events.set(entry.messageId, entry.event);
+      this.eventsReceived++;
     }
-  };
-  const snapshotCounters = async () => {
-    counters.calls.push(await (await fetch(`${stack.url}/_local/ecs/calls`)).json());
-    counters.triggers.push(await (await fetch(`${stack.url}/_local/trigger`)).json());
-  };
-  let kills = 0;
-  let nextKill = options.killEverySeconds > 0 ? startedAt + options.killEverySeconds * 1000 : Infinity;
-  let monitoring = true;
-  const monitor = (async () => {
-    while (monitoring) {
+  }
+
+  async snapshotCounters(): Promise<void> {
+    this.counters.calls.push(await (await fetch(`${this.stack.url}/_local/ecs/calls`)).json());
+    this.counters.triggers.push(await (await fetch(`${this.stack.url}/_local/trigger`)).json());
+  }
+
+  /** Terminal records whose state's event has not arrived yet. */
+  missingEvents(records: Map<string, SeenRecord>): number {
+    const seen = new Set([...this.events.values()].map((e) => `${e.id}:${e.status}`));
+    return [...records.values()].filter((r) => terminal(r.status) && !seen.has(`${r.id}:${r.status}`)).length;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.monitoring) {
       try {
-        await readEvents();
-        if (Date.now() >= nextKill && kills < options.maxKills) {
-          await snapshotCounters();
-          await stack.kill9();
-          kills++;
-          life++;
-          log(`kill -9 #${kills} at ${((Date.now() - startedAt) / 1000).toFixed(1)} s; restarting`);
-          await stack.start(life);
-          nextKill = Date.now() + options.killEverySeconds * 1000;
-        }
+        await this.readEvents();
+        if (Date.now() >= this.nextKill && this.kills < this.options.maxKills) await this.killAndRestart();
       } catch (err) {
-        log(`monitor: ${err instanceof Error ? err.message : String(err)}`);
+        this.options.log(`monitor: ${err instanceof Error ? err.message : String(err)}`);
       }
       await sleep(1_000);
     }
-  })();
+  }
 
-  // Drain: every accepted record terminal (each caller's list, all pages: lists are per caller).
-  const records = new Map<string, SeenRecord>();
-  const readRecords = async () => {
-    records.clear();
-    for (const token of tokens.values()) {
-      let cursor: string | undefined;
-      do {
-        const query = `/v1/pipelines?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const page = await retrying(() => api("GET", query, token));
-        for (const item of (page.body.items as SeenRecord[]) ?? []) records.set(item.id, item);
-        cursor = page.body.nextCursor as string | undefined;
-      } while (cursor);
-    }
-  };
-  const terminal = (s: Status | undefined) => s === "succeeded" || s === "failed" || s === "cancelled";
-  await submission;
-  const submittedAt = Date.now();
-  log(`submitted ${accepted.length} records in ${((submittedAt - startedAt) / 1000).toFixed(1)} s`);
-  let drainedAt = 0;
+  private async killAndRestart(): Promise<void> {
+    await this.snapshotCounters();
+    await this.stack.kill9();
+    this.kills++;
+    this.life++;
+    const at = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    this.options.log(`kill -9 #${this.kills} at ${at} s; restarting`);
+    await this.stack.start(this.life);
+    this.nextKill = Date.now() + this.options.killEverySeconds * 1000;
+  }
+}
+
+const terminal = (s: Status | undefined) => s === "succeeded" || s === "failed" || s === "cancelled";
+
+/** Every caller's records, all pages (lists are per caller), into `records`. */
+async function readAllRecords(
+  api: ChaosApi,
+  tokens: Map<string, string>,
+  records: Map<string, SeenRecord>,
+): Promise<void> {
+  records.clear();
+  for (const token of tokens.values()) {
+    let cursor: string | undefined;
+    do {
+      const query = `/v1/pipelines?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await api.retrying(() => api.call("GET", query, token));
+      for (const item of (page.body.items as SeenRecord[]) ?? []) records.set(item.id, item);
+      cursor = page.body.nextCursor as string | undefined;
+    } while (cursor);
+  }
+}
+
+/** Drain: until every accepted record is terminal; when that happened, or 0 at the deadline. */
+async function untilAllTerminal(
+  readRecords: () => Promise<void>,
+  accepted: string[],
+  records: Map<string, SeenRecord>,
+  deadline: number,
+  log: (line: string) => void,
+): Promise<number> {
   while (Date.now() < deadline) {
     await readRecords();
     const open = accepted.filter((id) => !terminal(records.get(id)?.status)).length;
-    if (open === 0) {
-      drainedAt = Date.now();
-      break;
-    }
+    if (open === 0) return Date.now();
     log(`${open} records not terminal yet`);
     await sleep(3_000);
   }
-  // Events: until every terminal record has the event of its state (the reconciler pays debts).
-  const missingEvents = () => {
-    const seen = new Set([...events.values()].map((e) => `${e.id}:${e.status}`));
-    return [...records.values()].filter((r) => terminal(r.status) && !seen.has(`${r.id}:${r.status}`)).length;
-  };
-  let eventsAt = 0;
+  return 0;
+}
+
+/** Until every terminal record has the event of its state (the reconciler pays debts), or 0 at the deadline. */
+async function untilEventsArrived(
+  monitor: Monitor,
+  records: Map<string, SeenRecord>,
+  deadline: number,
+): Promise<number> {
   while (Date.now() < deadline) {
-    if (missingEvents() === 0) {
-      eventsAt = Date.now();
-      break;
-    }
+    if (monitor.missingEvents(records) === 0) return Date.now();
     await sleep(2_000);
   }
-  monitoring = false;
-  await monitor;
-  await readEvents().catch(() => undefined);
-  await readRecords();
+  return 0;
+}
+
+async function readBatches(api: ChaosApi, batchIds: string[], admin: string): Promise<SeenBatch[]> {
   const batches: SeenBatch[] = [];
   for (const id of batchIds) {
-    const answer = await retrying(() => api("GET", `/v1/batches/${id}?limit=1`, admin));
+    const answer = await api.retrying(() => api.call("GET", `/v1/batches/${id}?limit=1`, admin));
     batches.push({ id, total: Number(answer.body.total), counts: answer.body.counts as SeenBatch["counts"] });
   }
-  const pipelines = (await (await fetch(`${stack.url}/_local/ecs/pipelines`)).json()) as SeenPipeline[];
-  await snapshotCounters();
-  await stack.stop();
-
-  const violations = checkInvariants({
-    accepted,
-    records,
-    pipelines,
-    batches,
-    events: [...events.values()],
-    serverErrors,
-    refused,
-  });
-  return {
-    violations,
-    accepted: accepted.length,
-    kills,
-    events: eventsReceived,
-    figures: figures({
-      options,
-      accepted,
-      jobs,
-      records,
-      pipelines,
-      eventsReceived,
-      events: [...events.values()],
-      kills,
-      counters,
-      times: { startedAt, submittedAt, drainedAt, eventsAt },
-    }),
-  };
+  return batches;
 }
 
 interface FigureInput {
