@@ -23,6 +23,7 @@
  * naming the record that holds it. These are checked before anything is written.
  */
 import type { PipelineRecord } from "../domain/record";
+import type { Labels } from "../domain/request/labels";
 import { validateBatchRequest } from "../domain/request/batch";
 import type { PipelineRequest } from "../domain/request/normalize";
 import type { Violation, Warning } from "../domain/request/violation";
@@ -79,6 +80,8 @@ interface PlannedItem {
   index: number;
   accountId: string;
   request: PipelineRequest;
+  /** The item's own labels over the batch's. */
+  labels?: Labels;
   print: string;
   token?: KeyScope;
 }
@@ -96,11 +99,13 @@ export async function acceptBatch(
   const canonical: string[] = [];
   const items: PlannedItem[] = validation.items.map((validated, index) => {
     const { accountId, request } = splitAccount(validated, deps.serviceAccountId);
-    canonical[index] = canonicalJson({ accountId, request });
+    const labels = validation.labels[index];
+    canonical[index] = canonicalJson({ accountId, request, labels });
     return {
       index,
       accountId,
       request,
+      ...(labels ? { labels } : {}),
       print: fingerprintOfCanonical(canonical[index]),
       ...(request.ClientToken !== undefined
         ? { token: keyScope("ClientToken", sub, request.ClientToken) }
@@ -110,7 +115,7 @@ export async function acceptBatch(
   const duplicates = duplicateTokens(items);
   if (duplicates.length > 0) return { kind: "invalid", violations: duplicates };
 
-  // = fingerprint({ batch: [{ accountId, request }, ...] }), without one string of every item.
+  // = fingerprint({ batch: [{ accountId, request, labels }, ...] }), without one string of every item.
   const print = fingerprintOfList("batch", canonical);
   const keyScopes =
     input.idempotencyKey === undefined ? [] : [keyScope("Idempotency-Key", sub, input.idempotencyKey)];
@@ -170,7 +175,15 @@ async function writeBatch(
 
   const now = deps.clock.now();
   const records = missing.map((item) =>
-    newPendingRecord(ids[item.index] as string, item.accountId, item.request, submittedBy, now, batchId),
+    newPendingRecord(
+      ids[item.index] as string,
+      item.accountId,
+      item.request,
+      submittedBy,
+      now,
+      batchId,
+      item.labels,
+    ),
   );
   const created = records.length > 0 ? await createRecords(deps.store, records, resuming) : [];
   // `conflict` is a concurrent replay's header for the same batch: the same count and owner.

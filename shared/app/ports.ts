@@ -4,6 +4,7 @@
  * imports an SDK.
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";
+import type { Labels } from "../domain/request/labels";
 import type { PipelineRequest } from "../domain/request/normalize";
 
 export interface Clock {
@@ -182,6 +183,8 @@ export interface CompletionEvent {
   error?: PipelineRecord["error"];
   accountId: string;
   regionId: string;
+  /** The record's labels (domain/request/labels); `{}` when it has none. */
+  labels: Labels;
   completedAt: string;
 }
 

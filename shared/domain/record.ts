@@ -14,6 +14,7 @@
  *   settles it, ECS may hold a pipeline for the record's ClientToken (`outcomeUnknown`); such a
  *   record cannot fail or be cancelled, only succeed or be tried again with the same token.
  */
+import type { Labels } from "./request/labels";
 import type { PipelineRequest } from "./request/normalize";
 
 export const RECORD_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
@@ -82,6 +83,8 @@ export interface PipelineRecord {
   outcomeUnknown?: true;
   /** Terminal records only: when the move that owes its completion event was written; absent once sent. */
   eventOwedAt?: string;
+  /** The caller's own labels (request/labels), the batch's merged in; absent when none. Never sent to ECS. */
+  labels?: Labels;
   request: PipelineRequest;
 }
 
