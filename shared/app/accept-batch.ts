@@ -23,8 +23,8 @@
  * naming the record that holds it. These are checked before anything is written.
  */
 import type { PipelineRecord } from "../domain/record";
-import type { Labels } from "../domain/request/labels";
 import { validateBatchRequest } from "../domain/request/batch";
+import type { Labels } from "../domain/request/labels";
 import type { PipelineRequest } from "../domain/request/normalize";
 import type { Violation, Warning } from "../domain/request/violation";
 import {

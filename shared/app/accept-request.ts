@@ -105,7 +105,15 @@ export async function acceptPipelineRequest(
     }
   }
 
-  const record = newPendingRecord(id, accountId, request, input.requester.sub, deps.clock.now(), null, labels);
+  const record = newPendingRecord(
+    id,
+    accountId,
+    request,
+    input.requester.sub,
+    deps.clock.now(),
+    null,
+    labels,
+  );
   if ((await deps.store.create(record)) === "conflict") {
     // A twin request with the same key wrote it a moment ago: it also sends the message.
     const existing = await deps.store.get(id);

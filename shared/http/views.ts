@@ -55,7 +55,10 @@ export const PipelineRequestSchema = v.pipe(
 export const BatchRequestSchema = v.object({
   items: v.pipe(v.array(PipelineRequestSchema), v.minLength(BATCH_ITEMS.min), v.maxLength(BATCH_ITEMS.max)),
   labels: v.optional(
-    v.pipe(LabelsSchema, v.description("Inherited by every item; where an item names the same key, its own value wins")),
+    v.pipe(
+      LabelsSchema,
+      v.description("Inherited by every item; where an item names the same key, its own value wins"),
+    ),
   ),
 });
 

@@ -4,8 +4,8 @@
  * normalized request and any warnings. Pure: the same input always gives the same answer.
  */
 import * as v from "valibot";
-import { type Labels, validateLabels } from "./labels";
 import { crossFieldViolations, crossFieldWarnings } from "./cross-field-rules";
+import { type Labels, validateLabels } from "./labels";
 import { splitIssueMessage } from "./messages";
 import { normalizePipelineRequest, type PipelineRequest } from "./normalize";
 import { PipelineRequestBodySchema } from "./schema";
