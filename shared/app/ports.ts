@@ -102,9 +102,10 @@ export interface RecordStore {
    * `filter.batchId`, the batch's records in submission order. Reads at most
    * {@link MATCHING_SCAN_BUDGET} index entries a call; each record is checked against the whole
    * filter as the base table has it now. `nextCursor` is only valid with the same filter.
+   * `submittedBy` undefined (any caller's) is allowed only with `filter.batchId` (an admin).
    */
   listMatching(
-    submittedBy: string,
+    submittedBy: string | undefined,
     filter: RecordFilter,
     page: { limit: number; cursor?: string },
   ): Promise<Page<PipelineRecord>>;

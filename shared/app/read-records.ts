@@ -30,9 +30,8 @@ export class ListCursorError extends Error {
 
 /**
  * The requester's own records matching the query's filter, newest first; with `batchId`, the
- * batch's records in submission order (the batch index's order). Always the requester's own, admins
- * too (an admin reads another caller's batch with GET /v1/batches/{id}), so another caller's batch
- * lists as empty. The cursor carries a digest of the filter it was made for: a cursor sent with
+ * batch's records in submission order (the batch index's order). Always the requester's own, but
+ * for an admin's batch list (admins read any record); another caller's batch lists as empty. The cursor carries a digest of the filter it was made for: a cursor sent with
  * other filters is refused (ListCursorError) rather than continuing some other list.
  */
 export async function listRecords(
@@ -42,7 +41,9 @@ export async function listRecords(
 ): Promise<Page<PipelineRecord>> {
   const { limit, cursor, ...filter } = query;
   const digest = filterDigest(filter);
-  const page = await store.listMatching(requester.sub, filter, {
+  // An admin reads any caller's batch, as by id; every other list is the requester's own.
+  const owner = requester.isAdmin && filter.batchId !== undefined ? undefined : requester.sub;
+  const page = await store.listMatching(owner, filter, {
     limit,
     ...(cursor !== undefined ? { cursor: openCursor(cursor, digest) } : {}),
   });

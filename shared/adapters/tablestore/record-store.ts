@@ -373,7 +373,7 @@ export class TablestoreRecordStore implements RecordStore {
    * records as the base table has them, like every field of the filter, since an index may lag.
    */
   async listMatching(
-    submittedBy: string,
+    submittedBy: string | undefined,
     filter: RecordFilter,
     page: { limit: number; cursor?: string },
   ): Promise<Page<PipelineRecord>> {
@@ -404,8 +404,8 @@ export class TablestoreRecordStore implements RecordStore {
       const records = new Map((await this.getMany(tails.map((t) => t.at(-1)!))).map((r) => [r.id, r]));
       for (const tail of tails) {
         const record = records.get(tail.at(-1)!);
-        if (record?.submittedBy === submittedBy && matchesFilter(record, filter))
-          matched.push({ record, tail });
+        if (!record || !matchesFilter(record, filter)) continue;
+        if (submittedBy === undefined || record.submittedBy === submittedBy) matched.push({ record, tail });
       }
     }
     const items = matched.slice(0, page.limit).map((m) => m.record);
@@ -415,9 +415,10 @@ export class TablestoreRecordStore implements RecordStore {
     return following ? { items, nextCursor: encodeCursor(following) } : { items };
   }
 
-  private matchingScan(submittedBy: string, filter: RecordFilter): RangeScan {
+  private matchingScan(submittedBy: string | undefined, filter: RecordFilter): RangeScan {
     if (filter.batchId !== undefined)
       return this.indexScan("byBatch", [filter.batchId], "FORWARD", filter.status);
+    if (submittedBy === undefined) throw new Error("listMatching: any caller's records only within a batch");
     const [index, partition]: [IndexName, string[]] =
       filter.status === undefined
         ? ["bySubmitter", [submittedBy]]

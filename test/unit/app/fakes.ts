@@ -181,15 +181,18 @@ export class InMemoryRecordStore implements RecordStore {
    * the record is now. The cursor is the position of the next entry to examine.
    */
   async listMatching(
-    submittedBy: string,
+    submittedBy: string | undefined,
     filter: RecordFilter,
     page: { limit: number; cursor?: string },
   ): Promise<Page<PipelineRecord>> {
     this.count("listMatching");
+    if (submittedBy === undefined && filter.batchId === undefined)
+      throw new Error("listMatching: any caller's records only within a batch");
+    const owned = (r: PipelineRecord): boolean => submittedBy === undefined || r.submittedBy === submittedBy;
     const indexed = (r: PipelineRecord): boolean =>
       filter.batchId !== undefined
         ? r.batchId === filter.batchId && (!filter.status || r.status === filter.status)
-        : r.submittedBy === submittedBy &&
+        : owned(r) &&
           matchesFilter(r, {
             status: filter.status,
             createdAfter: filter.createdAfter,
@@ -205,7 +208,7 @@ export class InMemoryRecordStore implements RecordStore {
     let at = start;
     for (; at < entries.length && at < start + MATCHING_SCAN_BUDGET; at++) {
       const current = this.records.get(entries[at]!.id);
-      if (!current || current.submittedBy !== submittedBy || !matchesFilter(current, filter)) continue;
+      if (!current || !owned(current) || !matchesFilter(current, filter)) continue;
       if (items.length === page.limit) break;
       items.push(clone(current));
     }

@@ -245,11 +245,11 @@ describe("HTTP functions", () => {
     ["a store that does not answer", { code: "OTSServerBusy", httpStatus: 503 }, 503, "ServiceUnavailable"],
     ["a defect", { message: "boom" }, 500, "InternalError"],
   ])("answers %s on the list route", async (_name, fault, statusCode, code) => {
-    store.listBySubmitter = async () => {
+    store.listMatching = async () => {
       throw Object.assign(new Error("store failed"), fault);
     };
     const response = await status(
-      fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { cursor: "x" } }),
+      fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { status: "failed" } }),
       context,
     );
     expect(response.statusCode).toBe(statusCode);
