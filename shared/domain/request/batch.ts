@@ -40,9 +40,6 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
     });
     if (!added) break;
   }
-  const batchLabels = Object.hasOwn(input, "labels")
-    ? validateLabels((input as { labels?: unknown }).labels, ["labels"], collector)
-    : undefined;
   const items = (input as { items?: unknown }).items;
   if (items === undefined) {
     collector.add({
@@ -65,6 +62,10 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
   }
   if (collector.violations.length > 0 || !Array.isArray(items))
     return { ok: false, violations: collector.violations };
+  // Reported with the items' faults, not instead of them: the envelope itself is sound.
+  const batchLabels = Object.hasOwn(input, "labels")
+    ? validateLabels((input as { labels?: unknown }).labels, ["labels"], collector)
+    : undefined;
 
   const accepted: PipelineRequest[] = [];
   const labels: (Labels | undefined)[] = [];
