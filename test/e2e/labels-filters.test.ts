@@ -1,5 +1,5 @@
 /**
- * Labels and list filters end to end (docs/http-api.md, "Labels" and "Filters"): single requests
+ * Labels and list filters end to end (docs/request-contract.md, "Labels"; docs/http-api.md, "Filters"): single requests
  * and a batch with labels over two accounts, an account without a role (so some records fail), two
  * regions and two callers, through the built bundles; then GET /v1/pipelines with each filter and
  * combinations, paged, against what the records say. The stack's indexes lag (0-1000 ms, its
