@@ -380,7 +380,7 @@ export class TablestoreRecordStore implements RecordStore {
     const scan = this.matchingScan(submittedBy, filter);
     const wanted = page.limit + 1;
     const matched: { record: PipelineRecord; tail: string[] }[] = [];
-    const start = page.cursor ? this.cursorStart(scan, page.cursor) : scan.openStart;
+    const start = page.cursor ? this.matchingCursorStart(scan, filter, page.cursor) : scan.openStart;
     let next: TableStore.PrimaryKeyInput | null = this.key(scan, start);
     let resumeAt: TableStore.GetRangeResult["nextStartPrimaryKey"] = null;
     // Each call counts as at least one entry, so a filtered range that keeps answering empty ends too.
@@ -413,6 +413,18 @@ export class TablestoreRecordStore implements RecordStore {
     const following =
       matched[page.limit]?.tail ?? (resumeAt ? this.tailOf(scan, { primaryKey: resumeAt }) : undefined);
     return following ? { items, nextCursor: encodeCursor(following) } : { items };
+  }
+
+  /**
+   * A cursor below the window's start would make a BACKWARD range whose start is under its end,
+   * which the service refuses (OTSParameterInvalid); only a crafted cursor can be there.
+   */
+  private matchingCursorStart(scan: RangeScan, filter: RecordFilter, cursor: string): string[] {
+    const start = this.cursorStart(scan, cursor);
+    const createdAt = scan.tail[0] === "createdAt" ? start[0]! : undefined;
+    if (createdAt !== undefined && filter.createdAfter !== undefined && createdAt < filter.createdAfter)
+      throw new RecordCodecError("InvalidCursor", "the cursor is outside the filter's time window");
+    return start;
   }
 
   private matchingScan(submittedBy: string | undefined, filter: RecordFilter): RangeScan {
