@@ -108,6 +108,24 @@ function checkIndexMatches(
   }
 }
 
+/** Tablestore's most global secondary indexes per table (records-table.md, "Filters"). */
+export const MAX_INDEXES_PER_TABLE = 5;
+
+/** An extra index of the table's own can leave no room for ours: say so before any change. */
+function checkIndexCount(
+  table: string,
+  present: string[],
+  wanted: IndexDefinition[],
+  toCreate: IndexDefinition[],
+): void {
+  if (present.length + toCreate.length <= MAX_INDEXES_PER_TABLE) return;
+  const foreign = present.filter((name) => !wanted.some((index) => index.name === name));
+  const named = foreign.length > 0 ? ` (${foreign.join(", ")} not this service's)` : "";
+  throw new ProvisionSchemaError(
+    `table ${table} has ${present.length} indexes${named}; adding ${toCreate.map((i) => i.name).join(", ")} would pass Tablestore's limit of ${MAX_INDEXES_PER_TABLE} per table; drop the indexes this service does not name (DropIndex) and run provisioning again`,
+  );
+}
+
 /**
  * Brings an existing records table's indexes to the schema: adds the missing ones over the
  * existing rows, checks the present ones, reports the extra ones. Never drops or rewrites.
@@ -139,6 +157,7 @@ async function upgradeIndexes(
     }
     toCreate.push(index);
   }
+  checkIndexCount(table, [...present.keys()], wanted, toCreate);
   // Every check passes before the first change, so a refused upgrade changes nothing.
   for (const index of toCreate) {
     try {

@@ -25,6 +25,7 @@
 import { errorFields } from "../domain/errors";
 import type { PipelineRecord } from "../domain/record";
 import { validateBatchRequest } from "../domain/request/batch";
+import type { Labels } from "../domain/request/labels";
 import type { PipelineRequest } from "../domain/request/normalize";
 import type { Violation, Warning } from "../domain/request/violation";
 import {
@@ -80,6 +81,8 @@ interface PlannedItem {
   index: number;
   accountId: string;
   request: PipelineRequest;
+  /** The item's own labels over the batch's. */
+  labels?: Labels;
   print: string;
   token?: KeyScope;
 }
@@ -97,11 +100,13 @@ export async function acceptBatch(
   const canonical: string[] = [];
   const items: PlannedItem[] = validation.items.map((validated, index) => {
     const { accountId, request } = splitAccount(validated, deps.serviceAccountId);
-    canonical[index] = canonicalJson({ accountId, request });
+    const labels = validation.labels[index];
+    canonical[index] = canonicalJson({ accountId, request, labels });
     return {
       index,
       accountId,
       request,
+      ...(labels ? { labels } : {}),
       print: fingerprintOfCanonical(canonical[index]),
       ...(request.ClientToken !== undefined
         ? { token: keyScope("ClientToken", sub, request.ClientToken) }
@@ -111,7 +116,7 @@ export async function acceptBatch(
   const duplicates = duplicateTokens(items);
   if (duplicates.length > 0) return { kind: "invalid", violations: duplicates };
 
-  // = fingerprint({ batch: [{ accountId, request }, ...] }), without one string of every item.
+  // = fingerprint({ batch: [{ accountId, request, labels }, ...] }), without one string of every item.
   const print = fingerprintOfList("batch", canonical);
   const keyScopes =
     input.idempotencyKey === undefined ? [] : [keyScope("Idempotency-Key", sub, input.idempotencyKey)];
@@ -171,7 +176,15 @@ async function writeBatch(
 
   const now = deps.clock.now();
   const records = missing.map((item) =>
-    newPendingRecord(ids[item.index] as string, item.accountId, item.request, submittedBy, now, batchId),
+    newPendingRecord(
+      ids[item.index] as string,
+      item.accountId,
+      item.request,
+      submittedBy,
+      now,
+      batchId,
+      item.labels,
+    ),
   );
   const created = records.length > 0 ? await createRecords(deps.store, records, resuming) : [];
   // `conflict` is a concurrent replay's header for the same batch: the same count and owner.

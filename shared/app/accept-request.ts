@@ -14,6 +14,7 @@
  */
 import { errorFields } from "../domain/errors";
 import type { PipelineRecord } from "../domain/record";
+import type { Labels } from "../domain/request/labels";
 import { type PipelineRequest, validatePipelineRequest } from "../domain/request/validate";
 import type { Violation, Warning } from "../domain/request/violation";
 import { fingerprint } from "./fingerprint";
@@ -72,7 +73,8 @@ export async function acceptPipelineRequest(
   if (!validation.ok) return { kind: "invalid", violations: validation.violations };
   const { accountId, request } = splitAccount(validation.request, deps.serviceAccountId);
 
-  const print = requestFingerprint(accountId, request);
+  const { labels } = validation;
+  const print = requestFingerprint(accountId, request, labels);
   const scopes: KeyScope[] = [];
   if (input.idempotencyKey !== undefined)
     scopes.push(keyScope("Idempotency-Key", input.requester.sub, input.idempotencyKey));
@@ -104,7 +106,15 @@ export async function acceptPipelineRequest(
     }
   }
 
-  const record = newPendingRecord(id, accountId, request, input.requester.sub, deps.clock.now(), null);
+  const record = newPendingRecord(
+    id,
+    accountId,
+    request,
+    input.requester.sub,
+    deps.clock.now(),
+    null,
+    labels,
+  );
   if ((await deps.store.create(record)) === "conflict") {
     // A twin request with the same key wrote it a moment ago: it also sends the message.
     const existing = await deps.store.get(id);
@@ -128,8 +138,9 @@ export function splitAccount(
   return { accountId: AccountId ?? serviceAccountId, request };
 }
 
-export const requestFingerprint = (accountId: string, request: PipelineRequest): string =>
-  fingerprint({ accountId, request });
+/** Labels count: a replay with other labels is another request. Without labels, as before they existed. */
+export const requestFingerprint = (accountId: string, request: PipelineRequest, labels?: Labels): string =>
+  fingerprint({ accountId, request, labels });
 
 export const keyScope = (source: IdempotencySource, sub: string, key: string): KeyScope => ({
   source,
@@ -164,6 +175,7 @@ export function newPendingRecord(
   submittedBy: string,
   now: Date,
   batchId: string | null,
+  labels?: Labels,
 ): PipelineRecord {
   const at = now.toISOString();
   return {
@@ -182,6 +194,7 @@ export function newPendingRecord(
     attempts: 0,
     createdAt: at,
     updatedAt: at,
+    ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
     request,
   };
 }

@@ -24,6 +24,7 @@ export function completionEventOf(record: PipelineRecord): CompletionEvent | und
     ...(record.error ? { error: record.error } : {}),
     accountId: record.accountId,
     regionId: record.regionId,
+    labels: record.labels ?? {},
     completedAt: record.completedAt ?? record.updatedAt,
   };
 }

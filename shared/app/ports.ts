@@ -4,6 +4,8 @@
  * imports an SDK.
  */
 import type { PipelineRecord, RecordStatus } from "../domain/record";
+import type { RecordFilter } from "../domain/record-filter";
+import type { Labels } from "../domain/request/labels";
 import type { PipelineRequest } from "../domain/request/normalize";
 
 export interface Clock {
@@ -39,6 +41,13 @@ export interface IdempotencyEntry {
 }
 
 export type RecordWrite = "applied" | "conflict";
+
+/**
+ * Index entries one `listMatching` call examines at most. A filter no index holds (account,
+ * region, labels) is checked on the records themselves, so a call bounds its reads by this and
+ * may answer a short, even empty, page whose `nextCursor` continues where it stopped.
+ */
+export const MATCHING_SCAN_BUDGET = 500;
 
 /**
  * A batch's own row, written once every item record is: it proves the batch whole and says how
@@ -88,6 +97,18 @@ export interface RecordStore {
   ): Promise<RecordWrite>;
   /** The caller's records, newest first (global secondary index on submittedBy + createdAt). */
   listBySubmitter(submittedBy: string, options: ListOptions): Promise<Page<PipelineRecord>>;
+  /**
+   * The caller's records matching `filter` (domain/record-filter), newest first; with
+   * `filter.batchId`, the batch's records in submission order. Reads at most
+   * {@link MATCHING_SCAN_BUDGET} index entries a call; each record is checked against the whole
+   * filter as the base table has it now. `nextCursor` is only valid with the same filter.
+   * `submittedBy` undefined (any caller's) is allowed only with `filter.batchId` (an admin).
+   */
+  listMatching(
+    submittedBy: string | undefined,
+    filter: RecordFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<PipelineRecord>>;
   /** Every record, newest first, for `pipelines:admin`. */
   listAll(options: ListOptions): Promise<Page<PipelineRecord>>;
   /** A batch's records in submission order (global secondary index on batchId). */
@@ -187,6 +208,8 @@ export interface CompletionEvent {
   error?: PipelineRecord["error"];
   accountId: string;
   regionId: string;
+  /** The record's labels (domain/request/labels); `{}` when it has none. */
+  labels: Labels;
   completedAt: string;
 }
 

@@ -9,6 +9,7 @@
  * batch, whether an item's ClientToken is held by an earlier request (`ClientTokenAlreadyUsed`).
  */
 import { validateBatchRequest } from "../domain/request/batch";
+import type { Labels } from "../domain/request/labels";
 import type { PipelineRequest } from "../domain/request/normalize";
 import { validatePipelineRequest } from "../domain/request/validate";
 import type { Violation, Warning } from "../domain/request/violation";
@@ -38,6 +39,8 @@ export interface PlannedRequest {
    * one it is the record id, which exists only once the request is accepted.
    */
   clientToken?: string;
+  /** The caller's labels as they would be stored (a batch's merged into each item); absent when none. */
+  labels?: Labels;
 }
 
 export type ValidateOutcome =
@@ -48,7 +51,12 @@ export type ValidateBatchOutcome =
   | { kind: "valid"; items: PlannedRequest[]; warnings: Warning[] }
   | { kind: "invalid"; violations: Violation[] };
 
-function plan(validated: PipelineRequest, deps: ValidateDependencies, requester: Requester): PlannedRequest {
+function plan(
+  validated: PipelineRequest,
+  labels: Labels | undefined,
+  deps: ValidateDependencies,
+  requester: Requester,
+): PlannedRequest {
   const { accountId, request } = splitAccount(validated, deps.serviceAccountId);
   return {
     accountId,
@@ -57,6 +65,7 @@ function plan(validated: PipelineRequest, deps: ValidateDependencies, requester:
     ...(request.ClientToken !== undefined
       ? { clientToken: callerClientToken(requester.sub, request.ClientToken) }
       : {}),
+    ...(labels ? { labels } : {}),
   };
 }
 
@@ -66,7 +75,7 @@ export function validateRequestOnly(deps: ValidateDependencies, input: ValidateI
   if (!validation.ok) return { kind: "invalid", violations: validation.violations };
   return {
     kind: "valid",
-    planned: plan(validation.request, deps, input.requester),
+    planned: plan(validation.request, validation.labels, deps, input.requester),
     warnings: validation.warnings,
   };
 }
@@ -79,7 +88,7 @@ export function validateBatchOnly(deps: ValidateDependencies, input: ValidateInp
   if (duplicates.length > 0) return { kind: "invalid", violations: duplicates };
   return {
     kind: "valid",
-    items: validation.items.map((item) => plan(item, deps, input.requester)),
+    items: validation.items.map((item, i) => plan(item, validation.labels[i], deps, input.requester)),
     warnings: validation.warnings,
   };
 }

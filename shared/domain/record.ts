@@ -15,6 +15,7 @@
  *   record cannot fail or be cancelled, only succeed or be tried again with the same token.
  */
 import { type Attempt, type AttemptSeen, appendAttempt, lostAttempt } from "./attempt-history";
+import type { Labels } from "./request/labels";
 import type { PipelineRequest } from "./request/normalize";
 
 export const RECORD_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
@@ -85,6 +86,8 @@ export interface PipelineRecord {
   eventOwedAt?: string;
   /** The latest attempts, bounded (./attempt-history); absent until the first one, and on old records. */
   attemptHistory?: Attempt[];
+  /** The caller's own labels (request/labels), the batch's merged in; absent when none. Never sent to ECS. */
+  labels?: Labels;
   request: PipelineRequest;
 }
 

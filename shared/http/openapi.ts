@@ -5,6 +5,8 @@
  */
 import { LIST_LIMIT } from "../app/read-records";
 import { RECORD_STATUSES } from "../domain/record";
+import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN } from "../domain/request/constraints";
+import { MAX_LABELS } from "../domain/request/labels";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
 import { ACCEPTED_ALGORITHMS } from "./auth";
 import { PROBLEMS, type ProblemKind, problemTypeUri } from "./problems";
@@ -215,10 +217,45 @@ function parameters(route: Route): Json[] {
       },
       { name: "status", in: "query", schema: { type: "string", enum: [...RECORD_STATUSES] } },
     );
-  if (route.operation === "listPipelines")
-    out.push({ name: "batchId", in: "query", schema: { type: "string" } });
+  if (route.operation === "listPipelines") out.push(...LIST_FILTER_PARAMETERS);
   return out;
 }
+
+/** The filters of GET /v1/pipelines (./list-filters); combined, every one must hold. */
+const LIST_FILTER_PARAMETERS: Json[] = [
+  {
+    name: "batchId",
+    in: "query",
+    description: "Only this batch's records, in submission order",
+    schema: { type: "string" },
+  },
+  { name: "accountId", in: "query", schema: { type: "string", pattern: ACCOUNT_ID_PATTERN.source } },
+  { name: "regionId", in: "query", schema: { type: "string", pattern: REGION_ID_PATTERN.source } },
+  {
+    name: "label",
+    in: "query",
+    description: `key:value, repeatable (or comma-separated), at most ${MAX_LABELS}: records with every one of these labels`,
+    style: "form",
+    explode: true,
+    schema: {
+      type: "array",
+      maxItems: MAX_LABELS,
+      items: { type: "string", pattern: "^[a-z][a-z0-9_./-]{0,63}:" },
+    },
+  },
+  {
+    name: "createdAfter",
+    in: "query",
+    description: "RFC 3339; records created at or after it",
+    schema: { type: "string", format: "date-time" },
+  },
+  {
+    name: "createdBefore",
+    in: "query",
+    description: "RFC 3339; records created before it (later than createdAfter)",
+    schema: { type: "string", format: "date-time" },
+  },
+];
 
 function operationObject(route: Route): Json {
   const [status, success] = successResponse(route.operation);

@@ -35,6 +35,7 @@ export function recordView(record: PipelineRecord): RecordView {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(record.completedAt ? { completedAt: record.completedAt } : {}),
+    labels: record.labels ?? {},
     request: record.request,
     links: { self: recordPath(record.id) },
   };

@@ -5,12 +5,13 @@
 import { isRecordId } from "../app/ids";
 import type { RecordStore } from "../app/ports";
 import { readBatch } from "../app/read-batch";
-import { LIST_LIMIT, type ListQuery, listRecords, readRecord } from "../app/read-records";
+import { LIST_LIMIT, ListCursorError, type ListQuery, listRecords, readRecord } from "../app/read-records";
 import { ServiceError } from "../domain/errors";
 import { RECORD_STATUSES, type RecordStatus } from "../domain/record";
 import { clipText, MAX_POINTER_BYTES } from "../domain/request/violation";
 import type { HttpInvocationContext, OperationHandler } from "./api-request";
 import { jsonResponse } from "./fc-http-event";
+import { FILTER_PARAMETERS, parseRecordFilters } from "./list-filters";
 import { errorList, errorSummary, HttpProblem } from "./problems";
 import {
   batchView,
@@ -30,20 +31,14 @@ export interface StatusServices {
 /** The code a RecordStore throws for a cursor it cannot decode (shared/adapters/tablestore/record-codec). */
 export const INVALID_CURSOR_CODE = "InvalidCursor";
 
-const invalidCursor = (): HttpProblem =>
+const invalidCursor = (detail = "cursor must be a nextCursor from a previous page"): HttpProblem =>
   new HttpProblem(
     "invalid-query",
     "1 query parameter is invalid",
-    errorList([
-      {
-        parameter: "cursor",
-        code: "InvalidParameter.cursor",
-        detail: "cursor must be a nextCursor from a previous page",
-      },
-    ]),
+    errorList([{ parameter: "cursor", code: "InvalidParameter.cursor", detail }]),
   );
 
-export const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId"] as const;
+export const LIST_PARAMETERS = ["limit", "cursor", "status", "batchId", ...FILTER_PARAMETERS] as const;
 /** A batch's items page like the list; `status` narrows the page, never the counts. */
 export const BATCH_PARAMETERS = ["limit", "cursor", "status"] as const;
 const MAX_CURSOR_LENGTH = 4096;
@@ -93,6 +88,7 @@ export function parseListQuery(
       code: "InvalidParameter.batchId",
       detail: "batchId must be a batch id",
     });
+  const filter = allowed.includes("label") ? parseRecordFilters(query, faults) : {};
   if (faults.length > 0)
     throw new HttpProblem(
       "invalid-query",
@@ -104,11 +100,16 @@ export function parseListQuery(
     ...(cursor !== undefined ? { cursor } : {}),
     ...(status !== undefined ? { status: status as RecordStatus } : {}),
     ...(batchId !== undefined ? { batchId } : {}),
+    ...filter,
   };
 }
 
 /** The store alone can tell a cursor it did not hand out; it says so with this code. */
 function rethrowCursorFault(error: unknown): never {
+  if (error instanceof ListCursorError)
+    throw invalidCursor(
+      `${error.message}: repeat the filters of the page that gave it, or start again without cursor`,
+    );
   if (error instanceof ServiceError && error.code === INVALID_CURSOR_CODE) throw invalidCursor();
   throw error;
 }

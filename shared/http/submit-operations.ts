@@ -100,11 +100,12 @@ function assertBatchBodyFits(request: AuthorizedRequest): void {
     );
 }
 
-const plannedView = ({ accountId, regionId, request, clientToken }: PlannedRequest) => ({
+const plannedView = ({ accountId, regionId, request, clientToken, labels }: PlannedRequest) => ({
   accountId,
   regionId,
   request,
   ...(clientToken !== undefined ? { clientToken } : {}),
+  ...(labels ? { labels } : {}),
 });
 const warningsOf = (warnings: Warning[]) => (warnings.length > 0 ? { warnings } : {});
 

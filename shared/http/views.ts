@@ -11,6 +11,14 @@ import * as v from "valibot";
 import { ATTEMPT_HISTORY_LIMITS, ATTEMPT_OUTCOMES } from "../domain/attempt-history";
 import { RECORD_STATUSES } from "../domain/record";
 import { BATCH_ITEMS } from "../domain/request/batch";
+import {
+  LABEL_KEY_PATTERN,
+  LABEL_KEY_RULE,
+  LABEL_VALUE_MAX_CHARACTERS,
+  LABEL_VALUE_PATTERN,
+  LABEL_VALUE_RULE,
+  MAX_LABELS,
+} from "../domain/request/labels";
 import { PipelineRequestBodySchema } from "../domain/request/schema";
 import { MAX_COUNTED_VIOLATIONS, MAX_DETAIL_BYTES, MAX_POINTER_BYTES } from "../domain/request/violation";
 import { MAX_LISTED_ERRORS, PROBLEMS } from "./problems";
@@ -20,17 +28,39 @@ const TimestampSchema = v.pipe(v.string(), v.isoTimestamp());
 const LinksSchema = v.object({ self: v.string() });
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+/** The caller's labels (shared/domain/request/labels): ours, never sent to ECS. */
+export const LabelsSchema = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(LABEL_KEY_PATTERN)),
+    v.pipe(v.string(), v.maxLength(LABEL_VALUE_MAX_CHARACTERS), v.regex(LABEL_VALUE_PATTERN)),
+  ),
+  v.maxEntries(MAX_LABELS),
+  v.description(
+    `The caller's own metadata, at most ${MAX_LABELS} keys; a key is ${LABEL_KEY_RULE}; a value is ${LABEL_VALUE_RULE}. Stored on the record, returned and carried in completion events; never sent to ECS (Tag is the API's own parameter). See docs/request-contract.md, "Labels".`,
+  ),
+);
+
+/** The closed object of the request schema (its pipe's last step), which the body view extends with `labels`. */
+type RequestEntries = (typeof PipelineRequestBodySchema)["pipe"][2]["entries"];
+const requestEntries = (): RequestEntries => PipelineRequestBodySchema.pipe[2].entries;
+
 /** The request as the caller sent it, with every constraint a JSON Schema can state. */
 export const PipelineRequestSchema = v.pipe(
-  PipelineRequestBodySchema,
+  v.object({ ...requestEntries(), labels: v.optional(LabelsSchema) }),
   v.description(
-    "The CreateImagePipeline parameters with the API's own names, plus AccountId. Byte lengths and cross-field rules are checked too but have no JSON Schema form; see docs/request-contract.md.",
+    "The CreateImagePipeline parameters with the API's own names, plus AccountId and our own labels (neither is sent to ECS as such; a stored record's request has neither). Byte lengths and cross-field rules are checked too but have no JSON Schema form; see docs/request-contract.md.",
   ),
 );
 
 /** The body of POST /v1/batches. */
 export const BatchRequestSchema = v.object({
   items: v.pipe(v.array(PipelineRequestSchema), v.minLength(BATCH_ITEMS.min), v.maxLength(BATCH_ITEMS.max)),
+  labels: v.optional(
+    v.pipe(
+      LabelsSchema,
+      v.description("Inherited by every item; where an item names the same key, its own value wins"),
+    ),
+  ),
 });
 
 export const ViolationSchema = v.pipe(
@@ -76,6 +106,7 @@ export const RecordSchema = v.object({
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
   completedAt: v.optional(TimestampSchema),
+  labels: LabelsSchema,
   request: PipelineRequestSchema,
   links: LinksSchema,
 });
@@ -172,6 +203,12 @@ const PlannedRequestSchema = v.object({
       ),
     ),
   ),
+  labels: v.optional(
+    v.pipe(
+      LabelsSchema,
+      v.description("The labels as they would be stored (a batch's merged in); absent when none"),
+    ),
+  ),
 });
 
 /** POST /v1/pipelines:validate, 200: nothing was stored or queued. */
@@ -234,6 +271,7 @@ export const VIEW_SCHEMAS = {
   Batch: BatchSchema,
   Validated: ValidatedSchema,
   BatchValidated: BatchValidatedSchema,
+  Labels: LabelsSchema,
   Violation: ViolationSchema,
   QueryFault: QueryFaultSchema,
   Problem: ProblemSchema,

@@ -3,24 +3,26 @@
  * the ports' promises (conditional writes, newest-first order, paging) so a use case that relies
  * on them is tested against the same rules the real adapters follow.
  */
-import type {
-  BatchHeader,
-  Clock,
-  CompletionEvent,
-  CreatePipelineOutcome,
-  EventPublisher,
-  IdempotencyEntry,
-  ListOptions,
-  Logger,
-  Page,
-  PipelineClient,
-  PipelineTarget,
-  RecordMessage,
-  RecordStore,
-  RecordWrite,
-  RequestQueue,
+import {
+  type BatchHeader,
+  type Clock,
+  type CompletionEvent,
+  type CreatePipelineOutcome,
+  type EventPublisher,
+  type IdempotencyEntry,
+  type ListOptions,
+  type Logger,
+  MATCHING_SCAN_BUDGET,
+  type Page,
+  type PipelineClient,
+  type PipelineTarget,
+  type RecordMessage,
+  type RecordStore,
+  type RecordWrite,
+  type RequestQueue,
 } from "../../shared/app/ports";
 import type { PipelineRecord, RecordStatus } from "../../shared/domain/record";
+import { matchesFilter, type RecordFilter } from "../../shared/domain/record-filter";
 import type { PipelineRequest } from "../../shared/domain/request/normalize";
 
 export class FakeClock implements Clock {
@@ -171,6 +173,48 @@ export class InMemoryRecordStore implements RecordStore {
   async listBySubmitter(submittedBy: string, options: ListOptions): Promise<Page<PipelineRecord>> {
     this.count("listBySubmitter");
     return this.listIndex((r) => r.submittedBy === submittedBy, InMemoryRecordStore.newestFirst, options);
+  }
+
+  /**
+   * As the adapter: the entries an index would find (by what it holds: submitter, batch, status,
+   * creation time), at most MATCHING_SCAN_BUDGET a call, each checked against the whole filter as
+   * the record is now. The cursor is the position of the next entry to examine.
+   */
+  async listMatching(
+    submittedBy: string | undefined,
+    filter: RecordFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<PipelineRecord>> {
+    this.count("listMatching");
+    if (submittedBy === undefined && filter.batchId === undefined)
+      throw new Error("listMatching: any caller's records only within a batch");
+    const owned = (r: PipelineRecord): boolean => submittedBy === undefined || r.submittedBy === submittedBy;
+    const indexed = (r: PipelineRecord): boolean =>
+      filter.batchId !== undefined
+        ? r.batchId === filter.batchId && (!filter.status || r.status === filter.status)
+        : owned(r) &&
+          matchesFilter(r, {
+            status: filter.status,
+            createdAfter: filter.createdAfter,
+            createdBefore: filter.createdBefore,
+          });
+    const entries = [...(this.heldIndex ?? this.records).values()]
+      .filter(indexed)
+      .sort(
+        filter.batchId !== undefined ? (a, b) => a.id.localeCompare(b.id) : InMemoryRecordStore.newestFirst,
+      );
+    const start = page.cursor ? Number(Buffer.from(page.cursor, "base64url").toString()) : 0;
+    const items: PipelineRecord[] = [];
+    let at = start;
+    for (; at < entries.length && at < start + MATCHING_SCAN_BUDGET; at++) {
+      const current = this.records.get(entries[at]!.id);
+      if (!current || !owned(current) || !matchesFilter(current, filter)) continue;
+      if (items.length === page.limit) break;
+      items.push(clone(current));
+    }
+    return at < entries.length
+      ? { items, nextCursor: Buffer.from(String(at)).toString("base64url") }
+      : { items };
   }
 
   /** The base table itself: never lags. */

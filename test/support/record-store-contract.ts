@@ -5,9 +5,10 @@
  * emulator's index lag, the fake's model of it) to check what the port promises while they lag.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ListOptions, Page, RecordStore } from "../../shared/app/ports";
+import { type ListOptions, MATCHING_SCAN_BUDGET, type Page, type RecordStore } from "../../shared/app/ports";
 import { ATTEMPT_HISTORY_LIMITS, type Attempt, failedAttempt } from "../../shared/domain/attempt-history";
 import { claim, fail, noteCallOutcome, type PipelineRecord, withAttempt } from "../../shared/domain/record";
+import { matchesFilter, type RecordFilter } from "../../shared/domain/record-filter";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -358,6 +359,105 @@ export function recordStoreContract(
       expect((await store.listByStatus("pending", { limit: 10 })).items).toEqual([]);
     });
 
+    describe("filtered lists (listMatching)", () => {
+      const A = "1000000000000001";
+      const B = "1000000000000002";
+      const batchId = ulidAt(BASE_MS, 555_000);
+      /** kim's 12 records over two accounts, two regions, three states, labels and one batch; lee's 3 alike. */
+      const dataset = (): PipelineRecord[] => [
+        ...Array.from({ length: 12 }, (_, i) =>
+          makeRecord(i * 1000, {
+            submittedBy: "kim",
+            accountId: i % 2 ? B : A,
+            regionId: i % 3 ? "cn-hangzhou" : "cn-beijing",
+            status: (["pending", "failed", "succeeded"] as const)[i % 3],
+            batchId: i >= 8 ? batchId : null,
+            ...(i % 4 === 0 ? { labels: { ticket: "CR-1", "team/name": "web" } } : {}),
+            ...(i % 4 === 1 ? { labels: { ticket: "CR-2" } } : {}),
+          }),
+        ),
+        ...Array.from({ length: 3 }, (_, i) =>
+          makeRecord(i * 1000 + 1, { submittedBy: "lee", accountId: A, labels: { ticket: "CR-1" } }),
+        ),
+      ];
+
+      /** Every page, following cursors with the same filter. */
+      async function allMatching(submittedBy: string, filter: RecordFilter, limit: number) {
+        return allPages((o) => store.listMatching(submittedBy, filter, o), { limit });
+      }
+
+      const newestFirst = (records: PipelineRecord[]) =>
+        [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+
+      it("stores a record's labels and reads them back", async () => {
+        const record = makeRecord(0, { labels: { ticket: "CR-123", "change/id": "a:b c" } });
+        await store.create(record);
+        expect(await store.get(record.id)).toEqual(record);
+        expect((await store.listMatching("alice", {}, { limit: 5 })).items).toEqual([record]);
+      });
+
+      const at = (ms: number) => new Date(BASE_MS + ms).toISOString();
+      it.each<[string, RecordFilter]>([
+        ["no filter", {}],
+        ["status", { status: "failed" }],
+        ["accountId", { accountId: B }],
+        ["regionId", { regionId: "cn-beijing" }],
+        ["a label", { labels: { ticket: "CR-1" } }],
+        ["two labels", { labels: { ticket: "CR-1", "team/name": "web" } }],
+        ["createdAfter (inclusive)", { createdAfter: at(5000) }],
+        ["createdBefore (exclusive)", { createdBefore: at(5000) }],
+        ["a window and a status", { createdAfter: at(2000), createdBefore: at(10_000), status: "pending" }],
+        ["account, region and status", { accountId: A, regionId: "cn-hangzhou", status: "succeeded" }],
+        ["status and label", { status: "pending", labels: { ticket: "CR-1" } }],
+        ["nothing matches", { accountId: B, labels: { ticket: "CR-1" } }],
+      ])("lists the caller's records matching %s, newest first, paged", async (_name, filter) => {
+        const records = dataset();
+        await store.createMany(records);
+        const expected = newestFirst(
+          records.filter((r) => r.submittedBy === "kim" && matchesFilter(r, filter)),
+        );
+        const listed = await allMatching("kim", filter, 2);
+        expect(listed.ids).toEqual(expected.map((r) => r.id));
+        expect(listed.pages.flat()).toEqual(expected);
+      });
+
+      it("lists a batch's records in submission order, with the other filters", async () => {
+        const records = dataset();
+        await store.createMany(records);
+        const batch = records.filter((r) => r.batchId === batchId);
+        expect((await allMatching("kim", { batchId }, 3)).ids).toEqual(batch.map((r) => r.id));
+        const filter: RecordFilter = { batchId, status: "pending", createdBefore: at(11_000) };
+        expect((await allMatching("kim", filter, 1)).ids).toEqual(
+          batch.filter((r) => matchesFilter(r, filter)).map((r) => r.id),
+        );
+        expect((await allMatching("lee", { batchId }, 3)).ids).toEqual([]);
+        expect((await allMatching("kim", { batchId, labels: { ticket: "CR-1" } }, 3)).ids).toEqual(
+          batch.filter((r) => r.labels?.ticket === "CR-1").map((r) => r.id),
+        );
+      });
+
+      it(`examines at most ${MATCHING_SCAN_BUDGET} index entries a call: a sparse filter pages through short pages`, async () => {
+        const many = Array.from({ length: MATCHING_SCAN_BUDGET + 20 }, (_, i) =>
+          makeRecord(i, {
+            submittedBy: "max",
+            ...(i === 3 || i === MATCHING_SCAN_BUDGET + 10 ? { accountId: B } : {}),
+          }),
+        );
+        await store.createMany(many);
+        const first = await store.listMatching("max", { accountId: B }, { limit: 5 });
+        // Newest first: the later match is within the first budget, the earlier one is not.
+        expect(first.items.map((r) => r.id)).toEqual([many[MATCHING_SCAN_BUDGET + 10]!.id]);
+        expect(first.nextCursor).toBeDefined();
+        const rest = await store.listMatching(
+          "max",
+          { accountId: B },
+          { limit: 5, cursor: first.nextCursor! },
+        );
+        expect(rest.items.map((r) => r.id)).toEqual([many[3]!.id]);
+        expect(rest.nextCursor).toBeUndefined();
+      });
+    });
+
     if (indexes) {
       describe("while the indexes lag", () => {
         let lag: IndexLagControl;
@@ -401,6 +501,28 @@ export function recordStoreContract(
           expect((await store.listByStatus("pending", { limit: 10 })).items).toEqual([]);
           await lag.settle();
           expect((await store.listBySubmitter("jon", { limit: 10, status: "cancelled" })).items).toEqual([
+            cancelled,
+          ]);
+        });
+
+        it("checks a filtered list's items as the table has them now", async () => {
+          const record = makeRecord(0, { submittedBy: "kai", labels: { ticket: "CR-9" } });
+          await store.create(record);
+          await lag.settle();
+          await lag.hold();
+          const cancelled = {
+            ...record,
+            status: "cancelled" as const,
+            updatedAt: new Date(BASE_MS + 5).toISOString(),
+          };
+          expect(await store.update(cancelled, { from: "pending" })).toBe("applied");
+          // by_submitter_status still files it under pending: found there, then dropped.
+          expect((await store.listMatching("kai", { status: "pending" }, { limit: 10 })).items).toEqual([]);
+          expect(
+            (await store.listMatching("kai", { labels: { ticket: "CR-9" } }, { limit: 10 })).items,
+          ).toEqual([cancelled]);
+          await lag.settle();
+          expect((await store.listMatching("kai", { status: "cancelled" }, { limit: 10 })).items).toEqual([
             cancelled,
           ]);
         });

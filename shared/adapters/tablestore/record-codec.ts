@@ -16,6 +16,7 @@ import {
   type RecordError,
   type RecordStatus,
 } from "../../domain/record";
+import type { Labels } from "../../domain/request/labels";
 import type { PipelineRequest } from "../../domain/request/normalize";
 import { BATCH_KEY_PREFIX, IDEMPOTENCY_KEY_PREFIX, PRIMARY_KEY, RECORD_ID_PATTERN } from "./table-schema";
 
@@ -70,7 +71,20 @@ export function recordColumns(record: PipelineRecord): TableStore.AttributeInput
     columns.push({ leaseUntil: requireIsoTime("leaseUntil", record.leaseUntil) });
   columns.push(...outboxColumns(record));
   columns.push(...historyColumns(record));
+  columns.push(...labelColumns(record));
   return columns;
+}
+
+/** The caller's labels (domain/request/labels) as one JSON column; no column when there are none. */
+function labelColumns(record: PipelineRecord): TableStore.AttributeInput {
+  return record.labels && Object.keys(record.labels).length > 0
+    ? [{ labels: JSON.stringify(record.labels) }]
+    : [];
+}
+
+function readLabelColumns(cells: Cells, record: PipelineRecord): void {
+  const labels = optionalText(cells, "labels");
+  if (labels !== undefined) record.labels = json<Labels>(labels, "labels", record.id);
 }
 
 /**
@@ -184,6 +198,7 @@ export function recordFromRow(row: TableStore.Row): PipelineRecord | undefined {
   if (leaseUntil !== undefined) record.leaseUntil = leaseUntil;
   readOutboxColumns(cells, record);
   readHistoryColumn(cells, record);
+  readLabelColumns(cells, record);
   return record;
 }
 

@@ -19,15 +19,17 @@
  * more pages follow.
  */
 import TableStore from "tablestore";
-import type {
-  BatchHeader,
-  IdempotencyEntry,
-  ListOptions,
-  Page,
-  RecordStore,
-  RecordWrite,
+import {
+  type BatchHeader,
+  type IdempotencyEntry,
+  type ListOptions,
+  MATCHING_SCAN_BUDGET,
+  type Page,
+  type RecordStore,
+  type RecordWrite,
 } from "../../app/ports";
 import { type PipelineRecord, RECORD_STATUSES, type RecordStatus } from "../../domain/record";
+import { matchesFilter, needsRecordCheck, type RecordFilter } from "../../domain/record-filter";
 import { createTablestoreClient, type TablestoreClientOptions } from "./client";
 import { TablestoreError, toTablestoreError } from "./errors";
 import {
@@ -361,6 +363,86 @@ export class TablestoreRecordStore implements RecordStore {
       filterWhileReading: true,
       fromIndex: false,
     });
+  }
+
+  /**
+   * The filtered list (records-table.md, "Filters"): a batch through `by_batch` (its status a
+   * column filter on the covered `status`), a status through `by_submitter_status`, anything else
+   * through `by_submitter`; the time window is a key range where `createdAt` is in the key. The
+   * rest (account, region, labels, and for a batch the window and the caller) is checked on the
+   * records as the base table has them, like every field of the filter, since an index may lag.
+   */
+  async listMatching(
+    submittedBy: string | undefined,
+    filter: RecordFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<PipelineRecord>> {
+    const scan = this.matchingScan(submittedBy, filter);
+    const wanted = page.limit + 1;
+    const matched: { record: PipelineRecord; tail: string[] }[] = [];
+    const start = page.cursor ? this.matchingCursorStart(scan, filter, page.cursor) : scan.openStart;
+    let next: TableStore.PrimaryKeyInput | null = this.key(scan, start);
+    let resumeAt: TableStore.GetRangeResult["nextStartPrimaryKey"] = null;
+    // Each call counts as at least one entry, so a filtered range that keeps answering empty ends too.
+    for (let examined = 0; next && matched.length < wanted && examined < MATCHING_SCAN_BUDGET; ) {
+      const range: TableStore.GetRangeResult = await this.client.getRange({
+        tableName: scan.table,
+        direction: scan.direction,
+        inclusiveStartPrimaryKey: next,
+        exclusiveEndPrimaryKey: this.key(scan, scan.end),
+        limit: Math.min(
+          BATCH_GET_MAX_ROWS,
+          MATCHING_SCAN_BUDGET - examined,
+          needsRecordCheck(filter) ? BATCH_GET_MAX_ROWS : wanted - matched.length,
+        ),
+        ...(scan.status && scan.filterWhileReading ? { columnFilter: equals("status", scan.status) } : {}),
+      });
+      examined += Math.max(range.rows.length, 1);
+      resumeAt = range.nextStartPrimaryKey;
+      next = resumeAt?.map((c) => ({ [c.name]: c.value })) ?? null;
+      const tails = range.rows.map((row) => this.tailOf(scan, row));
+      const records = new Map((await this.getMany(tails.map((t) => t.at(-1)!))).map((r) => [r.id, r]));
+      for (const tail of tails) {
+        const record = records.get(tail.at(-1)!);
+        if (!record || !matchesFilter(record, filter)) continue;
+        if (submittedBy === undefined || record.submittedBy === submittedBy) matched.push({ record, tail });
+      }
+    }
+    const items = matched.slice(0, page.limit).map((m) => m.record);
+    // The next page starts at the first match past this one, or where the scan stopped.
+    const following =
+      matched[page.limit]?.tail ?? (resumeAt ? this.tailOf(scan, { primaryKey: resumeAt }) : undefined);
+    return following ? { items, nextCursor: encodeCursor(following) } : { items };
+  }
+
+  /**
+   * A cursor below the window's start would make a BACKWARD range whose start is under its end,
+   * which the service refuses (OTSParameterInvalid); only a crafted cursor can be there.
+   */
+  private matchingCursorStart(scan: RangeScan, filter: RecordFilter, cursor: string): string[] {
+    const start = this.cursorStart(scan, cursor);
+    const createdAt = scan.tail[0] === "createdAt" ? start[0]! : undefined;
+    if (createdAt !== undefined && filter.createdAfter !== undefined && createdAt < filter.createdAfter)
+      throw new RecordCodecError("InvalidCursor", "the cursor is outside the filter's time window");
+    return start;
+  }
+
+  private matchingScan(submittedBy: string | undefined, filter: RecordFilter): RangeScan {
+    if (filter.batchId !== undefined)
+      return this.indexScan("byBatch", [filter.batchId], "FORWARD", filter.status);
+    if (submittedBy === undefined) throw new Error("listMatching: any caller's records only within a batch");
+    const [index, partition]: [IndexName, string[]] =
+      filter.status === undefined
+        ? ["bySubmitter", [submittedBy]]
+        : ["bySubmitterStatus", [submittedBy, filter.status]];
+    const scan = this.indexScan(index, partition, "BACKWARD", undefined);
+    // Tail [createdAt, id], read BACKWARD: from just below createdBefore down to createdAfter.
+    const { INF_MIN, INF_MAX } = TableStore;
+    return {
+      ...scan,
+      openStart: filter.createdBefore === undefined ? [INF_MAX, INF_MAX] : [filter.createdBefore, INF_MIN],
+      end: filter.createdAfter === undefined ? [INF_MIN, INF_MIN] : [filter.createdAfter, INF_MIN],
+    };
   }
 
   private indexScan(

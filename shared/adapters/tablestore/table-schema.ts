@@ -32,6 +32,15 @@ export const BATCH_KEY_PREFIX = "batch:";
 export const INDEXES = {
   /** The caller's records, newest first: read BACKWARD. */
   bySubmitter: { suffix: "by_submitter", key: ["submittedBy", "createdAt"], covered: ["status"] },
+  /**
+   * The caller's records in one status, newest first: `GET /v1/pipelines?status=`. The fifth
+   * global index, Tablestore's most per table (records-table.md, "Filters").
+   */
+  bySubmitterStatus: {
+    suffix: "by_submitter_status",
+    key: ["submittedBy", "status", "createdAt"],
+    covered: [],
+  },
   /** A batch's records in id (submission) order: read FORWARD. */
   byBatch: { suffix: "by_batch", key: ["batchId"], covered: ["status"] },
   /** What the reconciler sweeps: oldest `updatedAt` first within a status. */

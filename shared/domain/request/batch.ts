@@ -1,8 +1,9 @@
 /**
- * The batch envelope of `POST /v1/batches` (docs/http-api.md, "Batches"): `{ items: [...] }` with
+ * The batch envelope of `POST /v1/batches` (docs/http-api.md, "Batches"): `{ items: [...], labels? }` with
  * 1..500 pipeline requests. Validation is all-or-nothing: one bad item rejects the batch, and every
  * violation of every item is reported with a pointer like `#/items/7/Name`.
  */
+import { LABEL_CODES, type Labels, MAX_LABELS, mergeLabels, validateLabels } from "./labels";
 import type { PipelineRequest } from "./normalize";
 import { UNKNOWN_KEY_CODE } from "./unknown-keys";
 import { validatePipelineRequest } from "./validate";
@@ -11,7 +12,8 @@ import { pointerSegment, toPointer, type Violation, ViolationCollector, type War
 export const BATCH_ITEMS = { min: 1, max: 500 } as const;
 
 export type BatchValidationResult =
-  | { ok: true; items: PipelineRequest[]; warnings: Warning[] }
+  /** `labels[i]`: item i's own labels over the batch's (./labels, mergeLabels), if any. */
+  | { ok: true; items: PipelineRequest[]; labels: (Labels | undefined)[]; warnings: Warning[] }
   | { ok: false; violations: Violation[] };
 
 const prefixed = (index: number, pointer: string): string => `#/items/${index}${pointer.slice(1)}`;
@@ -30,11 +32,11 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
   }
   const collector = new ViolationCollector();
   for (const key of Object.keys(input)) {
-    if (key === "items") continue;
+    if (key === "items" || key === "labels") continue;
     const added = collector.add({
       pointer: `#/${pointerSegment(key)}`,
       code: UNKNOWN_KEY_CODE,
-      detail: `${key}: Unknown parameter in the batch body; it takes only "items"`,
+      detail: `${key}: Unknown parameter in the batch body; it takes only "items" and "labels"`,
     });
     if (!added) break;
   }
@@ -60,8 +62,13 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
   }
   if (collector.violations.length > 0 || !Array.isArray(items))
     return { ok: false, violations: collector.violations };
+  // Reported with the items' faults, not instead of them: the envelope itself is sound.
+  const batchLabels = Object.hasOwn(input, "labels")
+    ? validateLabels((input as { labels?: unknown }).labels, ["labels"], collector)
+    : undefined;
 
   const accepted: PipelineRequest[] = [];
+  const labels: (Labels | undefined)[] = [];
   const warnings: Warning[] = [];
   for (const [index, item] of items.entries()) {
     if (collector.full) break;
@@ -69,7 +76,17 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
     const own = new ViolationCollector(collector.limit - collector.violations.length);
     const result = validatePipelineRequest(item, own);
     if (result.ok) {
+      const merged = mergeLabels(batchLabels, result.labels);
+      if (merged && Object.keys(merged).length > MAX_LABELS) {
+        collector.add({
+          pointer: `#/items/${index}/labels`,
+          code: LABEL_CODES.labels,
+          detail: `the item's labels and the batch's together hold ${Object.keys(merged).length} keys; at most ${MAX_LABELS}`,
+        });
+        continue;
+      }
       accepted.push(result.request);
+      labels.push(merged);
       for (const w of result.warnings) warnings.push({ ...w, pointer: prefixed(index, w.pointer) });
       continue;
     }
@@ -78,7 +95,7 @@ export function validateBatchRequest(input: unknown): BatchValidationResult {
   }
   return collector.violations.length > 0
     ? { ok: false, violations: collector.violations }
-    : { ok: true, items: accepted, warnings };
+    : { ok: true, items: accepted, labels, warnings };
 }
 
 function fail(pointer: string, code: string, detail: string): BatchValidationResult {

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { crossFieldViolations, crossFieldWarnings } from "./cross-field-rules";
+import { type Labels, validateLabels } from "./labels";
 import { splitIssueMessage } from "./messages";
 import { normalizePipelineRequest, type PipelineRequest } from "./normalize";
 import { PipelineRequestBodySchema } from "./schema";
@@ -15,7 +16,8 @@ import { toPointer, type Violation, ViolationCollector, type Warning } from "./v
 export type { PipelineRequest } from "./normalize";
 
 export type ValidationResult =
-  | { ok: true; request: PipelineRequest; warnings: Warning[] }
+  /** `labels` are the caller's own (./labels): never part of `request`, so never sent to ECS. */
+  | { ok: true; request: PipelineRequest; labels?: Labels; warnings: Warning[] }
   | { ok: false; violations: Violation[] };
 
 /**
@@ -81,19 +83,35 @@ export function validatePipelineRequest(
     });
     return failed();
   }
-  if (!reportUnknownKeys(PipelineRequestBodySchema, input, collector)) return failed();
+  const { body, labels: labelsInput } = splitLabels(input);
+  if (!reportUnknownKeys(PipelineRequestBodySchema, body, collector)) return failed();
+  const labels = labelsInput === undefined ? undefined : validateLabels(labelsInput, ["labels"], collector);
+  if (collector.full) return failed();
   // abortPipeEarly: one violation per field (the first rule it breaks), not a cascade of them.
-  const parsed = v.safeParse(PipelineRequestBodySchema, input, { abortPipeEarly: true });
-  const templates = lintTemplates(input);
+  const parsed = v.safeParse(PipelineRequestBodySchema, body, { abortPipeEarly: true });
+  const templates = lintTemplates(body);
   const violations = [
     ...(parsed.issues?.map(issueToViolation) ?? []),
     ...templates.violations,
-    ...crossFieldViolations(input),
+    ...crossFieldViolations(body),
   ];
   for (const violation of dedupe(violations)) if (!collector.add(violation)) break;
   if (!parsed.success || collector.violations.length > found) return failed();
   const { request, warnings } = normalizePipelineRequest(parsed.output);
-  return { ok: true, request, warnings: [...warnings, ...templates.warnings, ...crossFieldWarnings(input)] };
+  return {
+    ok: true,
+    request,
+    ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
+    warnings: [...warnings, ...templates.warnings, ...crossFieldWarnings(body)],
+  };
+}
+
+/** The body without its `labels` member, which the CreateImagePipeline schema does not know. */
+function splitLabels(input: unknown): { body: unknown; labels: unknown } {
+  if (typeof input !== "object" || input === null || !Object.hasOwn(input, "labels"))
+    return { body: input, labels: undefined };
+  const { labels, ...body } = input as Record<string, unknown>;
+  return { body, labels };
 }
 
 function dedupe(violations: Violation[]): Violation[] {

@@ -43,7 +43,7 @@ beforeEach(() => {
   mns.control.reset();
 });
 
-const ALL_INDEXES: IndexName[] = ["bySubmitter", "byBatch", "byStatus", "byEventOwed"];
+const ALL_INDEXES: IndexName[] = ["bySubmitter", "bySubmitterStatus", "byBatch", "byStatus", "byEventOwed"];
 const indexResources = (table: string, indexes: IndexName[] = ALL_INDEXES) =>
   indexes.map((i) => ({ kind: "index", name: indexTableName(table, i) }));
 
@@ -75,7 +75,7 @@ describe("provisionResources", () => {
     });
     const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
     expect(described.indexMetas.map((m) => m.name).sort()).toEqual(
-      (["byBatch", "byEventOwed", "byStatus", "bySubmitter"] as const)
+      (["byBatch", "byEventOwed", "byStatus", "bySubmitter", "bySubmitterStatus"] as const)
         .map((i) => indexTableName("records", i))
         .sort(),
     );
@@ -197,7 +197,7 @@ describe("upgrading a table made by an older layout", () => {
     ]);
     expect(first.existing).toEqual([
       { kind: "table", name: "records" },
-      ...indexResources("records", ["bySubmitter", "byBatch", "byEventOwed"]),
+      ...indexResources("records", ["bySubmitter", "bySubmitterStatus", "byBatch", "byEventOwed"]),
     ]);
     expect(first.extra).toEqual([]);
 
@@ -223,16 +223,43 @@ describe("upgrading a table made by an older layout", () => {
     expect(describeResult(second)).toContain("exists  index records_by_status");
   });
 
-  it("leaves an index the schema does not name alone and reports it", async () => {
-    await createOlderTable({ withoutIndexes: [], extraIndex: true });
+  it("adds by_submitter_status (the filters' index) to the previous release's table, over its rows", async () => {
+    await createOlderTable({ withoutIndexes: ["bySubmitterStatus"] });
+    await putRecord("01A", "failed", "2026-01-01T00:00:00.000Z");
+    tablestore.control.setIndexLag(100);
+    const first = await provisionResources(targets());
+    expect(first.created).toContainEqual({ kind: "index", name: "records_by_submitter_status" });
+    await tablestore.control.settleIndexes();
+    const { rows } = await tablestoreClient(tablestore).getRange({
+      tableName: indexTableName("records", "bySubmitterStatus"),
+      direction: "FORWARD",
+      inclusiveStartPrimaryKey: [
+        { submittedBy: "alice" },
+        { status: "failed" },
+        { createdAt: TableStore.INF_MIN },
+        { id: TableStore.INF_MIN },
+      ],
+      exclusiveEndPrimaryKey: [
+        { submittedBy: "alice" },
+        { status: "failed" },
+        { createdAt: TableStore.INF_MAX },
+        { id: TableStore.INF_MAX },
+      ],
+    });
+    expect(rows.map((row) => row.primaryKey?.[3]?.value)).toEqual(["01A"]);
+  });
+
+  // With five indexes in the schema, Tablestore's limit, an index of the table's own always leaves
+  // too little room; it is named, never dropped.
+  it("stops, changing nothing, when an index of the table's own leaves no room under the limit of 5", async () => {
+    await createOlderTable({ withoutIndexes: ["bySubmitterStatus"], extraIndex: true });
     const createIndexCalls = tablestore.control.calls().CreateIndex;
-    const result = await provisionResources(targets());
-    expect(result.extra).toEqual([{ kind: "index", name: "records_by_legacy" }]);
-    expect(describeResult(result)).toContain(
-      "extra   index records_by_legacy (not in the schema; left alone)",
-    );
-    const described = await tablestoreClient(tablestore).describeTable({ tableName: "records" });
-    expect(described.indexMetas.map((m) => m.name)).toContain("records_by_legacy");
+    await expect(provisionResources(targets())).rejects.toMatchObject({
+      code: "ProvisionSchemaMismatch",
+      message: expect.stringMatching(
+        /has 5 indexes \(records_by_legacy not this service's\); adding records_by_submitter_status would pass/,
+      ),
+    });
     expect(tablestore.control.calls().CreateIndex).toBe(createIndexCalls);
   });
 
@@ -282,6 +309,7 @@ describe("scripts/provision", () => {
     expect(describeResult(result)).toEqual([
       "created table image_pipeline_records",
       "created index image_pipeline_records_by_submitter",
+      "created index image_pipeline_records_by_submitter_status",
       "created index image_pipeline_records_by_batch",
       "created index image_pipeline_records_by_status",
       "created index image_pipeline_records_by_event_owed",

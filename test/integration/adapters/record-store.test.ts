@@ -2,6 +2,7 @@
 import TableStore from "tablestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningTablestore, start as startTablestore } from "../../../local/tablestore/index";
+import { encodeCursor } from "../../../shared/adapters/tablestore/record-codec";
 import {
   BATCH_WRITE_MAX_BYTES,
   BATCH_WRITE_MAX_ROWS,
@@ -47,6 +48,18 @@ recordStoreContract("Tablestore adapter", freshStore, () => ({
 }));
 
 describe("TablestoreRecordStore on the wire", () => {
+  it("refuses a crafted filtered-list cursor below the time window (the range would be upside down)", async () => {
+    const store = await freshStore();
+    const record = makeRecord(5000, { submittedBy: "nia" });
+    await store.create(record);
+    const filter = { createdAfter: new Date(Date.parse(record.createdAt) - 1000).toISOString() };
+    expect((await store.listMatching("nia", filter, { limit: 5 })).items).toEqual([record]);
+    const below = encodeCursor(["2000-01-01T00:00:00.000Z", record.id]);
+    await expect(store.listMatching("nia", filter, { limit: 5, cursor: below })).rejects.toMatchObject({
+      code: "InvalidCursor",
+    });
+  });
+
   it("writes 450 records in three BatchWriteRow calls and lists them through the index and BatchGetRow", async () => {
     const store = await freshStore();
     const before = emulator.control.calls();

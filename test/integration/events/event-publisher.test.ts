@@ -19,6 +19,7 @@ const EVENT: CompletionEvent = {
   id: "01JDCOMPLETED0000000000000",
   batchId: null,
   status: "failed",
+  labels: { "change/id": "CR-123" },
   error: {
     code: "InvalidImage.NotFound",
     message: "The image <m-abc> & co. was not found — 镜像",

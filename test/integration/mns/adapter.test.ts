@@ -143,6 +143,7 @@ describe("completion event bodies", () => {
     batchId: "01JDBATCH00000000000000000",
     status: "failed",
     error: { code: "InvalidParameter", message, retryable: false },
+    labels: {},
     accountId: "1000000000000002",
     regionId: "cn-hangzhou",
     completedAt: "2026-12-06T12:00:00.000Z",

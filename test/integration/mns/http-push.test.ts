@@ -92,6 +92,7 @@ const EVENT: CompletionEvent = {
   id: "01JDHTTPPUSH00000000000000",
   batchId: "01JDBATCH00000000000000000",
   status: "failed",
+  labels: {},
   error: {
     code: "InvalidImage.NotFound",
     message: "The image <m-abc> & co. was not found",

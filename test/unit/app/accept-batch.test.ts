@@ -82,6 +82,19 @@ describe("acceptBatch", () => {
     expect(store.records.get(ids[1]!)?.accountId).toBe(OTHER_ACCOUNT);
   });
 
+  it("gives every item record the batch's labels under its own", async () => {
+    const { deps, store } = setup();
+    const body = {
+      labels: { ticket: "CR-1", env: "prod" },
+      items: [item(0), item(1, { labels: { env: "test" } })],
+    };
+    const outcome = await accepted(await acceptBatch(deps, { requester: alice, body }));
+    const [first, second] = outcome.items.map((i) => store.records.get(i.id));
+    expect(first?.labels).toEqual({ ticket: "CR-1", env: "prod" });
+    expect(second?.labels).toEqual({ ticket: "CR-1", env: "test" });
+    expect(second?.request).not.toHaveProperty("labels");
+  });
+
   it("refuses the whole batch when one item is invalid, with #/items/N pointers, and writes nothing", async () => {
     const { deps, store, queue } = setup();
     const body = { items: [item(0), item(1, { SystemDiskSize: 5 }), item(2, { Name: "" })] };

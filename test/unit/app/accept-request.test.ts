@@ -279,3 +279,32 @@ describe("acceptPipelineRequest", () => {
     expect(isIdempotencyKey(key)).toBe(ok);
   });
 });
+
+describe("labels", () => {
+  it("stores them on the record, apart from the request, and counts them in the idempotency fingerprint", async () => {
+    const { deps, store } = setup();
+    const headers = { requester: alice, idempotencyKey: "k-labels" };
+    const body = { ...validBody(), labels: { ticket: "CR-1" } };
+    const first = await acceptPipelineRequest(deps, { ...headers, body });
+    if (first.kind !== "accepted") throw new Error(first.kind);
+    expect(first.record.labels).toEqual({ ticket: "CR-1" });
+    expect(first.record.request).not.toHaveProperty("labels");
+    expect(store.records.get(first.record.id)?.labels).toEqual({ ticket: "CR-1" });
+    const replay = await acceptPipelineRequest(deps, { ...headers, body: { ...body } });
+    expect(replay).toMatchObject({ kind: "accepted", replayed: true });
+    const other = await acceptPipelineRequest(deps, {
+      ...headers,
+      body: { ...body, labels: { ticket: "CR-2" } },
+    });
+    expect(other).toEqual({ kind: "idempotency-key-reused", source: "Idempotency-Key" });
+  });
+
+  it("leaves a record without labels as it was before labels existed", async () => {
+    const { deps } = setup();
+    const outcome = await acceptPipelineRequest(deps, {
+      requester: alice,
+      body: { ...validBody(), labels: {} },
+    });
+    expect(outcome.kind === "accepted" && "labels" in outcome.record).toBe(false);
+  });
+});

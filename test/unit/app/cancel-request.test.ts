@@ -70,6 +70,7 @@ describe("cancelRequest", () => {
         status: "cancelled",
         accountId: "1000000000000001",
         regionId: "cn-hangzhou",
+        labels: {},
         completedAt: "2026-11-27T16:05:00.000Z",
       },
     ]);

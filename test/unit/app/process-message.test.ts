@@ -179,6 +179,7 @@ describe("processMessage: one ECS call", () => {
         imagePipelineId: stored.imagePipelineId,
         accountId: "1000000000000001",
         regionId: "cn-hangzhou",
+        labels: {},
         completedAt: stored.completedAt,
       },
     ]);

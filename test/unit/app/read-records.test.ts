@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listRecords, readRecord } from "../../../shared/app/read-records";
+import { ListCursorError, listRecords, readRecord } from "../../../shared/app/read-records";
 import type { Requester } from "../../../shared/app/requester";
 import type { PipelineRecord, RecordStatus } from "../../../shared/domain/record";
 import { InMemoryRecordStore } from "../../support/fakes";
@@ -81,5 +81,41 @@ describe("listRecords", () => {
     ]);
     expect((await listRecords(store, bob, { limit: 20, batchId: batch })).items).toEqual([]);
     expect((await listRecords(store, admin, { limit: 20, batchId: batch })).items).toHaveLength(2);
+  });
+
+  it("filters by labels, account and region together", async () => {
+    const store = await storeWith([
+      recordFixture({ id: id(1), labels: { ticket: "CR-1" }, accountId: "1000000000000002" }),
+      recordFixture({ id: id(2), labels: { ticket: "CR-1" } }),
+      recordFixture({ id: id(3), labels: { ticket: "CR-2" } }),
+      recordFixture({ id: id(4), labels: { ticket: "CR-1" }, submittedBy: "bob" }),
+    ]);
+    const page = await listRecords(store, alice, { limit: 20, labels: { ticket: "CR-1" } });
+    expect(page.items.map((r) => r.id).sort()).toEqual([id(1), id(2)]);
+    const narrower = await listRecords(store, alice, {
+      limit: 20,
+      labels: { ticket: "CR-1" },
+      accountId: "1000000000000002",
+      regionId: "cn-hangzhou",
+    });
+    expect(narrower.items.map((r) => r.id)).toEqual([id(1)]);
+  });
+
+  it("continues a cursor only with the filters it was made for", async () => {
+    const store = await storeWith(records);
+    const first = await listRecords(store, alice, { limit: 1, status: "pending" });
+    expect(first.nextCursor).toBeDefined();
+    const cursor = first.nextCursor as string;
+    const second = await listRecords(store, alice, { limit: 1, status: "pending", cursor });
+    expect(second.items.map((r) => r.id)).toEqual([id(3)]);
+    // Another limit is the same list; another filter, or none, is not.
+    expect((await listRecords(store, alice, { limit: 5, status: "pending", cursor })).items).toHaveLength(2);
+    await expect(listRecords(store, alice, { limit: 1, status: "succeeded", cursor })).rejects.toThrow(
+      ListCursorError,
+    );
+    await expect(listRecords(store, alice, { limit: 1, cursor })).rejects.toThrow(/other filters/);
+    await expect(listRecords(store, alice, { limit: 1, cursor: "not-ours" })).rejects.toThrow(
+      /not one this service handed out/,
+    );
   });
 });

@@ -256,11 +256,11 @@ describe("HTTP functions", () => {
     ],
     ["a defect", new Error("store failed"), 500, "InternalError"],
   ])("answers %s on the list route", async (_name, fault, statusCode, code) => {
-    store.listBySubmitter = async () => {
+    store.listMatching = async () => {
       throw fault;
     };
     const response = await status(
-      fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { cursor: "x" } }),
+      fcEvent({ method: "GET", path: "/v1/pipelines", token: reader, query: { status: "failed" } }),
       context,
     );
     expect(response.statusCode).toBe(statusCode);

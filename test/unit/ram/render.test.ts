@@ -71,6 +71,9 @@ describe("the policy files in deploy/ram", () => {
   it("the API role lists through the index tables, which the records table's grant does not cover", () => {
     const { policy } = renderRole("api", VALUES);
     expect(evaluate([policy], { action: "ots:GetRange", resource: `${TABLE}_by_submitter` })).toBe("Allow");
+    expect(evaluate([policy], { action: "ots:GetRange", resource: `${TABLE}_by_submitter_status` })).toBe(
+      "Allow",
+    );
     expect(evaluate([policy], { action: "ots:GetRange", resource: `${TABLE}_by_batch` })).toBe("Allow");
     expect(evaluate([policy], { action: "ots:PutRow", resource: `${TABLE}_by_batch` })).toBe("ImplicitDeny");
     expect(evaluate([policy], { action: "mns:SendMessage", resource: QUEUE_MESSAGES })).toBe("Allow");

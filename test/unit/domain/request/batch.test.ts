@@ -5,7 +5,7 @@ import { IMAGE_REQUEST, OSS_REQUEST } from "./cases";
 describe("validateBatchRequest", () => {
   it("accepts 1 and 500 items and returns them normalized, in order", () => {
     const one = validateBatchRequest({ items: [IMAGE_REQUEST] });
-    expect(one).toEqual({ ok: true, items: [IMAGE_REQUEST], warnings: [] });
+    expect(one).toEqual({ ok: true, items: [IMAGE_REQUEST], labels: [undefined], warnings: [] });
     const full = validateBatchRequest({
       items: Array.from({ length: BATCH_ITEMS.max }, (_, i) => (i % 2 ? IMAGE_REQUEST : OSS_REQUEST)),
     });
