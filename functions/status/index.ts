@@ -1,10 +1,12 @@
 /**
  * GET /v1/pipelines/{id}, GET /v1/pipelines, GET /v1/batches/{id} (docs/http-api.md). Reads only.
  * A middy chain (shared/http/http-function) plus the status operations, wired on first use
- * (shared/composition/http, shared/composition/status).
+ * (shared/composition/http, shared/composition/status). It also serves the web console's files
+ * (GET / and /console/*, docs/console.md), read from disk only when asked for.
  */
 import { httpTokenVerifier } from "../../shared/composition/http";
-import { statusLogger, statusServices } from "../../shared/composition/status";
+import { consoleDirectory, statusLogger, statusServices } from "../../shared/composition/status";
+import { consolePages } from "../../shared/http/console-pages";
 import { createHttpFunction } from "../../shared/http/http-function";
 import { statusOperations } from "../../shared/http/status-operations";
 
@@ -13,4 +15,5 @@ export const handler = createHttpFunction({
   verifier: httpTokenVerifier,
   logger: statusLogger,
   operations: statusOperations(statusServices),
+  pages: consolePages({ directory: consoleDirectory }),
 });

@@ -14,3 +14,10 @@ export const statusLogger: Logger = withLogFields(httpLogger, { function: "statu
 export function statusServices(context: FcContext): StatusServices {
   return { store: httpPorts(context).store };
 }
+
+/**
+ * Where the web console's files are: `console/` beside the bundle (scripts/build.ts puts them
+ * there), or CONSOLE_DIR. Asked for on the first console request only.
+ */
+export const consoleDirectory = (): string =>
+  process.env.CONSOLE_DIR ?? `${typeof __dirname === "string" ? __dirname : "."}/console`;
