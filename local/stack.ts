@@ -565,6 +565,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       reconciler: () => ({ ...reconcilerState }),
       events: () => events.read(),
       clearEvents: () => events.clear(),
+      issueDevToken: (claims) => jwt.issue(claims),
       reset: async () => {
         ecs.control.reset();
         mns.control.reset();
