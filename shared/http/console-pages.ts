@@ -5,6 +5,7 @@
  * module load: the console's code is not in the status bundle and adds nothing to its cold start.
  * Every other request passes on to the API chain untouched.
  */
+import { readFile } from "node:fs/promises";
 import type { MiddlewareObj } from "@middy/core";
 import { expectApiRequest, type HttpEvent } from "./api-request";
 import type { HttpResponse } from "./fc-http-event";
@@ -40,14 +41,9 @@ const HASHED_NAME = /-[A-Z0-9]{8}\.(js|css|svg)$/;
 export interface ConsolePagesOptions {
   /** The folder holding index.html and the built files; asked for on the first console request. */
   directory: () => string;
-  /** Reads one file; default node:fs/promises, loaded on first use. */
+  /** Reads one file; default node:fs/promises (a built-in Node has loaded before any bundle runs). */
   readFile?: (file: string) => Promise<Buffer>;
 }
-
-const defaultReadFile = async (file: string): Promise<Buffer> => {
-  const fs = await import("node:fs/promises");
-  return fs.readFile(file);
-};
 
 function securityHeaders(contentType: string, cacheControl: string): Record<string, string> {
   return {
@@ -72,7 +68,7 @@ export function consoleFileOf(path: string): { file: string; cacheControl: strin
 }
 
 export function consolePages(options: ConsolePagesOptions): MiddlewareObj<HttpEvent, HttpResponse> {
-  const read = options.readFile ?? defaultReadFile;
+  const read = options.readFile ?? ((file: string) => readFile(file));
   // Each file once per instance: they never change under a deployed function.
   const cache = new Map<string, Promise<Buffer>>();
   const load = (file: string): Promise<Buffer> => {
