@@ -61,13 +61,17 @@ function sessionBar(session: Session): void {
     h("nav", { "aria-label": "Main" }, h("a", { href: "#/" }, "Records")),
     openBatch,
     h(
-      "p",
-      { class: "who" },
-      "Signed in as ",
-      h("strong", {}, session.sub),
-      h("span", { class: "scopes" }, ` (${session.scopes.join(", ") || "no scopes"})`),
+      "div",
+      { class: "who-area" },
+      h(
+        "p",
+        { class: "who" },
+        "Signed in as ",
+        h("strong", {}, session.sub),
+        h("span", { class: "scopes" }, ` (${session.scopes.join(", ") || "no scopes"})`),
+      ),
+      h("button", { type: "button", onclick: () => signOut() }, "Sign out"),
     ),
-    h("button", { type: "button", onclick: () => signOut() }, "Sign out"),
   );
 }
 

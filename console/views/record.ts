@@ -30,14 +30,14 @@ type RecordWithExtras = Omit<RecordView, "attempts"> & {
 
 const UNFINISHED = new Set(["pending", "running"]);
 
-function attemptsSection(attempts: number | AttemptView[]): HTMLElement {
+function attemptsSection(attempts: number | AttemptView[], finished: boolean): HTMLElement {
   const heading = h("h2", { id: "attempts-heading" }, "Attempts");
   if (!Array.isArray(attempts))
     return h(
       "section",
       { "aria-labelledby": "attempts-heading" },
       heading,
-      h("p", {}, `${attempts} ECS ${attempts === 1 ? "call" : "calls"} so far.`),
+      h("p", {}, `${attempts} ECS ${attempts === 1 ? "call" : "calls"}${finished ? "" : " so far"}.`),
     );
   const columns = ["#", "At", "Outcome", "Code", "Message", "ECS RequestId", "Duration"];
   return h(
@@ -117,7 +117,7 @@ function errorSection(error: RecordView["error"]): Child {
     details([
       ["Code", h("code", { class: "error-code" }, error.code)],
       ["Message", error.message],
-      ["ECS RequestId", error.requestId ? h("code", {}, error.requestId) : undefined],
+      ["RequestId (ECS or STS)", error.requestId ? h("code", {}, error.requestId) : undefined],
       ["Retryable", error.retryable ? "yes: submitting it again may succeed" : "no"],
     ]),
   );
@@ -181,7 +181,7 @@ export function recordView(context: ViewContext, id: string): View {
       }),
       recordDetails(record),
       errorSection(record.error),
-      attemptsSection(record.attempts),
+      attemptsSection(record.attempts, !UNFINISHED.has(record.status)),
       h(
         "section",
         { "aria-labelledby": "request-heading" },

@@ -6,7 +6,7 @@
  * service has no role in (STS NoPermission); a record stays pending while the queue trigger is paused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConsoleBrowser, launchConsoleBrowser } from "../support/browser";
+import { type ConsoleBrowser, launchConsoleBrowser } from "../../scripts/console-browser";
 import { type BatchAcceptedView, Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
 
 /** The local STS simulator knows no such account: its items fail with NoPermission. */
