@@ -18,7 +18,7 @@ interface FilterField {
   placeholder?: string;
 }
 
-/** The list's query parameters (docs/http-api.md, "GET /v1/pipelines"). */
+/** The list's query parameters (docs/http-api.md, "Routes"). */
 export const FILTER_FIELDS: FilterField[] = [
   { name: "status", label: "Status", kind: "status" },
   { name: "batchId", label: "Batch id", kind: "text" },

@@ -1,5 +1,5 @@
 /**
- * The web console in a real browser (docs/console.md): headless Chromium (test/support/browser.ts)
+ * The web console in a real browser (docs/console.md): headless Chromium (scripts/console-browser.ts)
  * against the local stack running the built bundles. It signs in both ways, watches a batch with
  * failing items reach `done`, opens a failed item, cancels a pending record, filters the list, and
  * fails on any console error, page error or CSP violation. Items fail through an account the
