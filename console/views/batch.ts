@@ -159,7 +159,6 @@ export function batchView(context: ViewContext, id: string): View {
       setText(summary, summaryOf(batch));
       progress.max = Math.max(1, batch.total);
       progress.value = finished;
-      element.dataset.done = String(batch.done);
       replace(counts, countList(batch.counts));
       replace(problems);
       if (batch.counts.failed !== failedSeen) {
@@ -167,6 +166,8 @@ export function batchView(context: ViewContext, id: string): View {
         await loadFailures();
       }
       if (batch.done) await loadItems();
+      // Set last: a reader of `data-done` (the tests, the screenshots) finds the failures and items in place.
+      element.dataset.done = String(batch.done);
       return {
         done: batch.done,
         ...(answer.retryAfterSeconds ? { retryAfterSeconds: answer.retryAfterSeconds } : {}),
