@@ -205,6 +205,34 @@ describe("the console in Chromium", () => {
   }, 60_000);
 });
 
+describe("the console on a phone-sized screen", () => {
+  it("fits the batch, record and list views in 390 px without sideways scrolling", async () => {
+    const page = await signedInPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const failed = await api.request<{ items: { id: string; batchId: string | null }[] }>(
+      "GET",
+      "/v1/pipelines?status=failed&limit=1",
+    );
+    const record = failed.body.items[0];
+    expect(record?.batchId).toBeTruthy();
+    const views: [string, string][] = [
+      [`#/batches/${record?.batchId}`, "section.batch[data-done=true]"],
+      [`#/records/${record?.id}`, "section.record[data-status=failed]"],
+      ["#/", "table.records"],
+    ];
+    for (const [hash, ready] of views) {
+      await page.goto(`${e2e.stack.url}/${hash}`);
+      await page.locator(ready).waitFor();
+      const overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      );
+      expect(overflow, hash).toBe(0);
+    }
+    await page.close();
+    expect(browser.errors).toEqual([]);
+  }, 60_000);
+});
+
 /** A tab signed in as {@link USER} with write scope, on the records list. */
 async function signedInPage() {
   const page = await browser.newPage();
