@@ -134,6 +134,29 @@ module.exports = {
       severity: "error",
       from: { path: "^test/(unit|integration|e2e)/" },
       to: { path: "^test/", pathNot: ["^test/$1/", "^test/(support|fixtures)/"] },
+      },
+    {
+      name: "console-is-browser-code",
+      comment:
+        "console/ is the web console, bundled for the browser (scripts/build/console-assets.ts): it imports itself and the API's view types (shared/http/views.ts, type-only), nothing that runs on the server.",
+      severity: "error",
+      from: { path: "^console/" },
+      to: { path: "^(shared|functions|local|scripts|bench|test)/", pathNot: "^shared/http/views\\.ts$" },
+    },
+    {
+      name: "console-views-types-only",
+      comment: "The console takes the views' types; their valibot schemas stay out of the browser bundle.",
+      severity: "error",
+      from: { path: "^console/" },
+      to: { path: "^shared/http/views\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "nothing-imports-the-console",
+      comment:
+        "The console's files are read from disk by the status function on their own routes, never imported: its code must not reach a function's bundle or its cold start.",
+      severity: "error",
+      from: { pathNot: "^console/" },
+      to: { path: "^console/" },
     },
     {
       name: "no-cycles",

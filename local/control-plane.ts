@@ -10,6 +10,7 @@ import type { EcsCalls, EcsFaults, EcsFaultsUpdate, EcsPipelineView } from "./ec
 import type { ReceivedEvent } from "./events-queue";
 import type { PumpStats } from "./fc/trigger-pump";
 import { writeFileDurably } from "./journal";
+import { DEFAULT_DEV_SCOPE, type DevTokenClaims } from "./jwt";
 import type { MnsFaults } from "./mns/index";
 import type { TablestoreFaults } from "./tablestore/index";
 
@@ -95,6 +96,8 @@ export interface ControlPlane {
   clearEvents(): Promise<void>;
   /** Empties every emulator and provisions the table, queues and topic again; fault settings stay. */
   reset(): Promise<void>;
+  /** A dev token signed with the stack's key (local/jwt.ts), for the web console's sign-in button. */
+  issueDevToken(claims: DevTokenClaims): Promise<string>;
 }
 
 export class FaultInputError extends Error {
@@ -205,6 +208,23 @@ async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknow
   }
 }
 
+/** The scopes a dev token may carry (shared/http/routes.ts `Scope`). */
+const DEV_SCOPES = ["pipelines:write", "pipelines:read", "pipelines:admin"];
+/** Shorter than `npm run dev-token`'s day: a console tab asks again with one click. */
+export const CONSOLE_DEV_TOKEN_SECONDS = 3600;
+
+/** The body of POST /_local/dev-token: `{sub?, scope?}`; throws a sentence for a bad one. */
+export function parseDevTokenRequest(body: unknown): DevTokenClaims {
+  const input = isObject(body) ? body : {};
+  const sub = input.sub ?? "console-user";
+  const scope = input.scope ?? DEFAULT_DEV_SCOPE;
+  if (typeof sub !== "string" || !/^[\w.@-]{1,64}$/.test(sub))
+    throw new FaultInputError("sub must be 1 to 64 letters, digits, or . _ @ -");
+  if (typeof scope !== "string" || !scope.split(" ").every((s) => DEV_SCOPES.includes(s)))
+    throw new FaultInputError(`scope must be space-separated scopes among ${DEV_SCOPES.join(", ")}`);
+  return { sub, scope, expiresInSeconds: CONSOLE_DEV_TOKEN_SECONDS };
+}
+
 type Handler = (req: IncomingMessage, res: ServerResponse, plane: ControlPlane) => Promise<void> | void;
 
 const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
@@ -254,6 +274,32 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     DELETE: async (_q, res, p) => {
       await p.clearEvents();
       send(res, 204, undefined);
+    },
+  },
+  // Local only: a deployed function has no such route (the console shows its button only when
+  // GET /_local/info answers). The answer is not readable cross-origin (no CORS headers).
+  "/_local/dev-token": {
+    POST: async (req, res, p) => {
+      const body = await readJson(req);
+      let claims: DevTokenClaims;
+      try {
+        claims = parseDevTokenRequest(body.ok ? body.value : undefined);
+      } catch (err) {
+        return problem(
+          res,
+          400,
+          "Invalid dev token request",
+          "InvalidDevTokenRequest",
+          (err as Error).message,
+        );
+      }
+      const token = await p.issueDevToken(claims);
+      send(
+        res,
+        200,
+        { token, sub: claims.sub, scope: claims.scope, expiresInSeconds: claims.expiresInSeconds },
+        { "cache-control": "no-store" },
+      );
     },
   },
   "/_local/reset": {

@@ -628,6 +628,7 @@ function controlPlane(parts: ControlledParts): ControlPlane {
     reconciler: () => ({ ...reconciler.state }),
     events: () => resources.events.read(),
     clearEvents: () => resources.events.clear(),
+    issueDevToken: (claims) => parts.jwt.issue(claims),
     reset: async () => {
       ecs.control.reset();
       mns.control.reset();

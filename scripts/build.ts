@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { BUILTINS_LOADED_ON_USE, builtinsLoadedOnUse } from "./build/builtins-loaded-on-use";
 import { BUNDLE_FILE, CODE_CACHE_LOADER, produceCodeCache } from "./build/code-cache-loader";
+import { buildConsoleAssets, CONSOLE_DIR, CONSOLE_FUNCTION } from "./build/console-assets";
 import { ECS_OPERATIONS_USED, ecsClientMethodsOnly, ecsModelsOnly } from "./build/ecs-models-only";
 import {
   BUFFER_OF,
@@ -60,6 +61,8 @@ export interface BundleReport {
   cacheBytes: number;
   /** Every source file esbuild put into the bundle, relative to the project root. */
   inputs: string[];
+  /** The web console's files beside the bundle (status only), not part of it. */
+  assets?: { name: string; bytes: number }[];
 }
 
 export async function listFunctions(): Promise<string[]> {
@@ -123,13 +126,15 @@ export async function buildBundle({ name, entryPoint, outdir }: BundleTarget): P
 export async function buildFunctions(outRoot = path.join(root, "dist")): Promise<BundleReport[]> {
   const reports: BundleReport[] = [];
   for (const name of await listFunctions()) {
-    reports.push(
-      await buildBundle({
-        name,
-        entryPoint: path.join(root, "functions", name, "index.ts"),
-        outdir: path.join(outRoot, name),
-      }),
-    );
+    const outdir = path.join(outRoot, name);
+    const report = await buildBundle({
+      name,
+      entryPoint: path.join(root, "functions", name, "index.ts"),
+      outdir,
+    });
+    if (name === CONSOLE_FUNCTION)
+      report.assets = (await buildConsoleAssets(root, path.join(outdir, CONSOLE_DIR))).files;
+    reports.push(report);
   }
   return reports;
 }
@@ -138,6 +143,10 @@ export async function buildFunctions(outRoot = path.join(root, "dist")): Promise
 export function verifyBundles(reports: BundleReport[]): string[] {
   const problems: string[] = [];
   for (const report of reports) {
+    // The console is files beside the status bundle, read on its own routes: never in a bundle.
+    const consoleCode = report.inputs.filter((input) => input.startsWith(`${CONSOLE_DIR}/`));
+    if (consoleCode.length > 0)
+      problems.push(`${report.name} bundle contains the web console's code (e.g. ${consoleCode[0]})`);
     if (!(FUNCTIONS_WITHOUT_ECS as readonly string[]).includes(report.name)) continue;
     const ecs = report.inputs.filter((input) => ECS_SDK_MARKERS.some((m) => input.includes(m)));
     if (ecs.length > 0) {
@@ -154,6 +163,10 @@ async function main(): Promise<void> {
     console.log(
       `${r.name.padEnd(12)} ${(r.bytes / 1024).toFixed(1).padStart(8)} KiB bundle  ${(r.cacheBytes / 1024).toFixed(1).padStart(8)} KiB code cache  ${String(r.inputs.length).padStart(5)} inputs  ecs-sdk files: ${ecsFiles}  ${path.relative(root, path.dirname(r.file))}/`,
     );
+  }
+  for (const r of reports.filter((report) => report.assets)) {
+    const files = (r.assets ?? []).map((a) => `${a.name} ${(a.bytes / 1024).toFixed(1)} KiB`).join(", ");
+    console.log(`${r.name.padEnd(12)} web console beside the bundle: ${files}`);
   }
   const problems = verifyBundles(reports);
   if (problems.length > 0) {

@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
 image-pipeline-requests, local stack ready
 
   API            ${info.api}/v1/pipelines
+  web console    ${info.api}/   (sign in with its "Get a dev token" button)
   control plane  ${info.api}/_local/info   (faults, ecs/pipelines, ecs/calls, trigger, reset)
   JWKS           ${info.jwks}
   ECS + STS      ${info.emulators.ecs}

@@ -4,6 +4,7 @@
  */
 import { withLogFields } from "../adapters/logger";
 import type { Environment } from "../config";
+import { consolePages } from "../http/console-pages";
 import { createHttpFunction } from "../http/http-function";
 import { statusOperations } from "../http/status-operations";
 import { httpWiring } from "./http";
@@ -20,5 +21,13 @@ export function createStatusFunction(env: Environment = process.env) {
     // Every line names the function.
     logger: withLogFields(wiring.logger, { function: "status" }),
     operations: statusOperations((context) => ({ store: wiring.ports(context).store })),
+    pages: consolePages({ directory: () => consoleDirectory(env) }),
   });
 }
+
+/**
+ * Where the web console's files are: `console/` beside the bundle (scripts/build.ts puts them
+ * there), or CONSOLE_DIR. Asked for on the first console request only.
+ */
+export const consoleDirectory = (env: Environment): string =>
+  env.CONSOLE_DIR ?? `${typeof __dirname === "string" ? __dirname : "."}/console`;

@@ -2,7 +2,7 @@
  * One HTTP function as a middy chain: FC adapter, access log, problem responses, routing, JWT, JSON body, then
  * the route's operation. functions/submit and functions/status are this plus their operations.
  */
-import middy from "@middy/core";
+import middy, { type MiddlewareObj } from "@middy/core";
 import type { Logger } from "../app/ports";
 import { accessLog } from "./access-log";
 import {
@@ -27,6 +27,11 @@ export interface HttpFunctionOptions {
   verifier: () => TokenVerifier;
   logger?: Logger;
   routes?: readonly Route[];
+  /**
+   * Answers some requests before routing, without a token (the status function's web console,
+   * ./console-pages); what it passes on goes through the API chain.
+   */
+  pages?: MiddlewareObj<HttpEvent, HttpResponse>;
 }
 
 export function createHttpFunction(options: HttpFunctionOptions) {
@@ -40,6 +45,7 @@ export function createHttpFunction(options: HttpFunctionOptions) {
     .use(fcHttpAdapter())
     .use(accessLog({ logger: options.logger }))
     .use(problemResponder({ logger: options.logger }))
+    .use(options.pages ? [options.pages] : [])
     .use(router({ functionName: options.functionName, routes: options.routes }))
     .use(jwtAuth({ verifier: options.verifier }))
     .use(jsonBody())

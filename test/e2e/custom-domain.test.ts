@@ -65,11 +65,18 @@ describe("the API behind the custom domain's routes", () => {
   it.each([
     ["a path no route takes", "GET", "/v2/pipelines"],
     ["a method no route of the path lists", "PUT", "/v1/pipelines"],
-    ["the root", "GET", "/"],
+    ["a method the console's page does not take", "POST", "/"],
   ])("answers %s with the platform's 404, before any function", async (_what, method, target) => {
     const res = await fetch(`${e2e.stack.url}${target}`, { method });
     expect(res.status).toBe(404);
     expect(res.headers.get("x-fc-request-id")).toBeNull();
     expect(await res.json()).toMatchObject({ type: "about:blank", code: "NotFound" });
+  });
+
+  it("serves the web console's page from the status function on the same host", async () => {
+    const res = await fetch(`${e2e.stack.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
   });
 });

@@ -120,6 +120,32 @@ describe("layer rules", () => {
   );
 
   it(
+    "keep the web console to the view types, and everything else away from the console",
+    async () => {
+      plant({
+        "console/types-only.ts": 'import type { V } from "../shared/http/views";\nexport const v: V = {};\n',
+        "console/uses-schema.ts":
+          'import { Schema } from "../shared/http/views";\nexport const s = Schema;\n',
+        "console/uses-app.ts": 'import { run } from "../shared/app/use-case";\nexport const r = run;\n',
+        "console/main.ts": "export const main = 4;\n",
+        "shared/http/views.ts": "export const Schema = 1;\nexport interface V {}\n",
+        "shared/app/use-case.ts": "export const run = 5;\n",
+        "shared/http/serves-console.ts":
+          'import { main } from "../../console/main";\nexport const m = main;\n',
+      });
+      const found = violationsOf(await plantedCruise(["console", "shared/http/serves-console.ts"]));
+      expect(found).toEqual(
+        [
+          "console-views-types-only: console/uses-schema.ts -> shared/http/views.ts",
+          "console-is-browser-code: console/uses-app.ts -> shared/app/use-case.ts",
+          "nothing-imports-the-console: shared/http/serves-console.ts -> console/main.ts",
+        ].sort(),
+      );
+    },
+    CRUISE_TIMEOUT_MS,
+  );
+
+  it(
     "find nothing to report in the repository's own shipped code",
     async () => {
       const tsConfig = extractTSConfig(join(ROOT, "tsconfig.json"));

@@ -54,6 +54,25 @@ describe("npm run build", () => {
     expect(verifyBundles(poisoned)).toEqual([expect.stringContaining("submit bundle contains ECS SDK code")]);
   });
 
+  it("puts the web console beside the status bundle, not in it, and would notice console code in a bundle", async () => {
+    const status = reports.find((r) => r.name === "status")!;
+    expect(status.inputs.filter((i) => i.startsWith("console/"))).toEqual([]);
+    const names = (status.assets ?? []).map((a) => a.name);
+    expect(names).toEqual([
+      expect.stringMatching(/^main-[A-Z0-9]{8}\.js$/),
+      expect.stringMatching(/^style-[A-Z0-9]{8}\.css$/),
+      "index.html",
+    ]);
+    const page = await readFile(path.join(outRoot, "status", "console", "index.html"), "utf8");
+    for (const name of names.slice(0, 2)) expect(page).toContain(`/console/${name}" integrity="sha384-`);
+    const poisoned = reports.map((r) =>
+      r.name === "status" ? { ...r, inputs: [...r.inputs, "console/main.ts"] } : r,
+    );
+    expect(verifyBundles(poisoned)).toEqual([
+      expect.stringContaining("status bundle contains the web console's code"),
+    ]);
+  });
+
   it("produces CommonJS files that export a handler function", () => {
     const require = createRequire(import.meta.url);
     for (const r of reports.filter((r) => r.name !== "worker")) {

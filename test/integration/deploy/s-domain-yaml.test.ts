@@ -19,7 +19,11 @@ import {
   LOCAL_ACCESS_KEY_SECRET,
   LOCAL_SERVICE_ACCOUNT_ID,
 } from "../../../local/identities";
+import { CONSOLE_PATH_PREFIX } from "../../../shared/http/console-pages";
 import { ROUTES } from "../../../shared/http/routes";
+
+/** The console's page and files (shared/http/console-pages), as domain paths. */
+const CONSOLE_DOMAIN_PATHS = ["/", CONSOLE_PATH_PREFIX.slice(0, -1), `${CONSOLE_PATH_PREFIX}*`];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const S_DOMAIN_YAML = path.join(root, "s.domain.yaml");
@@ -93,8 +97,19 @@ describe("s.domain.yaml", () => {
     },
   );
 
-  it("takes no method on no path that the route table does not serve there", () => {
-    const served = new Set(ROUTES.map((route) => `${route.method} ${domainPathOf(route.path)}`));
+  it.each(["/", "/console", "/console/app-ABCDEFGH.js"])(
+    "routes GET %s (the web console) to the status function",
+    (sample) => {
+      const route = matchDomainRoute(routesOfDomain(), "GET", sample);
+      expect(route?.functionName).toBe(functionNameOf("status"));
+    },
+  );
+
+  it("takes no method on no path that the route table or the console does not serve there", () => {
+    const served = new Set([
+      ...ROUTES.map((route) => `${route.method} ${domainPathOf(route.path)}`),
+      ...CONSOLE_DOMAIN_PATHS.map((path) => `GET ${path}`),
+    ]);
     for (const route of routesOfDomain()) {
       expect(route.methods?.length, route.path).toBeGreaterThan(0);
       for (const method of route.methods ?? [])
