@@ -2,9 +2,9 @@
 export interface EmulatorOptions {
   /** 0 picks a free port. */
   port: number;
-  host?: string;
+  host?: string | undefined;
   /** Keep state in this directory across restarts; in memory when absent. */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** Emulator-specific command-line flags, e.g. `--throttle-rate 0.3`. */
   args?: string[];
 }

@@ -25,7 +25,7 @@ export interface JournalOptions {
   /** The whole state now, JSON-safe; taken synchronously, so it is consistent. */
   snapshot: () => object;
   /** Compact while running once the journal is bigger than this and than the snapshot; default 16 MiB. */
-  compactAfterBytes?: number;
+  compactAfterBytes?: number | undefined;
 }
 
 export interface Recovered {

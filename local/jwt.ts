@@ -17,9 +17,9 @@ const ALGORITHM = "ES256";
 export interface DevTokenClaims {
   sub: string;
   /** Space-separated scopes; default {@link DEFAULT_DEV_SCOPE}. */
-  scope?: string;
+  scope?: string | undefined;
   /** Default 24 h. */
-  expiresInSeconds?: number;
+  expiresInSeconds?: number | undefined;
 }
 
 export interface LocalJwtIssuer {
@@ -60,7 +60,11 @@ export async function loadJwtIssuer(dir?: string): Promise<LocalJwtIssuer> {
     jwks: () => ({ keys: [{ ...publicJwk }] }),
     issue: (claims) =>
       new SignJWT({ scope: claims.scope ?? DEFAULT_DEV_SCOPE })
-        .setProtectedHeader({ alg: ALGORITHM, kid: privateJwk.kid, typ: "JWT" })
+        .setProtectedHeader({
+          alg: ALGORITHM,
+          typ: "JWT",
+          ...(privateJwk.kid ? { kid: privateJwk.kid } : {}),
+        })
         .setSubject(claims.sub)
         .setIssuer(LOCAL_JWT_ISSUER)
         .setAudience(LOCAL_JWT_AUDIENCE)

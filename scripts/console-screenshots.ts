@@ -41,7 +41,7 @@ async function call<T>(stack: RunningStack, token: string, method: string, targe
   const res = await fetch(`${stack.url}${target}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${target}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;

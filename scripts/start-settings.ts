@@ -184,7 +184,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: "choice", values: ["debug", "info", "warn", "error"] },
     what: "the functions' LOG_LEVEL; default info",
     apply: (s, v) => {
-      s.stack.logLevel = v as StackOptions["logLevel"];
+      s.stack.logLevel = v as NonNullable<StackOptions["logLevel"]>;
     },
   },
   {

@@ -78,11 +78,11 @@ const ConfigSchema = v.object({
 export interface Config {
   serviceAccountId: string;
   tablestore: { endpoint: string; instance: string; table: string };
-  mns: { endpoint?: string; queue: string; eventsTopic?: string };
-  ecsEndpoint?: string;
-  stsEndpoint?: string;
-  crossAccount: { roleName: string; externalId?: string };
-  jwt: { jwksUrl?: string; issuer?: string; audience?: string };
+  mns: { endpoint?: string | undefined; queue: string; eventsTopic?: string | undefined };
+  ecsEndpoint?: string | undefined;
+  stsEndpoint?: string | undefined;
+  crossAccount: { roleName: string; externalId?: string | undefined };
+  jwt: { jwksUrl?: string | undefined; issuer?: string | undefined; audience?: string | undefined };
   worker: {
     maxAttempts: number;
     /** The account's CreateImagePipeline limit the worker instances share. */

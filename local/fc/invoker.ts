@@ -146,9 +146,9 @@ interface Instance {
   dead: boolean;
   /** Reclaims the instance when it stays idle; cleared when it is used again. */
   idleTimer?: NodeJS.Timeout;
-  prepared?: PreparedInstance;
+  prepared?: PreparedInstance | undefined;
   /** Settles the invocation in progress, if any. */
-  settle?: (result: InvocationResult) => void;
+  settle?: ((result: InvocationResult) => void) | undefined;
 }
 
 export function createFunctionRuntime(definition: FunctionDefinition): FunctionRuntime {

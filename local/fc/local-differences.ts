@@ -32,13 +32,13 @@ export interface ResolutionKnobs {
   jwtIssuer: string;
   jwtAudience: string;
   /** WORKER_MAX_ATTEMPTS; s.yaml's default (5) when absent. */
-  workerMaxAttempts?: number;
+  workerMaxAttempts?: number | undefined;
   /** RECONCILE_PENDING_AFTER_SECONDS; s.yaml's default (300) when absent. */
-  reconcilePendingAfterSeconds?: number;
+  reconcilePendingAfterSeconds?: number | undefined;
   /** RECONCILE_EVENT_OWED_AFTER_SECONDS (the outbox); s.yaml's default (60) when absent. */
-  reconcileEventOwedAfterSeconds?: number;
+  reconcileEventOwedAfterSeconds?: number | undefined;
   /** LOG_LEVEL; s.yaml's default (info) when absent. */
-  logLevel?: string;
+  logLevel?: string | undefined;
 }
 
 /** The shell variables `s` resolves s.yaml with for the local stack; nothing else is set. */

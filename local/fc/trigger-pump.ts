@@ -45,13 +45,13 @@ export interface TriggerPumpOptions {
   /** The push retry strategy (PushRetryStrategy). */
   retryStrategy: PushRetryStrategy;
   /** Multiplies the strategy's delays; 1 (the default) is as documented. Tests pass e.g. 0.05. */
-  retryDelayScale?: number;
+  retryDelayScale?: number | undefined;
   /** errorsTolerance: what happens to a batch whose retries ran out. */
   errorsTolerance: "ALL" | "NONE";
   /** The dead-letter queue's name (deadLetterQueue.Arn); without it a skipped batch is discarded. */
-  deadLetterQueue?: string;
+  deadLetterQueue?: string | undefined;
   /** Default `retry`. */
-  functionErrors?: FunctionErrorHandling;
+  functionErrors?: FunctionErrorHandling | undefined;
   /** The worker's timeout: how long one invocation may keep a batch. */
   invocationTimeoutSeconds: number;
   /** Long-poll wait per receive; also how quickly `stop()` and `pause()` take effect. Default 1 s. */

@@ -34,7 +34,7 @@ export interface MnsServerDeps {
   /** Called after each request that may have changed state. */
   changed: () => void;
   /** Resolves once the changes made so far are on disk; every answer waits for it (persistence.ts). */
-  durable?: () => Promise<void>;
+  durable?: (() => Promise<void>) | undefined;
   now: () => number;
   random: () => number;
   /** The certificate HTTP pushes are signed with, served without authentication at `path` (signing.ts). */

@@ -106,7 +106,7 @@ export function createHttpPusher(deps: {
   signer: PushSigner;
   certificateUrl: () => string;
   random: () => number;
-  options?: HttpPushOptions;
+  options?: HttpPushOptions | undefined;
 }): HttpPusher {
   const scale = deps.options?.retryDelayScale ?? 1;
   const timeoutMs = deps.options?.timeoutMs ?? 5000;

@@ -100,8 +100,8 @@ export interface QueueCounts {
 
 export interface SendInput {
   body: string;
-  delaySeconds?: number;
-  priority?: number;
+  delaySeconds?: number | undefined;
+  priority?: number | undefined;
 }
 
 export interface ReceivedMessage extends StoredMessage {

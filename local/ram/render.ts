@@ -35,7 +35,7 @@ export const PLACEHOLDERS = {
 } as const;
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS;
-export type PolicyValues = Partial<Record<PlaceholderName, string>>;
+export type PolicyValues = Partial<Record<PlaceholderName, string | undefined>>;
 
 /** The roles and the files that define them. `target` roles live in every other account. */
 export const ROLE_FILES = {

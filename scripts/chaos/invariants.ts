@@ -16,7 +16,7 @@ export interface SeenRecord {
   clientToken: string;
   batchId: string | null;
   attempts: number;
-  imagePipelineId?: string;
+  imagePipelineId?: string | undefined;
 }
 
 export interface SeenPipeline {

@@ -56,7 +56,7 @@ const SEND_CONCURRENCY = 8;
 export interface AcceptBatchInput {
   requester: Requester;
   body: unknown;
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
 }
 
 export interface AcceptedItem {

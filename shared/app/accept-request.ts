@@ -36,7 +36,7 @@ export interface AcceptInput {
   requester: Requester;
   body: unknown;
   /** The Idempotency-Key header, already checked by isIdempotencyKey. */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
 }
 
 export type IdempotencySource = "Idempotency-Key" | "ClientToken";

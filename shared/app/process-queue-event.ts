@@ -47,8 +47,8 @@ export class RedeliveryRequested extends ServiceError {
  * record id its body names, or why it could not be read. The use case never sees FC or MNS formats.
  */
 export type QueueMessage =
-  | { ok: true; messageId?: string; recordId: string }
-  | { ok: false; messageId?: string; problem: string };
+  | { ok: true; messageId?: string | undefined; recordId: string }
+  | { ok: false; messageId?: string | undefined; problem: string };
 
 /** What the use case needs of the invocation: its id for the logs and its timeout for the budget. */
 export interface InvocationContext {

@@ -33,9 +33,9 @@ export interface BatchView {
 
 export interface BatchQuery {
   limit: number;
-  cursor?: string;
+  cursor?: string | undefined;
   /** Narrows the page only; counts always cover the whole batch. */
-  status?: RecordStatus;
+  status?: RecordStatus | undefined;
 }
 
 /** A cursor that this service did not hand out for this batch; the HTTP layer answers 400. */

@@ -21,7 +21,7 @@ export async function readRecord(
 }
 
 /** A page request of `GET /v1/pipelines`: its size, where it continues, and the filter. */
-export type ListQuery = { limit: number; cursor?: string } & RecordFilter;
+export type ListQuery = { limit: number; cursor?: string | undefined } & RecordFilter;
 
 /** A list cursor that does not belong to this list (made for other filters, or not by us). */
 export class ListCursorError extends ServiceError {

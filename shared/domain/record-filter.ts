@@ -8,16 +8,16 @@ import type { PipelineRecord, RecordStatus } from "./record";
 import { hasLabels, type Labels } from "./request/labels";
 
 export interface RecordFilter {
-  status?: RecordStatus;
-  batchId?: string;
-  accountId?: string;
-  regionId?: string;
+  status?: RecordStatus | undefined;
+  batchId?: string | undefined;
+  accountId?: string | undefined;
+  regionId?: string | undefined;
   /** Every key with exactly this value. */
-  labels?: Labels;
+  labels?: Labels | undefined;
   /** `createdAt >= createdAfter` (a `Date#toISOString()` time). */
-  createdAfter?: string;
+  createdAfter?: string | undefined;
   /** `createdAt < createdBefore`: with createdAfter, a half-open window that pages cleanly. */
-  createdBefore?: string;
+  createdBefore?: string | undefined;
 }
 
 /** The fields a store cannot read from any index, only from the record itself. */

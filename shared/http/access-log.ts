@@ -8,7 +8,7 @@ import { type HttpEvent, isApiRequest } from "./api-request";
 import type { HttpResponse } from "./fc-http-event";
 
 export interface AccessLogOptions {
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 export function accessLog(opts: AccessLogOptions = {}): MiddlewareObj<HttpEvent, HttpResponse> {

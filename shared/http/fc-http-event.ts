@@ -35,8 +35,8 @@ export interface HttpRequest {
   query: Record<string, string>;
   /** The body bytes, base64 already undone. */
   body: Buffer;
-  requestId?: string;
-  sourceIp?: string;
+  requestId?: string | undefined;
+  sourceIp?: string | undefined;
 }
 
 /** What an FC3 HTTP function returns: FC maps it onto the HTTP response. */

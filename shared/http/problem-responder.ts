@@ -17,7 +17,7 @@ export function problemResponse(problem: HttpProblem, instance?: string): HttpRe
 }
 
 export interface ProblemResponderOptions {
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 export function problemResponder(opts: ProblemResponderOptions = {}): MiddlewareObj<HttpEvent, HttpResponse> {

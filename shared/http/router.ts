@@ -13,7 +13,7 @@ import { type FunctionName, matchRoute, ROUTES, type Route } from "./routes";
 export interface RouterOptions {
   /** The function this chain runs in; undefined serves every route (the local gateway's view). */
   functionName?: FunctionName;
-  routes?: readonly Route[];
+  routes?: readonly Route[] | undefined;
 }
 
 export function router(opts: RouterOptions = {}): MiddlewareObj<HttpEvent, HttpResponse> {

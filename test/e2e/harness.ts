@@ -121,7 +121,12 @@ export class Caller {
   async request<T = Record<string, unknown>>(
     method: string,
     target: string,
-    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; auth?: boolean } = {},
+    options: {
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string> | undefined;
+      auth?: boolean;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.auth !== false) headers.authorization = `Bearer ${await this.bearer()}`;
@@ -130,7 +135,7 @@ export class Caller {
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
-    const res = await fetch(`${this.stack.url}${target}`, { method, headers, body });
+    const res = await fetch(`${this.stack.url}${target}`, { method, headers, body: body ?? null });
     const text = await res.text();
     const parsed: unknown = text ? JSON.parse(text) : {};
     checkApiResponse({

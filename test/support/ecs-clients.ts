@@ -33,7 +33,7 @@ export { $dara, $Ecs, $OpenApiUtil, $Sts };
 export interface Keys {
   accessKeyId: string;
   accessKeySecret: string;
-  securityToken?: string;
+  securityToken?: string | undefined;
 }
 
 export const SERVICE_KEYS: Keys = {

@@ -297,7 +297,7 @@ export type ScriptStep = CreatePipelineOutcome | typeof DROPPED_AFTER_COMMIT;
 export class ScriptedPipelineClient implements PipelineClient {
   readonly calls: PipelineCall[] = [];
   /** Set by a test to refuse the target account's keys (PipelineClient.checkAccess). */
-  checkAccess?: PipelineClient["checkAccess"];
+  checkAccess?: NonNullable<PipelineClient["checkAccess"]>;
   private readonly byToken = new Map<string, string>();
   constructor(
     private readonly script: ScriptStep[] = [],
@@ -359,7 +359,7 @@ export class CapturingPublisher implements EventPublisher {
 }
 
 export class CapturingLogger implements Logger {
-  readonly lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  readonly lines: { level: string; message: string; fields?: Record<string, unknown> | undefined }[] = [];
   debug(message: string, fields?: Record<string, unknown>): void {
     this.lines.push({ level: "debug", message, fields });
   }

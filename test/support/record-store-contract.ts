@@ -370,7 +370,7 @@ export function recordStoreContract(
             submittedBy: "kim",
             accountId: i % 2 ? B : A,
             regionId: i % 3 ? "cn-hangzhou" : "cn-beijing",
-            status: (["pending", "failed", "succeeded"] as const)[i % 3],
+            status: (["pending", "failed", "succeeded"] as const)[i % 3]!,
             batchId: i >= 8 ? batchId : null,
             ...(i % 4 === 0 ? { labels: { ticket: "CR-1", "team/name": "web" } } : {}),
             ...(i % 4 === 1 ? { labels: { ticket: "CR-2" } } : {}),

@@ -9,7 +9,8 @@ export const AUDIENCE = "image-pipeline-api";
 export interface TokenKit {
   jwks: { keys: JWK[] };
   sign(
-    claims?: JWTPayload & { scope?: string },
+    /** Claims over the defaults; one set to undefined is left out (e.g. `{ sub: undefined }`). */
+    claims?: { [K in keyof JWTPayload]?: JWTPayload[K] | undefined } & { scope?: string | undefined },
     options?: { expiresIn?: string | number; notBefore?: string | number; issuedAt?: number },
   ): Promise<string>;
   verifier: TokenVerifier;
@@ -22,7 +23,10 @@ export async function tokenKit(kid = "test-key"): Promise<TokenKit> {
   return {
     jwks,
     sign: async (claims = {}, options = {}) => {
-      const jwt = new SignJWT({ sub: "alice", scope: "pipelines:write pipelines:read", ...claims })
+      const payload = { sub: "alice", scope: "pipelines:write pipelines:read", ...claims };
+      // A claim set to undefined is left out, as JSON would leave it out.
+      const present = Object.entries(payload).filter(([, value]) => value !== undefined);
+      const jwt = new SignJWT(Object.fromEntries(present))
         .setProtectedHeader({ alg: "ES256", kid })
         .setIssuer(typeof claims.iss === "string" ? claims.iss : ISSUER)
         .setAudience(claims.aud ?? AUDIENCE)

@@ -143,7 +143,7 @@ export const text = (value: unknown): string | undefined =>
 export function failure(
   code: string,
   message: string,
-  extra: { requestId?: string; httpStatus?: number } = {},
+  extra: { requestId?: string | undefined; httpStatus?: number | undefined } = {},
 ): CloudApiFailure {
   const httpStatus = extra.httpStatus;
   return {

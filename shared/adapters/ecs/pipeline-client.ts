@@ -33,7 +33,7 @@ export interface PipelineClientOptions {
    * spoken to over http (the local simulator), anything else over https. Unset: the SDK's own
    * endpoint for the target region.
    */
-  endpoint?: string;
+  endpoint?: string | undefined;
   credentials: AccountCredentialsProvider;
 }
 

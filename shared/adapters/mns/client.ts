@@ -12,9 +12,9 @@ export interface MnsClientConfig {
   accessKeyId: string;
   accessKeySecret: string;
   /** STS token; the SDK sends it as the `security-token` header. */
-  securityToken?: string;
+  securityToken?: string | undefined;
   /** Full base URL; when absent, `region` selects the public endpoint (or `internal` the intranet one). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   region?: string;
   internal?: boolean;
   /** ms; default 35 s. Node applies it as the socket idle timeout, so it must exceed a 30 s long poll. */

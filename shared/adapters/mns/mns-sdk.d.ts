@@ -6,15 +6,15 @@
 declare module "@alicloud/mns/lib/client.js" {
   export interface MnsSdkOptions {
     /** Required unless `endpoint` is given. */
-    region?: string;
+    region?: string | undefined;
     accessKeyId: string;
     accessKeySecret: string;
     /** Sent as the unsigned `security-token` header. */
-    securityToken?: string;
+    securityToken?: string | undefined;
     refreshSTSToken?: () => Promise<{ accessKeyId: string; accessKeySecret: string; securityToken: string }>;
     refreshSTSTokenInterval?: number;
     secure?: boolean;
-    internal?: boolean;
+    internal?: boolean | undefined;
     vpc?: boolean;
     /** `http://` or `https://` URL; replaces `<accountId>.mns.<region>.aliyuncs.com`. */
     endpoint?: string;

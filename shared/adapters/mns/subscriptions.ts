@@ -13,7 +13,7 @@ export interface QueueSubscription {
   endpoint: string;
   notifyContentFormat?: NotifyContentFormat;
   notifyStrategy?: "BACKOFF_RETRY" | "EXPONENTIAL_DECAY_RETRY";
-  filterTag?: string;
+  filterTag?: string | undefined;
 }
 
 const escapeXmlText = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);

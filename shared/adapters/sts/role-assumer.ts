@@ -52,7 +52,7 @@ export interface StsRoleAssumerOptions {
    * STS_ENDPOINT: `host[:port]` or `http(s)://host[:port]`, read like ECS_ENDPOINT (a loopback host
    * without a scheme is plain http: the local simulator). Unset: the SDK's endpoint for the region.
    */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** The function's region (FC context); picks the regional endpoint when none is configured. */
   regionId: string;
 }

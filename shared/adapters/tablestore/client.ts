@@ -25,7 +25,7 @@ export interface TablestoreCredentials {
   accessKeyId: string;
   accessKeySecret: string;
   /** STS token; sent as x-ots-ststoken. */
-  securityToken?: string;
+  securityToken?: string | undefined;
 }
 
 export interface TablestoreRetryPolicy {

@@ -113,7 +113,7 @@ interface RangeScan {
   openStart: TableStore.PrimaryKeyValue[];
   end: TableStore.PrimaryKeyValue[];
   /** Only rows with this status; checked again on the fetched records, which may be newer. */
-  status?: RecordStatus;
+  status?: RecordStatus | undefined;
   /** Whether the scanned table has a `status` column to filter on while reading. */
   filterWhileReading: boolean;
   /** Index rows hold keys only: fetch the records from the base table. */

@@ -148,7 +148,7 @@ describe("assumedRoleCredentials", () => {
   it.each<{ name: string; failure: Partial<CloudApiFailure> }>([
     { name: "throttling", failure: { code: "Throttling.User", httpStatus: 400, transient: true } },
     { name: "a 5xx", failure: { code: "ServiceUnavailable", httpStatus: 503, transient: true } },
-    { name: "a network fault", failure: { code: "NetworkError", httpStatus: undefined, transient: true } },
+    { name: "a network fault (no HTTP status)", failure: { code: "NetworkError", transient: true } },
   ])("passes $name on as transient and asks again next time", async ({ failure }) => {
     const s = scripted([refused(failure), granted("a")]);
     expect(await s.provider.forAccount(OTHER)).toMatchObject({

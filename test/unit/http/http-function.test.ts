@@ -36,7 +36,7 @@ const validBody = {
 interface EventSpec {
   method: string;
   path: string;
-  token?: string;
+  token?: string | undefined;
   headers?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
