@@ -9,7 +9,7 @@ import type { RecordPageView, RecordView } from "../../shared/http/views";
 import { ApiError, queryOf } from "../api";
 import type { View, ViewContext } from "../context";
 import { h, replace } from "../dom";
-import { batchLink, problemBox, recordLink, STATUSES, statusBadge, time } from "../format";
+import { batchLink, labelList, problemBox, recordLink, STATUSES, statusBadge, time } from "../format";
 
 interface FilterField {
   name: string;
@@ -127,6 +127,7 @@ function recordRow(record: RecordView): HTMLElement {
     h("td", { "data-label": "Account" }, record.accountId),
     h("td", { "data-label": "Region" }, record.regionId),
     h("td", { "data-label": "Batch" }, record.batchId ? batchLink(record.batchId) : "—"),
+    h("td", { "data-label": "Labels" }, labelList(record.labels) ?? "—"),
     h("td", { "data-label": "Created" }, time(record.createdAt)),
     h("td", { "data-label": "Error" }, record.error ? h("code", {}, record.error.code) : ""),
   );
@@ -143,7 +144,7 @@ export function recordsTable(records: RecordView[], caption: string): HTMLElemen
       h(
         "tr",
         {},
-        ["Record", "Status", "Name", "Account", "Region", "Batch", "Created", "Error"].map((c) =>
+        ["Record", "Status", "Name", "Account", "Region", "Batch", "Labels", "Created", "Error"].map((c) =>
           h("th", { scope: "col" }, c),
         ),
       ),
