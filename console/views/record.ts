@@ -24,10 +24,16 @@ const ATTEMPT_COLUMNS: [string, (attempt: AttemptView) => Child | Child[]][] = [
   ["Duration", (a) => (a.durationMs === undefined ? "not seen to end" : `${a.durationMs} ms`)],
 ];
 
-/** Says how much of the history the table holds: the service keeps the latest attempts only. */
-function historyCaption(count: number, kept: AttemptView[], finished: boolean): string {
+/**
+ * Says how much of the history the table holds. Entries are numbered over the record's life, so
+ * the last number is how many were recorded, and a first number above 1 means older ones were
+ * dropped (the service keeps the latest only). An STS refusal is an attempt that made no ECS call,
+ * so this count can exceed the record's `attempts` (its ECS calls).
+ */
+function historyCaption(kept: AttemptView[], finished: boolean): string {
   const first = kept[0]?.number ?? 1;
-  const calls = `${count} ${count === 1 ? "attempt" : "attempts"}${finished ? "" : " so far"}`;
+  const recorded = kept[kept.length - 1]?.number ?? kept.length;
+  const calls = `${recorded} ${recorded === 1 ? "attempt" : "attempts"}${finished ? "" : " so far"}`;
   return first > 1 ? `${calls}; the latest ${kept.length} kept, oldest first` : `${calls}, oldest first`;
 }
 
@@ -42,7 +48,7 @@ function attemptsSection(record: RecordDetailView, finished: boolean): HTMLEleme
       : h(
           "table",
           { class: "attempts" },
-          h("caption", {}, historyCaption(record.attempts, history, finished)),
+          h("caption", {}, historyCaption(history, finished)),
           h(
             "thead",
             {},
@@ -75,6 +81,7 @@ function recordDetails(record: RecordDetailView): HTMLElement {
     ["Batch", record.batchId ? batchLink(record.batchId) : undefined],
     ["Submitted by", record.submittedBy],
     ["Labels", labelList(record.labels) ?? "none"],
+    ["ECS calls", String(record.attempts)],
     ["Created", time(record.createdAt)],
     ["Updated", time(record.updatedAt)],
     ["Completed", record.completedAt ? time(record.completedAt) : undefined],
