@@ -76,7 +76,7 @@ export function labelList(labels: Readonly<Record<string, string>>): HTMLElement
   if (entries.length === 0) return undefined;
   return h(
     "ul",
-    { class: "labels", "aria-label": "Labels" },
+    { class: "labels" },
     entries.map(([key, value]) =>
       h(
         "li",

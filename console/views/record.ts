@@ -18,7 +18,10 @@ const ATTEMPT_COLUMNS: [string, (attempt: AttemptView) => Child | Child[]][] = [
   ["#", (a) => String(a.number)],
   ["Started", (a) => time(a.at)],
   ["Outcome", (a) => h("span", { class: "outcome", "data-outcome": a.outcome }, a.outcome)],
-  ["Code", (a) => (a.code ? [h("code", {}, a.code), a.reachedEcs === false ? " (STS)" : ""] : "—")],
+  [
+    "Code",
+    (a) => (a.code ? h("span", {}, h("code", {}, a.code), a.reachedEcs === false ? " (STS)" : "") : "—"),
+  ],
   ["Message", (a) => a.message ?? ""],
   ["RequestId (ECS or STS)", (a) => (a.requestId ? h("code", {}, a.requestId) : "—")],
   ["Duration", (a) => (a.durationMs === undefined ? "not seen to end" : `${a.durationMs} ms`)],
