@@ -74,7 +74,9 @@ function validResult(answer: ValidatedView): HTMLElement {
       ],
       ["Labels", answer.labels ? labelList(answer.labels) : "none"],
     ]),
-    warnings.length > 0 ? faultTable(warnings, `${warnings.length} warnings`) : null,
+    warnings.length > 0
+      ? faultTable(warnings, `${warnings.length} ${warnings.length === 1 ? "warning" : "warnings"}`)
+      : null,
     h("h3", { id: "sent-heading" }, "As it would be sent to ECS"),
     h(
       "pre",
@@ -91,7 +93,9 @@ function invalidResult(error: unknown): HTMLElement {
   if (!problem || faults.length === 0) return problemBox(error);
   const count = problem.errorCount ?? faults.length;
   const caption =
-    count > faults.length ? `${count} faults found; the first ${faults.length} listed` : `${count} faults`;
+    count > faults.length
+      ? `${count} faults found; the first ${faults.length} listed`
+      : `${count} ${count === 1 ? "fault" : "faults"}`;
   return h(
     "section",
     { class: "card check-result", "data-valid": "false", "aria-labelledby": "result-heading" },
