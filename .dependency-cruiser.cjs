@@ -134,7 +134,7 @@ module.exports = {
       severity: "error",
       from: { path: "^test/(unit|integration|e2e)/" },
       to: { path: "^test/", pathNot: ["^test/$1/", "^test/(support|fixtures)/"] },
-      },
+    },
     {
       name: "console-is-browser-code",
       comment:
