@@ -19,31 +19,40 @@ export interface Answer<T> {
   retryAfterSeconds?: number;
 }
 
-export type Api = <T>(method: "GET" | "DELETE", path: string) => Promise<Answer<T>>;
+/**
+ * One call. `body` is sent as it is, as `application/json`: the console does not parse what a
+ * person typed first, so malformed JSON gets the service's own problem, as any client would.
+ */
+export type Api = <T>(method: "GET" | "DELETE" | "POST", path: string, body?: string) => Promise<Answer<T>>;
 
 /** An API client for one token; `onUnauthorized` runs on a 401 (an expired or refused token). */
 export function apiFor(token: string, onUnauthorized: (problem: ApiError) => void): Api {
-  return async <T>(method: "GET" | "DELETE", path: string): Promise<Answer<T>> => {
+  return async <T>(method: "GET" | "DELETE" | "POST", path: string, body?: string): Promise<Answer<T>> => {
     const response = await fetch(path, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body }),
       credentials: "omit",
       cache: "no-store",
     });
     const text = await response.text();
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = text ? JSON.parse(text) : undefined;
+      answer = text ? JSON.parse(text) : undefined;
     } catch {
-      body = undefined;
+      answer = undefined;
     }
     if (!response.ok) {
-      const error = new ApiError(response.status, body as ProblemView | undefined);
+      const error = new ApiError(response.status, answer as ProblemView | undefined);
       if (response.status === 401) onUnauthorized(error);
       throw error;
     }
     const retryAfter = Number(response.headers.get("retry-after"));
-    return { body: body as T, ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
+    return { body: answer as T, ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
   };
 }
 

@@ -1,4 +1,4 @@
-/** Small shared pieces of the views: status badges, times, problems, definition lists. */
+/** Small shared pieces of the views: status badges, times, labels, problems, definition lists. */
 import { ApiError } from "./api";
 import { type Child, h } from "./dom";
 
@@ -66,3 +66,32 @@ export const recordLink = (id: string, text: Child = id): HTMLElement =>
 
 export const batchLink = (id: string, text: Child = id): HTMLElement =>
   h("a", { href: `#/batches/${encodeURIComponent(id)}`, class: "id" }, text);
+
+/**
+ * A record's labels as `key:value` chips, sorted by key, each a link to the list filtered by it
+ * (the list's `label` filter takes the same `key:value`); undefined when it has none.
+ */
+export function labelList(labels: Readonly<Record<string, string>>): HTMLElement | undefined {
+  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return undefined;
+  return h(
+    "ul",
+    { class: "labels" },
+    entries.map(([key, value]) =>
+      h(
+        "li",
+        {},
+        h(
+          "a",
+          {
+            href: `#/?label=${encodeURIComponent(`${key}:${value}`)}`,
+            title: `Records labelled ${key}:${value}`,
+          },
+          h("span", { class: "label-key" }, key),
+          ":",
+          value,
+        ),
+      ),
+    ),
+  );
+}

@@ -1,6 +1,6 @@
 /**
  * The console's shell: signs in, routes by the address's hash (`#/`, `#/records/<id>`,
- * `#/batches/<id>`), gives each view its API client, moves focus to the new view's heading, and
+ * `#/batches/<id>`, `#/check`), gives each view its API client, moves focus to the new view's heading, and
  * stops the old view's polling. Plain DOM; no framework (docs/console.md).
  */
 import { type ApiError, apiFor } from "./api";
@@ -8,6 +8,7 @@ import type { View, ViewContext } from "./context";
 import { h, replace } from "./dom";
 import { clearSession, readSession, type Session } from "./session";
 import { batchView } from "./views/batch";
+import { checkView } from "./views/check";
 import { recordView } from "./views/record";
 import { recordsView } from "./views/records";
 import { signInView } from "./views/sign-in";
@@ -58,7 +59,12 @@ function sessionBar(session: Session): void {
   );
   replace(
     sessionArea,
-    h("nav", { "aria-label": "Main" }, h("a", { href: "#/" }, "Records")),
+    h(
+      "nav",
+      { "aria-label": "Main", class: "main-nav" },
+      h("a", { href: "#/" }, "Records"),
+      h("a", { href: "#/check" }, "Check a request"),
+    ),
     openBatch,
     h(
       "div",
@@ -80,6 +86,7 @@ function route(context: ViewContext): View {
   const [pathPart = "/", queryPart = ""] = hash.split("?", 2);
   const record = /^\/records\/([^/]+)$/.exec(pathPart);
   if (record?.[1]) return recordView(context, decodeURIComponent(record[1]));
+  if (pathPart === "/check") return checkView(context);
   const batch = /^\/batches\/([^/]+)$/.exec(pathPart);
   if (batch?.[1]) return batchView(context, decodeURIComponent(batch[1]));
   return recordsView(context, new URLSearchParams(queryPart));

@@ -124,7 +124,7 @@ export function batchView(context: ViewContext, id: string): View {
     const { body } = await context.api<BatchView>("GET", `${path}${queryOf({ cursor })}`);
     replace(
       items,
-      recordsTable(body.items, `Items${cursor ? " (a later page)" : ""}`),
+      recordsTable(body.items, `Items${cursor ? " (a later page)" : ""}`, ["Batch"]),
       h(
         "nav",
         { class: "pager", "aria-label": "Item pages" },

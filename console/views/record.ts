@@ -1,81 +1,74 @@
 /**
- * One record (GET /v1/pipelines/{id}): its state, outcome, attempts and the request as sent, read
- * again while unfinished; cancel while pending (DELETE, write scope). `attempts` is a list of ECS
- * calls where the service gives one, else the count.
+ * One record (GET /v1/pipelines/{id}): its state, outcome, labels, attempt history and the request
+ * as sent, read again while unfinished; cancel while pending (DELETE, write scope).
  */
 
-import type { RecordView } from "../../shared/http/views";
+import type { AttemptView, RecordDetailView, RecordView } from "../../shared/http/views";
 import { ApiError } from "../api";
 import type { View, ViewContext } from "../context";
 import { type Child, h, replace } from "../dom";
-import { batchLink, details, problemBox, statusBadge, time } from "../format";
+import { batchLink, details, labelList, problemBox, statusBadge, time } from "../format";
 import { poll } from "../poller";
 import { canWrite } from "../session";
 
-/** One ECS call as GET /v1/pipelines/{id} lists it (attempt history). */
-export interface AttemptView {
-  attempt?: number;
-  at?: string;
-  outcome?: string;
-  code?: string;
-  message?: string;
-  requestId?: string;
-  durationMs?: number;
-}
-
-type RecordWithExtras = Omit<RecordView, "attempts"> & {
-  attempts: number | AttemptView[];
-  labels?: Record<string, string>;
-};
-
 const UNFINISHED = new Set(["pending", "running"]);
 
-function attemptsSection(attempts: number | AttemptView[], finished: boolean): HTMLElement {
-  const heading = h("h2", { id: "attempts-heading" }, "Attempts");
-  if (!Array.isArray(attempts))
-    return h(
-      "section",
-      { "aria-labelledby": "attempts-heading" },
-      heading,
-      h("p", {}, `${attempts} ECS ${attempts === 1 ? "call" : "calls"}${finished ? "" : " so far"}.`),
-    );
-  const columns = ["#", "At", "Outcome", "Code", "Message", "ECS RequestId", "Duration"];
+/** One column of the history: its heading and what a row shows under it. */
+const ATTEMPT_COLUMNS: [string, (attempt: AttemptView) => Child | Child[]][] = [
+  ["#", (a) => String(a.number)],
+  ["Started", (a) => time(a.at)],
+  ["Outcome", (a) => h("span", { class: "outcome", "data-outcome": a.outcome }, a.outcome)],
+  [
+    "Code",
+    (a) => (a.code ? h("span", {}, h("code", {}, a.code), a.reachedEcs === false ? " (STS)" : "") : "—"),
+  ],
+  ["Message", (a) => a.message ?? ""],
+  ["RequestId (ECS or STS)", (a) => (a.requestId ? h("code", {}, a.requestId) : "—")],
+  ["Duration", (a) => (a.durationMs === undefined ? "not seen to end" : `${a.durationMs} ms`)],
+];
+
+/**
+ * Says how much of the history the table holds. Entries are numbered over the record's life, so
+ * the last number is how many were recorded, and a first number above 1 means older ones were
+ * dropped (the service keeps the latest only). An STS refusal is an attempt that made no ECS call,
+ * so this count can exceed the record's `attempts` (its ECS calls).
+ */
+function historyCaption(kept: AttemptView[], finished: boolean): string {
+  const first = kept[0]?.number ?? 1;
+  const recorded = kept[kept.length - 1]?.number ?? kept.length;
+  const calls = `${recorded} ${recorded === 1 ? "attempt" : "attempts"}${finished ? "" : " so far"}`;
+  return first > 1 ? `${calls}; the latest ${kept.length} kept, oldest first` : `${calls}, oldest first`;
+}
+
+function attemptsSection(record: RecordDetailView, finished: boolean): HTMLElement {
+  const history = record.attemptHistory;
   return h(
     "section",
     { "aria-labelledby": "attempts-heading" },
-    heading,
-    attempts.length === 0
-      ? h("p", {}, "No ECS call yet.")
+    h("h2", { id: "attempts-heading" }, "Attempts"),
+    history.length === 0
+      ? h("p", { class: "empty" }, finished ? "No ECS call was made." : "No ECS call yet.")
       : h(
           "table",
           { class: "attempts" },
+          h("caption", {}, historyCaption(history, finished)),
           h(
             "thead",
             {},
             h(
               "tr",
               {},
-              columns.map((c) => h("th", { scope: "col" }, c)),
+              ATTEMPT_COLUMNS.map(([label]) => h("th", { scope: "col" }, label)),
             ),
           ),
           h(
             "tbody",
             {},
-            attempts.map((a, i) =>
+            history.map((attempt) =>
               h(
                 "tr",
-                {},
-                h("td", { "data-label": "#" }, String(a.attempt ?? i + 1)),
-                h("td", { "data-label": "At" }, time(a.at)),
-                h("td", { "data-label": "Outcome" }, a.outcome ?? "—"),
-                h("td", { "data-label": "Code" }, a.code ? h("code", {}, a.code) : "—"),
-                h("td", { "data-label": "Message" }, a.message ?? ""),
-                h("td", { "data-label": "ECS RequestId" }, a.requestId ? h("code", {}, a.requestId) : "—"),
-                h(
-                  "td",
-                  { "data-label": "Duration" },
-                  a.durationMs === undefined ? "—" : `${a.durationMs} ms`,
-                ),
+                { "data-outcome": attempt.outcome },
+                ATTEMPT_COLUMNS.map(([label, cell]) => h("td", { "data-label": label }, cell(attempt))),
               ),
             ),
           ),
@@ -83,23 +76,15 @@ function attemptsSection(attempts: number | AttemptView[], finished: boolean): H
   );
 }
 
-function labelList(labels: Record<string, string> | undefined): Child {
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  return h(
-    "ul",
-    { class: "labels" },
-    Object.entries(labels).map(([k, v]) => h("li", {}, h("code", {}, `${k}:${v}`))),
-  );
-}
-
-function recordDetails(record: RecordWithExtras): HTMLElement {
+function recordDetails(record: RecordDetailView): HTMLElement {
   return details([
     ["Status", statusBadge(record.status)],
     ["Account", record.accountId],
     ["Region", record.regionId],
     ["Batch", record.batchId ? batchLink(record.batchId) : undefined],
     ["Submitted by", record.submittedBy],
-    ["Labels", labelList(record.labels)],
+    ["Labels", labelList(record.labels) ?? "none"],
+    ["ECS calls", String(record.attempts)],
     ["Created", time(record.createdAt)],
     ["Updated", time(record.updatedAt)],
     ["Completed", record.completedAt ? time(record.completedAt) : undefined],
@@ -124,7 +109,7 @@ function errorSection(error: RecordView["error"]): Child {
 }
 
 /** Cancel in two steps (no `confirm()` dialog): the second button does it, Escape or Keep backs out. */
-function cancelControls(context: ViewContext, record: RecordWithExtras, reload: () => void): Child {
+function cancelControls(context: ViewContext, record: RecordDetailView, reload: () => void): Child {
   if (record.status !== "pending") return undefined;
   if (!canWrite(context.session))
     return h("p", { class: "help" }, "Cancelling takes the pipelines:write scope.");
@@ -171,7 +156,7 @@ export function recordView(context: ViewContext, id: string): View {
   const heading = h("h1", { tabindex: -1 }, "Request ", h("span", { class: "id" }, id));
   const element = h("section", { class: "record" }, heading, body);
   let poller = { stop: () => {} };
-  const render = (record: RecordWithExtras): void => {
+  const render = (record: RecordDetailView): void => {
     element.dataset.status = record.status;
     replace(
       body,
@@ -181,7 +166,7 @@ export function recordView(context: ViewContext, id: string): View {
       }),
       recordDetails(record),
       errorSection(record.error),
-      attemptsSection(record.attempts, !UNFINISHED.has(record.status)),
+      attemptsSection(record, !UNFINISHED.has(record.status)),
       h(
         "section",
         { "aria-labelledby": "request-heading" },
@@ -197,7 +182,7 @@ export function recordView(context: ViewContext, id: string): View {
   let lastStatus = "";
   const read = async (): Promise<{ done: boolean; retryAfterSeconds?: number }> => {
     try {
-      const answer = await context.api<RecordWithExtras>("GET", `/v1/pipelines/${encodeURIComponent(id)}`);
+      const answer = await context.api<RecordDetailView>("GET", `/v1/pipelines/${encodeURIComponent(id)}`);
       const record = answer.body;
       // Re-rendered only when something changed, so focus on a button is not lost at every poll.
       const fingerprint = JSON.stringify(record);

@@ -8,8 +8,8 @@
 import type { RecordPageView, RecordView } from "../../shared/http/views";
 import { ApiError, queryOf } from "../api";
 import type { View, ViewContext } from "../context";
-import { h, replace } from "../dom";
-import { batchLink, problemBox, recordLink, STATUSES, statusBadge, time } from "../format";
+import { type Child, h, replace } from "../dom";
+import { batchLink, labelList, problemBox, recordLink, STATUSES, statusBadge, time } from "../format";
 
 interface FilterField {
   name: string;
@@ -116,23 +116,22 @@ function filterForm(params: URLSearchParams): { form: HTMLFormElement; markFault
   return { form, markFaults };
 }
 
-function recordRow(record: RecordView): HTMLElement {
-  const name = (record.request as { Name?: string }).Name;
-  return h(
-    "tr",
-    {},
-    h("td", { "data-label": "Record" }, recordLink(record.id)),
-    h("td", { "data-label": "Status" }, statusBadge(record.status)),
-    h("td", { "data-label": "Name" }, name ?? "—"),
-    h("td", { "data-label": "Account" }, record.accountId),
-    h("td", { "data-label": "Region" }, record.regionId),
-    h("td", { "data-label": "Batch" }, record.batchId ? batchLink(record.batchId) : "—"),
-    h("td", { "data-label": "Created" }, time(record.createdAt)),
-    h("td", { "data-label": "Error" }, record.error ? h("code", {}, record.error.code) : ""),
-  );
-}
+/** The list's columns: a heading and what a row shows under it. */
+const RECORD_COLUMNS: [string, (record: RecordView) => Child][] = [
+  ["Record", (r) => recordLink(r.id)],
+  ["Status", (r) => statusBadge(r.status)],
+  ["Name", (r) => (r.request as { Name?: string }).Name ?? "—"],
+  ["Account", (r) => r.accountId],
+  ["Region", (r) => r.regionId],
+  ["Batch", (r) => (r.batchId ? batchLink(r.batchId) : "—")],
+  ["Labels", (r) => labelList(r.labels) ?? "—"],
+  ["Created", (r) => time(r.createdAt)],
+  ["Error", (r) => (r.error ? h("code", {}, r.error.code) : "")],
+];
 
-export function recordsTable(records: RecordView[], caption: string): HTMLElement {
+/** Records as a table; `omit` leaves out columns that say the same on every row (a batch's own id). */
+export function recordsTable(records: RecordView[], caption: string, omit: string[] = []): HTMLElement {
+  const columns = RECORD_COLUMNS.filter(([label]) => !omit.includes(label));
   return h(
     "table",
     { class: "records" },
@@ -143,12 +142,20 @@ export function recordsTable(records: RecordView[], caption: string): HTMLElemen
       h(
         "tr",
         {},
-        ["Record", "Status", "Name", "Account", "Region", "Batch", "Created", "Error"].map((c) =>
-          h("th", { scope: "col" }, c),
+        columns.map(([label]) => h("th", { scope: "col" }, label)),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      records.map((record) =>
+        h(
+          "tr",
+          {},
+          columns.map(([label, cell]) => h("td", { "data-label": label }, cell(record))),
         ),
       ),
     ),
-    h("tbody", {}, records.map(recordRow)),
   );
 }
 
