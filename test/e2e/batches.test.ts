@@ -6,17 +6,13 @@
  * event per item is expected (duplicates are possible only under faults). The stack's indexes lag
  * (its default), which a batch read never waits for: it reads the batch by id.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SERVICE_ACCOUNT_ID, LOCAL_TRUSTING_ACCOUNT_IDS } from "../../local/identities";
 import { $Ecs, ecsClient } from "../support/ecs-clients";
-import { type BatchView, Caller, type E2eStack, startE2eStack, validRequest } from "./harness";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { type BatchView, Caller, type E2eStack, runBatchCli, startE2eStack, validRequest } from "./harness";
 
 /** The local STS simulator knows no such account: AssumeRole answers 403 NoPermission. */
 const NO_ROLE_ACCOUNT = "1000000000000009";
@@ -217,45 +213,6 @@ describe("a batch of 200 items with 16,000-character templates", () => {
   }, 180_000);
 });
 
-/** Runs `npm run batch -- FILE` as a person would (tsx in a child process); answers the exit code and output. */
-function runBatchCli(
-  file: string,
-  token: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "scripts/batch.ts",
-        file,
-        "--url",
-        e2e.stack.url,
-        "--token",
-        token,
-        "--interval",
-        "0.3",
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe("npm run batch against the stack", () => {
   it("follows a YAML batch to the end, prints the summary table and exits 0 when every item succeeded", async () => {
     const file = path.join(workDir, "three.yaml");
@@ -280,7 +237,7 @@ describe("npm run batch against the stack", () => {
       ].join("\n"),
     );
     const token = await e2e.stack.control.issueToken({ sub: "cli-person" });
-    const run = await runBatchCli(file, token);
+    const run = await runBatchCli(e2e, file, token, ["--interval", "0.3"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^#\s+account\s+region\s+status\s+pipeline \/ error$/m);
@@ -295,7 +252,7 @@ describe("npm run batch against the stack", () => {
       JSON.stringify({ items: [validRequest("cli-no-role", { AccountId: NO_ROLE_ACCOUNT })] }),
     );
     const token = await e2e.stack.control.issueToken({ sub: "cli-person" });
-    const run = await runBatchCli(file, token);
+    const run = await runBatchCli(e2e, file, token, ["--interval", "0.3"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       new RegExp(`^0\\s+${NO_ROLE_ACCOUNT}\\s+cn-hangzhou\\s+failed\\s+NoPermission: `, "m"),

@@ -7,9 +7,11 @@
  * random up to 1 s): a list read right after a write may not show it yet (docs/http-api.md), so
  * tests that read lists wait for what they expect with {@link eventually}, never assume it.
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type RunningStack, type StackOptions, startStack } from "../../local/stack";
 import { buildFunctions } from "../../scripts/build";
 import type { RecordView } from "../../shared/http/views";
@@ -171,4 +173,52 @@ export class Caller {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * `npm run batch -- FILE --url URL --token TOKEN ...` as a person would run it (tsx in a child
+ * process); answers the exit code and output. Killed after 40 s, so a hung CLI fails the test.
+ */
+export function runBatchCli(
+  stack: E2eStack,
+  file: string,
+  token: string,
+  extra: string[] = [],
+): Promise<CliRun> {
+  const args = [
+    "--import",
+    "tsx",
+    "scripts/batch.ts",
+    file,
+    "--url",
+    stack.stack.url,
+    "--token",
+    token,
+    ...extra,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

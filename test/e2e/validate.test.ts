@@ -4,11 +4,9 @@
  * gets 200; an invalid one the very problem submission gives; and neither touches Tablestore's
  * writes, the queue or ECS. Then `npm run batch -- --dry-run` against the same stack.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchValidatedView, ValidatedView } from "../../shared/http/views";
 import {
@@ -16,11 +14,10 @@ import {
   type E2eStack,
   eventually,
   type RecordPageView,
+  runBatchCli,
   startE2eStack,
   validRequest,
 } from "./harness";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 let e2e: E2eStack;
 let alice: Caller;
@@ -105,34 +102,6 @@ describe("POST /v1/pipelines:validate and /v1/batches:validate", () => {
   });
 });
 
-/** `npm run batch -- FILE --dry-run` as a person would run it (tsx in a child process). */
-function runDryRun(
-  file: string,
-  token: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "scripts/batch.ts", file, "--url", e2e.stack.url, "--token", token, "--dry-run"],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe("npm run batch -- --dry-run", () => {
   it("prints each item as it would be sent, exits 0 and submits nothing; a bad file exits 2 with its pointers", async () => {
     const token = await e2e.stack.control.issueToken({
@@ -145,7 +114,7 @@ describe("npm run batch -- --dry-run", () => {
       ["items:", ...["dry-0", "dry-1"].map((name) => `  - ${JSON.stringify(validRequest(name))}`)].join("\n"),
     );
     const before = footprint();
-    const ok = await runDryRun(good, token);
+    const ok = await runBatchCli(e2e, good, token, ["--dry-run"]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain("dry-0");
     expect(ok.stdout).toContain("dry-1");
@@ -153,7 +122,7 @@ describe("npm run batch -- --dry-run", () => {
 
     const bad = path.join(workDir, "bad.json");
     await writeFile(bad, JSON.stringify({ items: [validRequest("dry-2", { SystemDiskSize: 10 })] }));
-    const refused = await runDryRun(bad, token);
+    const refused = await runBatchCli(e2e, bad, token, ["--dry-run"]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("#/items/0/SystemDiskSize");
     expect(footprint()).toEqual(before);
