@@ -5,32 +5,24 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MAX_COUNTED_VIOLATIONS } from "../../../shared/domain/request/violation";
-import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
 import type { createHttpFunction } from "../../../shared/http/http-function";
 import { MAX_LISTED_ERRORS } from "../../../shared/http/problems";
 import { BATCH_MAX_MEMBERS } from "../../../shared/http/routes";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import {
+  FC_CONTEXT,
+  inMemoryFunctions,
+  SERVICE_ACCOUNT,
+  VALID_REQUEST_BODY,
+} from "../../support/in-memory-functions";
 import { type TokenKit, tokenKit } from "../../support/token-kit";
 
 const PROBLEM_MAX_BYTES = 64 * 1024;
 
-const context: FcContext = {
-  requestId: "req-1",
-  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
-  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
-  region: "cn-hangzhou",
-  accountId: SERVICE_ACCOUNT,
-};
+const context = FC_CONTEXT;
 
-const VALID = {
-  RegionId: "cn-hangzhou",
-  BaseImageType: "IMAGE",
-  BaseImage: "aliyun_3_x64_20G_alibase_20240819.vhd",
-  Name: "web-base-v1",
-  BuildContent: "RUN yum install -y nginx",
-};
+const VALID = VALID_REQUEST_BODY;
 /** The valid body as JSON text without its closing brace, so raw members can be appended. */
 const VALID_OPEN = JSON.stringify(VALID).slice(0, -1);
 

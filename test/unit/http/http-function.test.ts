@@ -6,32 +6,24 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DependencyError, ServiceError } from "../../../shared/domain/errors";
-import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
 import type { createHttpFunction } from "../../../shared/http/http-function";
 import { problemTypeUri } from "../../../shared/http/problems";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import {
+  FC_CONTEXT,
+  inMemoryFunctions,
+  SERVICE_ACCOUNT,
+  VALID_REQUEST_BODY,
+} from "../../support/in-memory-functions";
 import { type TokenKit, tokenKit } from "../../support/token-kit";
 
 const EVENTS = path.resolve(__dirname, "../../../events");
 const sampleEvent = (file: string): FcHttpEvent => JSON.parse(readFileSync(path.join(EVENTS, file), "utf8"));
 
-const context: FcContext = {
-  requestId: "req-1",
-  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
-  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
-  region: "cn-hangzhou",
-  accountId: SERVICE_ACCOUNT,
-};
+const context = FC_CONTEXT;
 
-const validBody = {
-  RegionId: "cn-hangzhou",
-  BaseImageType: "IMAGE",
-  BaseImage: "aliyun_3_x64_20G_alibase_20240819.vhd",
-  Name: "web-base-v1",
-  BuildContent: "RUN yum install -y nginx",
-};
+const validBody = VALID_REQUEST_BODY;
 
 interface EventSpec {
   method: string;

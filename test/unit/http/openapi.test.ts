@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_PATH, renderOpenApi } from "../../../scripts/openapi";
-import type { FcContext } from "../../../shared/fc/context";
 import type { HttpResponse } from "../../../shared/http/fc-http-event";
 import { pipelineRequestKeys } from "../../../shared/http/openapi";
 import { ROUTES } from "../../../shared/http/routes";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
-import { inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import {
+  FC_CONTEXT,
+  inMemoryFunctions,
+  SERVICE_ACCOUNT,
+  VALID_REQUEST_BODY,
+} from "../../support/in-memory-functions";
 import { OpenApiResponseChecker } from "../../support/openapi-responses";
 import { tokenKit } from "../../support/token-kit";
 
@@ -44,20 +48,8 @@ describe("the OpenAPI document", () => {
   });
 });
 
-const context: FcContext = {
-  requestId: "req-1",
-  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
-  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
-  region: "cn-hangzhou",
-  accountId: SERVICE_ACCOUNT,
-};
-const VALID = {
-  RegionId: "cn-hangzhou",
-  BaseImageType: "IMAGE",
-  BaseImage: "aliyun_3_x64_20G_alibase_20240819.vhd",
-  Name: "web-base-v1",
-  BuildContent: "RUN yum install -y nginx",
-};
+const context = FC_CONTEXT;
+const VALID = VALID_REQUEST_BODY;
 
 /**
  * The submit and status functions in-process (FC3 events in, in-memory ports): each answer, success

@@ -4,29 +4,22 @@
  * nothing stored, queued or reserved.
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FcContext } from "../../../shared/fc/context";
 import type { FcHttpEvent, HttpResponse } from "../../../shared/http/fc-http-event";
 import { createHttpFunction } from "../../../shared/http/http-function";
 import { submitOperations } from "../../../shared/http/submit-operations";
 import { CapturingLogger, FakeClock, InMemoryQueue, InMemoryRecordStore } from "../../support/fakes";
-import { type HttpFunction, inMemoryFunctions, SERVICE_ACCOUNT } from "../../support/in-memory-functions";
+import {
+  FC_CONTEXT,
+  type HttpFunction,
+  inMemoryFunctions,
+  SERVICE_ACCOUNT,
+  VALID_REQUEST_BODY,
+} from "../../support/in-memory-functions";
 import { type TokenKit, tokenKit } from "../../support/token-kit";
 
-const context: FcContext = {
-  requestId: "req-1",
-  credentials: { accessKeyId: "id", accessKeySecret: "secret", securityToken: "" },
-  function: { name: "image-pipeline-submit", handler: "index.handler", memory: 512, timeout: 10 },
-  region: "cn-hangzhou",
-  accountId: SERVICE_ACCOUNT,
-};
+const context = FC_CONTEXT;
 
-const validBody = {
-  RegionId: "cn-hangzhou",
-  BaseImageType: "IMAGE",
-  BaseImage: "aliyun_3_x64_20G_alibase_20240819.vhd",
-  Name: "web-base-v1",
-  BuildContent: "RUN yum install -y nginx",
-};
+const validBody = VALID_REQUEST_BODY;
 
 function fcEvent(
   method: string,
