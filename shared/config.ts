@@ -75,6 +75,9 @@ const ConfigSchema = v.object({
   ),
 });
 
+/** Every environment variable the configuration is read from (the schema's keys). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ConfigSchema.entries);
+
 export interface Config {
   serviceAccountId: string;
   tablestore: { endpoint: string; instance: string; table: string };

@@ -10,6 +10,7 @@ import {
   LOCAL_CROSS_ACCOUNT_ROLE_NAME,
   LOCAL_SERVICE_ACCOUNT_ID,
 } from "../../../local/identities";
+import { CONFIG_VARIABLES } from "../../../shared/config";
 import { createPropsValidator, FC3_SCHEMA_SHA256, fc3SchemaSha256 } from "./fc3-props-validator";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -18,30 +19,6 @@ const validateProps = createPropsValidator();
 
 const FUNCTIONS = ["submit", "status", "worker", "reconciler"] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
-
-/** Every environment variable the functions' config module reads. */
-const CONFIG_ENV_NAMES = [
-  "SERVICE_ACCOUNT_ID",
-  "TABLESTORE_ENDPOINT",
-  "TABLESTORE_INSTANCE",
-  "RECORDS_TABLE",
-  "MNS_ENDPOINT",
-  "QUEUE_NAME",
-  "EVENTS_TOPIC",
-  "ECS_ENDPOINT",
-  "STS_ENDPOINT",
-  "CROSS_ACCOUNT_ROLE_NAME",
-  "CROSS_ACCOUNT_EXTERNAL_ID",
-  "JWT_JWKS_URL",
-  "JWT_ISSUER",
-  "JWT_AUDIENCE",
-  "WORKER_MAX_ATTEMPTS",
-  "WORKER_ECS_QPS_PER_ACCOUNT",
-  "CALL_SLOTS_TABLE",
-  "RECONCILE_PENDING_AFTER_SECONDS",
-  "RECONCILE_EVENT_OWED_AFTER_SECONDS",
-  "LOG_LEVEL",
-];
 
 /** What each function needs and nothing more (ECS_/STS_ENDPOINT are local-stack overrides only). */
 const ENV_BY_FUNCTION: Record<FunctionName, string[]> = {
@@ -196,7 +173,7 @@ describe("s.yaml resolved by Serverless Devs", () => {
   it.each(FUNCTIONS)("%s gets exactly the environment variables it needs", (name) => {
     const env = envOf(props(name));
     const names = Object.keys(env);
-    expect(names.filter((n) => !CONFIG_ENV_NAMES.includes(n))).toEqual([]);
+    expect(names.filter((n) => !CONFIG_VARIABLES.includes(n))).toEqual([]);
     expect(names.sort()).toEqual([...ENV_BY_FUNCTION[name]].sort());
     expect(names.filter((n) => n.startsWith("FC_"))).toEqual([]);
     const bytes = Object.entries(env).reduce((sum, [k, v]) => sum + Buffer.byteLength(`${k}${String(v)}`), 0);
