@@ -296,6 +296,21 @@ function operationObject(route: Route): Json {
 }
 
 /**
+ * Where the API is served. Deployed with s.domain.yaml, one custom domain routes every path and
+ * method to its function (docs/deploy.md, "One API host"); deployed with s.yaml alone, each HTTP
+ * function has its own trigger URL, so a client must pick the one that serves each operation.
+ * `npm start` serves all of them on one port.
+ */
+const SERVERS: Json[] = [
+  {
+    url: "https://{customDomain}",
+    description: "One API host: the custom domain of s.domain.yaml (CUSTOM_DOMAIN)",
+    variables: { customDomain: { default: "api.example.com" } },
+  },
+  { url: "http://127.0.0.1:9000", description: "The local stack (npm start; PORT to change)" },
+];
+
+/**
  * The document around `componentSchemas`, the JSON Schemas of shared/http/views.ts by name
  * (scripts/openapi.ts converts them; the conversion stays out of the functions' bundles).
  */
@@ -319,6 +334,7 @@ export function buildOpenApiDocument(
           .map((k) => problemTypeUri(k as ProblemKind))
           .join(", "),
     },
+    servers: SERVERS,
     paths,
     components: {
       securitySchemes: {
