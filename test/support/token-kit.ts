@@ -2,6 +2,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import type { TokenVerifier } from "../../shared/http/auth";
 import { createTokenVerifier } from "../../shared/http/auth";
+import { HttpProblem } from "../../shared/http/problems";
 
 export const ISSUER = "https://local.image-pipelines.dev";
 export const AUDIENCE = "image-pipeline-api";
@@ -37,4 +38,15 @@ export async function tokenKit(kid = "test-key"): Promise<TokenKit> {
     },
     verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet(jwks) }),
   };
+}
+
+/** The HttpProblem a verification (or any HTTP step) rejects with; fails the test if it resolves or throws anything else. */
+export async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HttpProblem) return error;
+    throw error;
+  }
+  throw new Error("expected a problem");
 }

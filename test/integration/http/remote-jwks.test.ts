@@ -3,18 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../../shared/http/auth";
-import { HttpProblem } from "../../../shared/http/problems";
-import { AUDIENCE, ISSUER, type TokenKit, tokenKit } from "../../support/token-kit";
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error("expected a problem");
-}
+import { AUDIENCE, ISSUER, problemOf, type TokenKit, tokenKit } from "../../support/token-kit";
 
 describe("createTokenVerifier with a remote JWKS", () => {
   let kit: TokenKit;

@@ -2,21 +2,10 @@
 import { createLocalJWKSet } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearerToken, CLOCK_SKEW_SECONDS, createTokenVerifier } from "../../../shared/http/auth";
-import { HttpProblem } from "../../../shared/http/problems";
-import { AUDIENCE, ISSUER, type TokenKit, tokenKit } from "../../support/token-kit";
+import { AUDIENCE, ISSUER, problemOf, type TokenKit, tokenKit } from "../../support/token-kit";
 
 /** A NumericDate this many seconds from now. */
 const inSeconds = (seconds: number): number => Math.floor(Date.now() / 1000) + seconds;
-
-async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error("expected a problem");
-}
 
 describe("createTokenVerifier rejections", () => {
   let kit: TokenKit;
